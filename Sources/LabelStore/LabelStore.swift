@@ -1,0 +1,1 @@
+// LabelStore module: being written (see ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+// Pipeline module: being written (see ARCHITECTURE.md).

@@ -1,0 +1,1 @@
+// VideoDecoding module: being written (see ARCHITECTURE.md).

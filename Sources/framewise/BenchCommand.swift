@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `framewise bench`: benchmarks of one stage at a time (the engine by default).
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure one stage on its own: the engine (default), the decoder or the sink.",
+        subcommands: [
+        ]
+    )
+}
