@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
@@ -22,14 +24,24 @@ let package = Package(
         // Stage 1: decoding (FFmpeg) -> network input tensors.
         .target(name: "VideoDecoding", dependencies: ["CFFmpeg", "GoogLeNet", .product(name: "Logging", package: "swift-log")]),
         // Stage 2: the network the workers run (oneDNN).
-        .target(name: "GoogLeNet", dependencies: ["CDNNL", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "GoogLeNet", dependencies: [
+            "CDNNL",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+                exclude: ["onnx-subset.proto"]),
         // Stage 3: the sink's store (SQLite through GRDB).
-        .target(name: "LabelStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "LabelStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+                plugins: ["EmbedMigrations"]),
+        // migrations/*.sql -> a Swift source of LabelStore (the schema ships inside the binary).
+        .executableTarget(name: "MigrationEmbedder", path: "Plugins/MigrationEmbedder"),
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["MigrationEmbedder"]),
         // The three stages joined: decoder -> worker pool -> sink.
         .target(name: "Pipeline", dependencies: [
             "VideoDecoding", "GoogLeNet", "LabelStore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .executableTarget(name: "framewise", dependencies: [
             "Pipeline", "VideoDecoding", "GoogLeNet", "LabelStore",
@@ -37,9 +49,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "GoogLeNetTests", dependencies: ["GoogLeNet", "VideoDecoding"]),
-        .testTarget(name: "VideoDecodingTests", dependencies: ["VideoDecoding", "GoogLeNet"]),
-        .testTarget(name: "LabelStoreTests", dependencies: ["LabelStore"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "framewise"]),
+        // Shared by the test targets: the ../shared data, temporary directories, clips, child processes, an RTSP server.
+        .target(name: "FramewiseTestSupport", path: "Tests/Support", exclude: ["Fixtures"]),
+        .testTarget(name: "GoogLeNetTests", dependencies: ["GoogLeNet", "VideoDecoding", "FramewiseTestSupport"]),
+        .testTarget(name: "VideoDecodingTests", dependencies: ["VideoDecoding", "GoogLeNet", "FramewiseTestSupport"]),
+        .testTarget(name: "LabelStoreTests", dependencies: ["LabelStore", "FramewiseTestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "framewise", "FramewiseTestSupport"]),
     ]
 )

@@ -1,1 +1,130 @@
-// LabelStore module: being written (see ARCHITECTURE.md).
+import Foundation
+import GRDB
+
+/// The SQLite database of a Framewise installation: opens (and migrates) the file, registers sources, runs and
+/// classes, and hands out the `FrameWriter` that stores labelled frames. Holds a GRDB `DatabasePool` in WAL mode:
+/// one write connection, any number of concurrent readers.
+public final class LabelStore: Sendable {
+    /// Tuning of the write connection; `busy_timeout` lets it wait for another process instead of failing.
+    static let busyTimeout: TimeInterval = 10
+
+    let pool: DatabasePool
+
+    /// Opens or creates the database at `path` and brings its schema up to date.
+    public convenience init(path: String) throws {
+        try self.init(path: path, migratingUpTo: nil)
+    }
+
+    /// Opens the database, applying migrations only up to `lastMigration` (tests build old databases with it).
+    init(path: String, migratingUpTo lastMigration: String?) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        configuration.prepareDatabase { db in
+            // A larger page cache keeps the labels_by_class index hot during long runs.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Schema.migrate(pool, upTo: lastMigration)
+    }
+
+    /// The id of `source`, inserting it the first time it is seen (the URI is the identity).
+    public func register(source: SourceDescriptor) throws -> SourceID {
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO sources (uri, kind, created_at) VALUES (?, ?, ?) ON CONFLICT (uri) DO NOTHING",
+                arguments: [source.uri, source.kind.rawValue, Date().timeIntervalSince1970])
+            let id = try Int64.fetchOne(db, sql: "SELECT id FROM sources WHERE uri = ?", arguments: [source.uri])
+            return SourceID(rawValue: id ?? db.lastInsertedRowID)
+        }
+    }
+
+    /// Stores the model's classes. A database already holding a different class list is refused, because its
+    /// stored labels would be misread.
+    public func storeClasses(_ classes: [ClassLabel]) throws {
+        try pool.write { db in
+            for label in classes {
+                try db.execute(
+                    sql: "INSERT INTO classes (class_index, wnid, label, names) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    arguments: [label.index, label.wnid, label.label, label.names])
+                if db.changesCount == 0 {
+                    let stored = try Row.fetchOne(
+                        db, sql: "SELECT wnid, label, names FROM classes WHERE class_index = ?", arguments: [label.index])
+                    guard let stored, stored["wnid"] == label.wnid, stored["label"] == label.label,
+                          stored["names"] == label.names
+                    else { throw LabelStoreError.classesMismatch(classIndex: label.index) }
+                }
+            }
+        }
+    }
+
+    /// Records the start of a run (status `running`).
+    public func beginRun(_ settings: RunSettings) throws -> RunID {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256)
+                    VALUES (?, ?, 'running', ?, ?, ?)
+                    """,
+                arguments: [settings.source.rawValue, Date().timeIntervalSince1970, settings.precision,
+                            settings.sampling, settings.modelSHA256])
+            return RunID(rawValue: db.lastInsertedRowID)
+        }
+    }
+
+    /// Updates a running run's counters, so a killed run still shows how far it got.
+    public func recordProgress(of run: RunID, counts: RunCounts) throws {
+        try updateRun(run, counts: counts, status: nil, error: nil)
+    }
+
+    /// Records how a run ended: its final counters, status and error message (already free of secrets).
+    public func finishRun(_ run: RunID, status: RunStatus, counts: RunCounts, error: String? = nil) throws {
+        try updateRun(run, counts: counts, status: status, error: error)
+    }
+
+    private func updateRun(_ run: RunID, counts: RunCounts, status: RunStatus?, error: String?) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE runs SET frames_decoded = ?, frames_labeled = ?, frames_dropped = ?,
+                           status = coalesce(?, status), error = coalesce(?, error),
+                           finished_at = CASE WHEN ? IS NULL THEN finished_at ELSE ? END
+                     WHERE id = ?
+                    """,
+                arguments: [counts.decoded, counts.labeled, counts.dropped, status?.rawValue, error,
+                            status?.rawValue, Date().timeIntervalSince1970, run.rawValue])
+            if db.changesCount == 0 { throw LabelStoreError.unknownRun(run.rawValue) }
+        }
+    }
+
+    /// A writer that stores frames of `run` (for the run's source) in batched transactions.
+    public func makeWriter(run: RunID, policy: FrameWriter.Policy = .init()) throws -> FrameWriter {
+        let (source, classIndices) = try pool.read { db in
+            guard let source = try Int64.fetchOne(db, sql: "SELECT source_id FROM runs WHERE id = ?",
+                                                  arguments: [run.rawValue])
+            else { throw LabelStoreError.unknownRun(run.rawValue) }
+            return (source, try Set(Int.fetchAll(db, sql: "SELECT class_index FROM classes")))
+        }
+        guard !classIndices.isEmpty else { throw LabelStoreError.noClasses }
+        return FrameWriter(pool: pool, source: SourceID(rawValue: source), run: run,
+                           classIndices: classIndices, policy: policy)
+    }
+
+    /// The frame indices already stored for `source`: a resumed run skips them.
+    public func storedFrameIndices(of source: SourceID) throws -> StoredFrameIndices {
+        try pool.read { db in
+            var indices = StoredFrameIndices()
+            let cursor = try Int64.fetchCursor(
+                db, sql: "SELECT frame_index FROM frames WHERE source_id = ? ORDER BY frame_index",
+                arguments: [source.rawValue])
+            while let index = try cursor.next() { indices.appendAscending(index) }
+            return indices
+        }
+    }
+
+    /// Deletes every stored frame (and its labels) of `source`, for `--restart`. Runs stay as history.
+    public func deleteFrames(of source: SourceID) throws {
+        try pool.write { db in
+            try db.execute(sql: "DELETE FROM frames WHERE source_id = ?", arguments: [source.rawValue])
+        }
+    }
+}

@@ -6,6 +6,10 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure one stage on its own: the engine (default), the decoder or the sink.",
         subcommands: [
-        ]
+            BenchEngineCommand.self,
+            BenchSinkCommand.self,
+            BenchDecodeCommand.self,
+        ],
+        defaultSubcommand: BenchEngineCommand.self
     )
 }

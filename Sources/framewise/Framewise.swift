@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import VideoDecoding
 
 /// The `framewise` command: labels video frames with GoogLeNet and stores the answers in SQLite.
 @main
@@ -7,7 +9,23 @@ struct Framewise: AsyncParsableCommand {
         commandName: "framewise",
         abstract: "Label every sampled frame of a video with GoogLeNet and store the top-5 labels in SQLite.",
         subcommands: [
+            RunCommand.self,
+            QueryCommand.self,
+            SegmentsCommand.self,
+            ClassifyCommand.self,
+            ModelCommand.self,
             BenchCommand.self,
         ]
     )
+
+    /// Process-wide settings, made once here: FFmpeg's own messages stay off (errors are reported in one
+    /// redacted line by each command) unless FRAMEWISE_FFMPEG_LOG=verbose or errors asks for them.
+    static func main() async {
+        switch ProcessInfo.processInfo.environment["FRAMEWISE_FFMPEG_LOG"] {
+        case "verbose": FFmpegLogging.setLevel(.verbose)
+        case "errors": FFmpegLogging.setLevel(.errors)
+        default: FFmpegLogging.setLevel(.quiet)
+        }
+        await Self.main(nil)
+    }
 }

@@ -1,0 +1,193 @@
+import CDNNL
+
+// Thin Swift owners for the oneDNN C handles the engine uses. Each class owns exactly one handle and
+// releases it in deinit; none is shared between engines (each worker builds its own), so they are not
+// Sendable.
+
+/// An error reported by oneDNN, with the call that failed.
+public struct DNNLError: Error, CustomStringConvertible {
+    public let operation: String
+    public let status: dnnl_status_t
+    public var description: String { "oneDNN: \(operation) failed (status \(status.rawValue))" }
+}
+
+func check(_ status: dnnl_status_t, _ operation: @autoclosure () -> String) throws {
+    guard status == dnnl_success else { throw DNNLError(operation: operation(), status: status) }
+}
+
+/// oneDNN's fixed-size dims array (`dnnl_dims_t`, 12 entries) from Swift integers, passed to C as a pointer.
+func dnnlDims(_ values: [Int]) -> [dnnl_dim_t] {
+    values.map { dnnl_dim_t($0) } + Array(repeating: 0, count: Int(DNNL_MAX_NDIMS) - values.count)
+}
+
+extension dnnl_memory_desc_t {
+    /// A float32 descriptor with the given logical dims and layout (`dnnl_format_tag_any` lets the primitive choose).
+    static func float32(_ dims: [Int], _ tag: dnnl_format_tag_t) throws -> dnnl_memory_desc_t {
+        var desc = dnnl_memory_desc_t()
+        try check(dnnl_memory_desc_init_by_tag(&desc, Int32(dims.count), dnnlDims(dims), dnnl_f32, tag),
+                  "memory_desc_init \(dims)")
+        return desc
+    }
+
+    var byteCount: Int {
+        var desc = self
+        return dnnl_memory_desc_get_size(&desc)
+    }
+
+    func isEqual(to other: dnnl_memory_desc_t) -> Bool {
+        var lhs = self, rhs = other
+        return dnnl_memory_desc_equal(&lhs, &rhs) != 0
+    }
+}
+
+/// A CPU engine and the in-order stream primitives run on.
+final class DNNLContext {
+    let engine: dnnl_engine_t
+    let stream: dnnl_stream_t
+
+    init() throws {
+        var engine: dnnl_engine_t?
+        try check(dnnl_engine_create(&engine, dnnl_cpu, 0), "engine_create")
+        var stream: dnnl_stream_t?
+        do {
+            try check(dnnl_stream_create(&stream, engine, UInt32(dnnl_stream_default_flags.rawValue)), "stream_create")
+        } catch {
+            dnnl_engine_destroy(engine)
+            throw error
+        }
+        self.engine = engine!
+        self.stream = stream!
+    }
+
+    func wait() throws { try check(dnnl_stream_wait(stream), "stream_wait") }
+
+    deinit {
+        dnnl_stream_destroy(stream)
+        dnnl_engine_destroy(engine)
+    }
+}
+
+/// A memory object over a buffer. It either owns a 64-byte-aligned buffer of its own, or views a part of a
+/// parent `Memory`'s buffer and keeps the parent alive, or wraps a buffer the caller keeps alive while it is used.
+final class Memory {
+    let handle: dnnl_memory_t
+    let desc: dnnl_memory_desc_t
+    private let ownedBuffer: UnsafeMutableRawPointer?
+    private let parent: Memory?
+
+    /// A new zero-filled buffer laid out as `desc`.
+    convenience init(_ desc: dnnl_memory_desc_t, context: DNNLContext) throws {
+        let bytes = max(desc.byteCount, 64)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        do {
+            try self.init(desc, buffer: buffer, owned: true, parent: nil, context: context)
+        } catch {
+            buffer.deallocate()
+            throw error
+        }
+    }
+
+    /// A view of the part of `parent`'s buffer that starts `byteOffset` bytes in, laid out as `desc`.
+    convenience init(view desc: dnnl_memory_desc_t, of parent: Memory, byteOffset: Int, context: DNNLContext) throws {
+        try self.init(desc, buffer: parent.data + byteOffset, owned: false, parent: parent, context: context)
+    }
+
+    /// A view of a buffer the caller owns and keeps alive while this memory is used.
+    convenience init(view desc: dnnl_memory_desc_t, over buffer: UnsafeMutableRawPointer, context: DNNLContext) throws {
+        try self.init(desc, buffer: buffer, owned: false, parent: nil, context: context)
+    }
+
+    private init(_ desc: dnnl_memory_desc_t, buffer: UnsafeMutableRawPointer, owned: Bool, parent: Memory?,
+                 context: DNNLContext) throws {
+        var memory: dnnl_memory_t?
+        var descCopy = desc
+        try check(dnnl_memory_create(&memory, &descCopy, context.engine, buffer), "memory_create \(desc.shape)")
+        self.handle = memory!
+        self.desc = desc
+        self.ownedBuffer = owned ? buffer : nil
+        self.parent = parent
+    }
+
+    var data: UnsafeMutableRawPointer {
+        var pointer: UnsafeMutableRawPointer?
+        dnnl_memory_get_data_handle(handle, &pointer)
+        return pointer!
+    }
+
+    deinit {
+        dnnl_memory_destroy(handle)
+        ownedBuffer?.deallocate()
+    }
+}
+
+/// A primitive descriptor: oneDNN's choice of implementation and memory layouts for one operation.
+final class PrimitiveDescriptor {
+    let handle: dnnl_primitive_desc_t
+
+    /// Creates the descriptor for an operation descriptor (`dnnl_convolution_desc_t`, ...), with optional attributes.
+    init<OperationDesc>(_ operation: OperationDesc, attributes: FusedReLUAttributes? = nil, context: DNNLContext,
+                        what: String) throws {
+        var operation = operation
+        var descriptor: dnnl_primitive_desc_t?
+        try check(dnnl_primitive_desc_create(&descriptor, &operation, attributes?.handle, context.engine, nil), what)
+        handle = descriptor!
+    }
+
+    /// Adopts a descriptor made by one of oneDNN's non-op-desc constructors (concat, reorder).
+    init(adopting handle: dnnl_primitive_desc_t) { self.handle = handle }
+
+    func memoryDesc(_ query: dnnl_query_t, index: Int32 = 0) -> dnnl_memory_desc_t {
+        dnnl_primitive_desc_query_md(handle, query, index).pointee
+    }
+
+    /// oneDNN's name for the implementation it picked (e.g. "brg:avx512_core"), for diagnostics.
+    var implementation: String {
+        var name: UnsafePointer<CChar>?
+        dnnl_primitive_desc_query(handle, dnnl_query_impl_info_str, 0, &name)
+        return name.map { String(cString: $0) } ?? "?"
+    }
+
+    deinit { dnnl_primitive_desc_destroy(handle) }
+}
+
+/// Primitive attributes holding one post-op: a ReLU fused into the primitive's output.
+final class FusedReLUAttributes {
+    let handle: dnnl_primitive_attr_t
+
+    init() throws {
+        var attributes: dnnl_primitive_attr_t?
+        try check(dnnl_primitive_attr_create(&attributes), "primitive_attr_create")
+        handle = attributes!
+        var postOps: dnnl_post_ops_t?
+        try check(dnnl_post_ops_create(&postOps), "post_ops_create")
+        defer { dnnl_post_ops_destroy(postOps) }
+        try check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "append ReLU")
+        try check(dnnl_primitive_attr_set_post_ops(handle, postOps), "set_post_ops")
+    }
+
+    deinit { dnnl_primitive_attr_destroy(handle) }
+}
+
+/// An executable primitive bound to its arguments (memory objects are kept alive with it).
+final class BoundPrimitive {
+    private let handle: dnnl_primitive_t
+    private let arguments: [dnnl_exec_arg_t]
+    private let keepAlive: [Memory]
+
+    init(_ descriptor: PrimitiveDescriptor, arguments: [(Int32, Memory)]) throws {
+        var primitive: dnnl_primitive_t?
+        try check(dnnl_primitive_create(&primitive, descriptor.handle), "primitive_create \(descriptor.implementation)")
+        handle = primitive!
+        self.arguments = arguments.map { dnnl_exec_arg_t(arg: $0.0, memory: $0.1.handle) }
+        keepAlive = arguments.map(\.1)
+    }
+
+    func execute(on context: DNNLContext) throws {
+        try arguments.withUnsafeBufferPointer { args in
+            try check(dnnl_primitive_execute(handle, context.stream, Int32(args.count), args.baseAddress), "primitive_execute")
+        }
+    }
+
+    deinit { dnnl_primitive_destroy(handle) }
+}

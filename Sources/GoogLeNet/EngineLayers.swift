@@ -1,0 +1,262 @@
+import CDNNL
+
+// The layer types the engine is built from. Each owns its oneDNN primitives, the memory they write and, for
+// convolutions and the classifier, this engine's copy of its weights in the layout oneDNN chose. A layer reads
+// the memory of the layer before it; the engine runs every layer's primitives in order.
+
+/// The kinds of work `--profile` reports time for.
+public enum LayerKind: String, Sendable, CaseIterable {
+    case convolution, maxPool = "max-pool", localResponseNormalization = "lrn", averagePool = "avg-pool"
+    case innerProduct = "inner-product", softmax, reorder
+}
+
+/// A layer as built for one engine: its primitives (in execution order) and the memory holding its output.
+protocol EngineLayer {
+    var name: String { get }
+    var output: Memory { get }
+    var primitives: [(kind: LayerKind, primitive: BoundPrimitive)] { get }
+}
+
+/// Where a layer writes: a buffer of its own in the layout oneDNN prefers, or a given region of a larger buffer.
+enum Destination {
+    case ownBuffer
+    case region(Memory)
+}
+
+extension dnnl_memory_desc_t {
+    /// The logical dims (N, C, H, W, ...).
+    var shape: [Int] {
+        withUnsafeBytes(of: dims) { Array($0.bindMemory(to: dnnl_dim_t.self).prefix(Int(ndims))).map { Int($0) } }
+    }
+}
+
+/// A weight or bias tensor copied (reordered) from the shared weights into the layout `desc` of this engine.
+private func constantMemory(_ values: [Float], shape: [Int], plainTag: dnnl_format_tag_t, as desc: dnnl_memory_desc_t,
+                            context: DNNLContext) throws -> Memory {
+    let memory = try Memory(desc, context: context)
+    let plainDesc = try dnnl_memory_desc_t.float32(shape, plainTag)
+    try values.withUnsafeBufferPointer { buffer in
+        let plain = try Memory(view: plainDesc, over: UnsafeMutableRawPointer(mutating: buffer.baseAddress!), context: context)
+        try reorder(from: plain, to: memory, context: context).execute(on: context)
+        try context.wait()
+    }
+    return memory
+}
+
+/// A reorder primitive copying `source` into `destination` (same logical tensor, any two layouts).
+func reorder(from source: Memory, to destination: Memory, context: DNNLContext) throws -> BoundPrimitive {
+    var sourceDesc = source.desc, destinationDesc = destination.desc
+    var handle: dnnl_primitive_desc_t?
+    try check(dnnl_reorder_primitive_desc_create(&handle, &sourceDesc, context.engine, &destinationDesc, context.engine, nil),
+              "reorder_primitive_desc_create \(source.desc.shape)")
+    let descriptor = PrimitiveDescriptor(adopting: handle!)
+    return try BoundPrimitive(descriptor, arguments: [(DNNL_ARG_FROM, source), (DNNL_ARG_TO, destination)])
+}
+
+/// A convolution or inner-product primitive bound to its input, output and this engine's copy of the layer's
+/// weights (`<layer>_w_0`, plain OIHW, reordered to the layout oneDNN chose) and bias (`<layer>_b_0`).
+private func bindWithWeights(_ descriptor: PrimitiveDescriptor, layer: String, weightShape: [Int], input: Memory,
+                             output: Memory, weights: ModelWeights, context: DNNLContext) throws -> BoundPrimitive {
+    let filters = try constantMemory(weights.values("\(layer)_w_0"), shape: weightShape, plainTag: dnnl_oihw,
+                                     as: descriptor.memoryDesc(dnnl_query_weights_md), context: context)
+    let bias = try constantMemory(weights.values("\(layer)_b_0"), shape: [weightShape[0]], plainTag: dnnl_x,
+                                  as: descriptor.memoryDesc(dnnl_query_weights_md, index: 1), context: context)
+    return try BoundPrimitive(descriptor, arguments: [
+        (DNNL_ARG_SRC, input), (DNNL_ARG_WEIGHTS, filters), (DNNL_ARG_BIAS, bias), (DNNL_ARG_DST, output)])
+}
+
+/// Convolution + bias + ReLU in one primitive (ReLU as a fused post-op).
+final class ConvolutionLayer: EngineLayer {
+    let name: String
+    let output: Memory
+    let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
+
+    init(_ spec: Convolution, input: Memory, destination: Destination, weights: ModelWeights, context: DNNLContext) throws {
+        name = spec.name
+        let inputShape = input.desc.shape
+        let (batch, inputChannels) = (inputShape[0], inputShape[1])
+        let outputShape = spec.outputShape(input: FeatureShape(channels: inputChannels, height: inputShape[2], width: inputShape[3]))
+        let weightShape = [spec.outputChannels, inputChannels, spec.kernel, spec.kernel]
+
+        var sourceDesc = input.desc
+        var weightDesc = try dnnl_memory_desc_t.float32(weightShape, dnnl_format_tag_any)
+        var biasDesc = try dnnl_memory_desc_t.float32([spec.outputChannels], dnnl_x)
+        var destinationDesc = switch destination {
+        case .ownBuffer: try dnnl_memory_desc_t.float32([batch, outputShape.channels, outputShape.height, outputShape.width],
+                                                       dnnl_format_tag_any)
+        case .region(let region): region.desc
+        }
+        let strides = dnnlDims([spec.stride, spec.stride])
+        let padding = dnnlDims([spec.padding, spec.padding])
+        var operation = dnnl_convolution_desc_t()
+        try check(dnnl_convolution_forward_desc_init(&operation, dnnl_forward_inference, dnnl_convolution_direct,
+                                                     &sourceDesc, &weightDesc, &biasDesc, &destinationDesc,
+                                                     strides, padding, padding), "convolution \(spec.name)")
+        let descriptor = try PrimitiveDescriptor(operation, attributes: FusedReLUAttributes(), context: context,
+                                                 what: "convolution \(spec.name)")
+        output = switch destination {
+        case .ownBuffer: try Memory(descriptor.memoryDesc(dnnl_query_dst_md), context: context)
+        case .region(let region): region
+        }
+        primitives = [(.convolution, try bindWithWeights(descriptor, layer: spec.name, weightShape: weightShape,
+                                                         input: input, output: output, weights: weights, context: context))]
+    }
+}
+
+/// Max or average pooling with Caffe's ceil-mode output size (the right/bottom padding is widened to get it;
+/// oneDNN ignores padded positions for max and excludes them from the average).
+final class PoolingLayer: EngineLayer {
+    let name: String
+    let output: Memory
+    let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
+
+    init(_ spec: Pooling, maximum: Bool, input: Memory, context: DNNLContext) throws {
+        name = spec.name
+        let inputShape = input.desc.shape
+        let outputShape = spec.outputShape(input: FeatureShape(channels: inputShape[1], height: inputShape[2], width: inputShape[3]))
+        var sourceDesc = input.desc
+        var destinationDesc = try dnnl_memory_desc_t.float32([inputShape[0], inputShape[1], outputShape.height, outputShape.width],
+                                                             dnnl_format_tag_any)
+        let strides = dnnlDims([spec.stride, spec.stride])
+        let kernel = dnnlDims([spec.kernel, spec.kernel])
+        let dilation = dnnlDims([0, 0])
+        let leading = dnnlDims([spec.padding, spec.padding])
+        let trailing = dnnlDims([spec.trailingPadding(inputShape[2]), spec.trailingPadding(inputShape[3])])
+        var operation = dnnl_pooling_v2_desc_t()
+        try check(dnnl_pooling_v2_forward_desc_init(&operation, dnnl_forward_inference,
+                                                    maximum ? dnnl_pooling_max : dnnl_pooling_avg_exclude_padding,
+                                                    &sourceDesc, &destinationDesc, strides, kernel, dilation,
+                                                    leading, trailing), "pooling \(spec.name)")
+        let descriptor = try PrimitiveDescriptor(operation, context: context, what: "pooling \(spec.name)")
+        output = try Memory(descriptor.memoryDesc(dnnl_query_dst_md), context: context)
+        primitives = [(maximum ? .maxPool : .averagePool,
+                       try BoundPrimitive(descriptor, arguments: [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output)]))]
+    }
+}
+
+/// Local response normalisation across channels.
+final class LocalResponseNormalizationLayer: EngineLayer {
+    let name: String
+    let output: Memory
+    let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
+
+    init(_ spec: LocalResponseNormalization, input: Memory, context: DNNLContext) throws {
+        name = spec.name
+        var dataDesc = input.desc
+        var operation = dnnl_lrn_desc_t()
+        // oneDNN, like Caffe, divides alpha by the window size.
+        try check(dnnl_lrn_forward_desc_init(&operation, dnnl_forward_inference, dnnl_lrn_across_channels, &dataDesc,
+                                             dnnl_dim_t(spec.size), spec.alpha, spec.beta, spec.k), "lrn \(spec.name)")
+        let descriptor = try PrimitiveDescriptor(operation, context: context, what: "lrn \(spec.name)")
+        output = try Memory(descriptor.memoryDesc(dnnl_query_dst_md), context: context)
+        primitives = [(.localResponseNormalization,
+                       try BoundPrimitive(descriptor, arguments: [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output)]))]
+    }
+}
+
+/// An Inception module: the four branches write their last convolution straight into their channel range of
+/// one output buffer, so the concatenation costs nothing. The buffer holds one image in 16-channel blocks
+/// (nChw16c); every branch width in GoogLeNet is a multiple of 16, so each branch's channels are a dense
+/// nChw16c tensor of their own at an offset in the buffer, which oneDNN's optimised convolutions accept as
+/// their destination (a strided sub-memory would send them to the slow reference kernel).
+final class InceptionLayer: EngineLayer {
+    let name: String
+    let output: Memory
+    let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
+
+    init(_ module: InceptionModule, input: Memory, weights: ModelWeights, context: DNNLContext) throws {
+        name = module.name
+        let inputShape = input.desc.shape
+        precondition(inputShape[0] == 1, "Inception layers are built for one image at a time")
+        let (height, width) = (inputShape[2], inputShape[3])
+        output = try Memory(.float32([1, module.outputChannels, height, width], dnnl_nChw16c), context: context)
+
+        var channelOffset = 0
+        var primitives: [(kind: LayerKind, primitive: BoundPrimitive)] = []
+        for branch in module.branches {
+            var branchInput = input
+            for (index, layer) in branch.layers.enumerated() {
+                let built: EngineLayer
+                if index == branch.layers.count - 1, case .convolution(let last) = layer {
+                    precondition(channelOffset % 16 == 0 && last.outputChannels % 16 == 0, "branch widths are multiples of 16")
+                    let region = try Memory(view: .float32([1, last.outputChannels, height, width], dnnl_nChw16c), of: output,
+                                            byteOffset: channelOffset * height * width * MemoryLayout<Float>.size,
+                                            context: context)
+                    built = try ConvolutionLayer(last, input: branchInput, destination: .region(region), weights: weights,
+                                                 context: context)
+                    channelOffset += last.outputChannels
+                } else {
+                    built = try buildLayer(layer, input: branchInput, weights: weights, context: context)
+                }
+                primitives += built.primitives
+                branchInput = built.output
+            }
+        }
+        precondition(channelOffset == module.outputChannels, "every Inception branch ends in a convolution")
+        self.primitives = primitives
+    }
+}
+
+/// The classifier: a fully connected layer over the pooled features (no ReLU).
+final class InnerProductLayer: EngineLayer {
+    let name: String
+    let output: Memory
+    let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
+
+    init(_ spec: FullyConnected, input: Memory, weights: ModelWeights, context: DNNLContext) throws {
+        name = spec.name
+        let inputShape = input.desc.shape
+        // The weights are [outputs, inputs]; viewed as [outputs, C, H, W] they match the 4-D input directly.
+        let weightShape = [spec.outputs] + inputShape.dropFirst()
+        var sourceDesc = input.desc
+        var weightDesc = try dnnl_memory_desc_t.float32(weightShape, dnnl_format_tag_any)
+        var biasDesc = try dnnl_memory_desc_t.float32([spec.outputs], dnnl_x)
+        var destinationDesc = try dnnl_memory_desc_t.float32([inputShape[0], spec.outputs], dnnl_nc)
+        var operation = dnnl_inner_product_desc_t()
+        try check(dnnl_inner_product_forward_desc_init(&operation, dnnl_forward_inference, &sourceDesc, &weightDesc,
+                                                       &biasDesc, &destinationDesc), "inner product \(spec.name)")
+        let descriptor = try PrimitiveDescriptor(operation, context: context, what: "inner product \(spec.name)")
+        output = try Memory(destinationDesc, context: context)
+        primitives = [(.innerProduct, try bindWithWeights(descriptor, layer: spec.name, weightShape: weightShape,
+                                                          input: input, output: output, weights: weights, context: context))]
+    }
+}
+
+/// Softmax over the classes of each image.
+final class SoftmaxLayer: EngineLayer {
+    let name: String
+    let output: Memory
+    let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
+
+    init(name: String, input: Memory, context: DNNLContext) throws {
+        self.name = name
+        var dataDesc = input.desc
+        var operation = dnnl_softmax_desc_t()
+        try check(dnnl_softmax_forward_desc_init(&operation, dnnl_forward_inference, &dataDesc, 1), "softmax \(name)")
+        let descriptor = try PrimitiveDescriptor(operation, context: context, what: "softmax \(name)")
+        output = try Memory(input.desc, context: context)
+        primitives = [(.softmax, try BoundPrimitive(descriptor, arguments: [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output)]))]
+    }
+}
+
+/// Builds one inference layer of the architecture on `input`. Training-only layers are never passed here.
+func buildLayer(_ layer: Layer, input: Memory, weights: ModelWeights, context: DNNLContext) throws -> EngineLayer {
+    switch layer {
+    case .convolution(let spec):
+        return try ConvolutionLayer(spec, input: input, destination: .ownBuffer, weights: weights, context: context)
+    case .maxPool(let spec):
+        return try PoolingLayer(spec, maximum: true, input: input, context: context)
+    case .averagePool(let spec):
+        return try PoolingLayer(spec, maximum: false, input: input, context: context)
+    case .localResponseNormalization(let spec):
+        return try LocalResponseNormalizationLayer(spec, input: input, context: context)
+    case .inception(let module):
+        return try InceptionLayer(module, input: input, weights: weights, context: context)
+    case .fullyConnected(let spec):
+        return try InnerProductLayer(spec, input: input, weights: weights, context: context)
+    case .softmax(let name):
+        return try SoftmaxLayer(name: name, input: input, context: context)
+    case .dropout, .auxiliaryClassifier:
+        preconditionFailure("\(layer.name) is training-only; inference does not build it")
+    }
+}

@@ -1,0 +1,153 @@
+import CDNNL
+import Foundation
+
+/// GoogLeNet inference for one worker: a oneDNN engine and stream, every layer's primitives, the activation
+/// memory and this engine's copy of the weights in the layouts oneDNN chose. Built once from the shared
+/// `ModelWeights`, then run over and over on batches of `batchSize` preprocessed images (see `InputSpec`).
+///
+/// The primitives are built for one image and a batch runs through them image by image: with one thread per
+/// engine oneDNN's convolutions loop over the images anyway, and one image per buffer is what lets the
+/// Inception branches write straight into their concatenation (see `InceptionLayer`).
+///
+/// Threading is explicit: each call runs on the calling thread with `threads` OpenMP threads (default 1), so
+/// N engines on N worker threads use N cores without oversubscription. An engine may be handed to another
+/// thread, and calls are serialised by a lock, hence `@unchecked Sendable`; for throughput give each worker its own.
+public final class GoogLeNetEngine: @unchecked Sendable {
+    public let batchSize: Int
+    public let threads: Int
+    private let context: DNNLContext
+    private let input: Memory
+    private let layers: [EngineLayer]
+    private let steps: [(kind: LayerKind, primitive: BoundPrimitive)]
+    private let probabilities: Memory
+    private let lock = NSLock()
+    private var profile = LayerProfile()
+
+    /// Images per call × floats per image.
+    public var inputElementCount: Int { batchSize * GoogLeNetArchitecture.input.elementCount }
+
+    public init(weights: ModelWeights, batchSize: Int = 1, threads: Int = 1) throws {
+        precondition(batchSize >= 1 && threads >= 1, "batch size and threads must be at least 1")
+        self.batchSize = batchSize
+        self.threads = threads
+        omp_set_num_threads(Int32(threads))
+        context = try DNNLContext()
+        let inputShape = GoogLeNetArchitecture.input
+        input = try Memory(.float32([1, inputShape.channels, inputShape.height, inputShape.width], dnnl_nchw),
+                           context: context)
+        var layers: [EngineLayer] = []
+        var current = input
+        for (layer, _) in GoogLeNetArchitecture.inferenceLayers {
+            let built = try buildLayer(layer, input: current, weights: weights, context: context)
+            layers.append(built)
+            current = built.output
+        }
+        self.layers = layers
+        steps = layers.flatMap(\.primitives)
+        probabilities = current
+    }
+
+    /// Runs the network on `batchSize` images (planar BGR-minus-mean, `inputElementCount` floats) and returns
+    /// `batchSize` × 1000 class probabilities.
+    public func classify(_ images: UnsafeBufferPointer<Float>) throws -> [Float] {
+        try withLock { try run(images, images: batchSize, profiling: false) }
+    }
+
+    public func classify(_ images: [Float]) throws -> [Float] {
+        try images.withUnsafeBufferPointer { try classify($0) }
+    }
+
+    /// Like `classify`, and also adds the time each kind of layer took to `profile`.
+    public func classify(_ images: UnsafeBufferPointer<Float>, profile: inout LayerProfile) throws -> [Float] {
+        try withLock {
+            self.profile = profile
+            defer { profile = self.profile }
+            return try run(images, images: batchSize, profiling: true)
+        }
+    }
+
+    /// Runs the network on one image and returns the named layers' outputs in plain CHW order, for checking
+    /// intermediate activations. Names are `GoogLeNetArchitecture.layers` names, e.g. `conv1/7x7_s2`,
+    /// `pool1/norm1`, `inception_3a`, `pool5/7x7_s1`, `prob`.
+    public func activations(_ image: [Float], of names: Set<String>) throws -> [String: [Float]] {
+        try withLock {
+            try image.withUnsafeBufferPointer { _ = try run($0, images: 1, profiling: false) }
+            var result: [String: [Float]] = [:]
+            for name in names {
+                guard let layer = layers.first(where: { $0.name == name }) else {
+                    throw EngineError(message: "no layer named \(name); layers: \(layers.map(\.name).joined(separator: ", "))")
+                }
+                result[name] = try readPlain(layer.output)
+            }
+            return result
+        }
+    }
+
+    private func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    private func run(_ images: UnsafeBufferPointer<Float>, images count: Int, profiling: Bool) throws -> [Float] {
+        let imageSize = GoogLeNetArchitecture.input.elementCount
+        guard images.count == count * imageSize else {
+            throw EngineError(message: "input has \(images.count) floats, \(count) image(s) need \(count * imageSize)")
+        }
+        omp_set_num_threads(Int32(threads))
+        var probabilities: [Float] = []
+        probabilities.reserveCapacity(count * GoogLeNetArchitecture.classCount)
+        for image in 0..<count {
+            input.data.copyMemory(from: images.baseAddress! + image * imageSize, byteCount: imageSize * MemoryLayout<Float>.size)
+            for step in steps {
+                if profiling {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    try step.primitive.execute(on: context)
+                    try context.wait()
+                    profile.add(step.kind, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+                } else {
+                    try step.primitive.execute(on: context)
+                }
+            }
+            try context.wait()
+            probabilities += try readPlain(self.probabilities)
+        }
+        return probabilities
+    }
+
+    /// Copies a memory's contents out in plain row-major order (a reorder if oneDNN chose a blocked layout).
+    private func readPlain(_ memory: Memory) throws -> [Float] {
+        let shape = memory.desc.shape
+        let plainDesc = try dnnl_memory_desc_t.float32(shape, shape.count == 4 ? dnnl_nchw : dnnl_nc)
+        let count = shape.reduce(1, *)
+        if memory.desc.isEqual(to: plainDesc) {
+            return Array(UnsafeBufferPointer(start: memory.data.assumingMemoryBound(to: Float.self), count: count))
+        }
+        return try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let plain = try Memory(view: plainDesc, over: UnsafeMutableRawPointer(buffer.baseAddress!), context: context)
+            try reorder(from: memory, to: plain, context: context).execute(on: context)
+            try context.wait()
+            initialized = count
+        }
+    }
+}
+
+/// Time spent per kind of layer, summed over profiled runs.
+public struct LayerProfile: Sendable {
+    public private(set) var seconds: [LayerKind: Double] = [:]
+
+    public init() {}
+
+    mutating func add(_ kind: LayerKind, seconds elapsed: Double) { seconds[kind, default: 0] += elapsed }
+
+    /// Sums two profiles (e.g. from several workers).
+    public mutating func merge(_ other: LayerProfile) {
+        seconds.merge(other.seconds, uniquingKeysWith: +)
+    }
+}
+
+/// Misuse of an engine (wrong input size, unknown layer name).
+public struct EngineError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}

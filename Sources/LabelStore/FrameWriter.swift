@@ -1,0 +1,175 @@
+import Dispatch
+import Foundation
+import GRDB
+
+/// Stores labelled frames of one run in batched transactions on the store's single write connection.
+///
+/// A batch is committed when it holds `policy.maxFrames` frames or when its oldest frame has waited
+/// `policy.maxDelay`, whichever comes first, and on `flush()`/`close()`. A frame and its labels are written in
+/// the same transaction, so after a crash every stored frame has all its labels. A frame already stored for
+/// the source is skipped (`INSERT ... ON CONFLICT DO NOTHING`), which makes re-storing harmless.
+///
+/// Thread safety: every mutable property is only touched on `queue` (callers enter it with `queue.sync`, the
+/// flush timer fires on it), which is why the class can be `@unchecked Sendable`.
+public final class FrameWriter: @unchecked Sendable {
+    /// When a batch is committed.
+    public struct Policy: Sendable {
+        public var maxFrames: Int
+        public var maxDelay: DispatchTimeInterval
+        public init(maxFrames: Int = 1_000, maxDelay: DispatchTimeInterval = .milliseconds(250)) {
+            self.maxFrames = maxFrames
+            self.maxDelay = maxDelay
+        }
+    }
+
+    /// What the writer has committed so far.
+    public struct Totals: Hashable, Sendable {
+        /// Frames inserted.
+        public var stored = 0
+        /// Frames that were already in the database and were skipped.
+        public var alreadyStored = 0
+        /// Committed transactions.
+        public var batches = 0
+    }
+
+    private let pool: DatabasePool
+    private let source: SourceID
+    private let run: RunID
+    private let classIndices: Set<Int>
+    private let policy: Policy
+    private let queue = DispatchQueue(label: "framewise.label-store.writer")
+    private var pending: [StoredFrame] = []
+    private var timer: DispatchSourceTimer?
+    /// An error of a timer-driven flush, thrown by the next call.
+    private var deferredError: (any Error)?
+    private var totals = Totals()
+
+    init(pool: DatabasePool, source: SourceID, run: RunID, classIndices: Set<Int>, policy: Policy) {
+        self.pool = pool
+        self.source = source
+        self.run = run
+        self.classIndices = classIndices
+        self.policy = policy
+        pending.reserveCapacity(policy.maxFrames)
+    }
+
+    deinit {
+        timer?.cancel()
+    }
+
+    /// Queues `frame`; commits the batch if it is full. Throws for a frame that cannot be stored (no labels,
+    /// unknown class, non-finite score) without affecting the others, and for a failed commit.
+    public func append(_ frame: StoredFrame) throws {
+        try validate(frame)
+        try queue.sync {
+            try throwDeferredError()
+            pending.append(frame)
+            if pending.count >= policy.maxFrames {
+                try commitPending()
+            } else if pending.count == 1 {
+                scheduleDeadline()
+            }
+        }
+    }
+
+    /// Commits the frames queued so far.
+    public func flush() throws {
+        try queue.sync {
+            try throwDeferredError()
+            try commitPending()
+        }
+    }
+
+    /// Commits what is queued and stops the timer. The writer must not be used afterwards.
+    public func close() throws {
+        try queue.sync {
+            timer?.cancel()
+            timer = nil
+            try throwDeferredError()
+            try commitPending()
+        }
+    }
+
+    /// Counters of what was committed.
+    public var committed: Totals {
+        queue.sync { totals }
+    }
+
+    private func validate(_ frame: StoredFrame) throws {
+        func refuse(_ reason: String) -> LabelStoreError {
+            .invalidFrame(frameIndex: frame.frameIndex, reason: reason)
+        }
+        guard (1...5).contains(frame.top.count) else { throw refuse("it has \(frame.top.count) labels, not 1 to 5") }
+        guard frame.pts.isFinite else { throw refuse("its pts is not a finite number") }
+        guard zip(frame.top, frame.top.dropFirst()).allSatisfy({ $0.score >= $1.score }) else {
+            throw refuse("its labels are not sorted best first")
+        }
+        guard Set(frame.top.map(\.classIndex)).count == frame.top.count else { throw refuse("a class appears twice") }
+        for answer in frame.top {
+            guard classIndices.contains(answer.classIndex) else { throw refuse("unknown class \(answer.classIndex)") }
+            guard answer.score.isFinite else { throw refuse("a score is not a finite number") }
+        }
+    }
+
+    private func throwDeferredError() throws {
+        if let error = deferredError {
+            deferredError = nil
+            throw error
+        }
+    }
+
+    private func scheduleDeadline() {
+        if timer == nil {
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            timer.setEventHandler { [weak self] in self?.deadlineReached() }
+            timer.resume()
+            self.timer = timer
+        }
+        timer?.schedule(deadline: .now() + policy.maxDelay)
+    }
+
+    private func deadlineReached() {
+        do {
+            try commitPending()
+        } catch {
+            deferredError = error
+        }
+    }
+
+    /// One transaction for the whole batch. On failure the batch stays queued for the next attempt.
+    private func commitPending() throws {
+        guard !pending.isEmpty else { return }
+        let batch = pending
+        let (stored, skipped) = try pool.write { db in try Self.insert(batch, source: source, run: run, db: db) }
+        pending.removeAll(keepingCapacity: true)
+        totals.stored += stored
+        totals.alreadyStored += skipped
+        totals.batches += 1
+    }
+
+    private static func insert(_ batch: [StoredFrame], source: SourceID, run: RunID, db: Database) throws
+        -> (stored: Int, skipped: Int)
+    {
+        let insertFrame = try db.cachedStatement(sql: """
+            INSERT INTO frames (source_id, run_id, frame_index, pts, captured_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (source_id, frame_index) DO NOTHING
+            """)
+        let insertLabel = try db.cachedStatement(
+            sql: "INSERT INTO labels (frame_id, rank, class_index, score) VALUES (?, ?, ?, ?)")
+        var stored = 0
+        for frame in batch {
+            insertFrame.setUncheckedArguments([
+                source.rawValue, run.rawValue, frame.frameIndex, frame.pts, frame.capturedAt?.timeIntervalSince1970,
+            ])
+            try insertFrame.execute()
+            guard db.changesCount == 1 else { continue }
+            let frameID = db.lastInsertedRowID
+            for (position, answer) in frame.top.enumerated() {
+                insertLabel.setUncheckedArguments([frameID, position + 1, answer.classIndex, Double(answer.score)])
+                try insertLabel.execute()
+            }
+            stored += 1
+        }
+        return (stored, batch.count - stored)
+    }
+}

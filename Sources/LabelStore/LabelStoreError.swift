@@ -1,0 +1,33 @@
+/// Why the label store refused a request. Descriptions are one-line messages meant for the user.
+public enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendable {
+    case newerSchema(unknownMigrations: [String])
+    case notAFramewiseDatabase
+    case missingDatabase(path: String)
+    case writeRefused
+    case classesMismatch(classIndex: Int)
+    case noClasses
+    case unknownRun(Int64)
+    case invalidFrame(frameIndex: Int64, reason: String)
+
+    public var description: String {
+        switch self {
+        case .newerSchema(let unknown):
+            "the database was written by a newer Framewise (unknown migrations: \(unknown.joined(separator: ", "))); "
+                + "upgrade framewise to use it"
+        case .notAFramewiseDatabase:
+            "the file holds tables but is not a Framewise database"
+        case .missingDatabase(let path):
+            "no database at \(path) (use --db PATH or FRAMEWISE_DB)"
+        case .writeRefused:
+            "framewise query is read-only: this statement would change the database"
+        case .classesMismatch(let classIndex):
+            "the database holds labels of another class list (class \(classIndex) differs); use another --db"
+        case .noClasses:
+            "store the model's classes before writing frames"
+        case .unknownRun(let id):
+            "no run \(id) in the database"
+        case .invalidFrame(let frameIndex, let reason):
+            "frame \(frameIndex) cannot be stored: \(reason)"
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Pipeline module: being written (see ARCHITECTURE.md).

@@ -1,0 +1,58 @@
+import Foundation
+import VideoDecoding
+
+/// Everything one pipeline run needs: its inputs, how they are sampled and decoded, the worker pool, the
+/// model and the database. Built from command-line options or read from a pipeline file.
+public struct PipelineConfiguration: Sendable {
+    /// One input of the run and how to read it.
+    public struct Input: Sendable {
+        public var location: InputLocation
+        public var decoder: DecoderOptions
+
+        public init(location: InputLocation, decoder: DecoderOptions) {
+            self.location = location
+            self.decoder = decoder
+        }
+    }
+
+    public var name: String
+    public var inputs: [Input]
+    /// The model directory; `nil` means the default location (environment, then the user's data directory).
+    public var modelDirectory: String?
+    /// Number of GoogLeNet workers, each with its own engine.
+    public var workers: Int
+    /// Frames per inference call; with more than one, a worker waits at most `batchDeadline` to fill a batch.
+    public var batch: Int
+    public var batchDeadline: TimeInterval
+    /// Frames that may wait between one input's decoder and the workers.
+    public var queueCapacity: Int
+    /// What a full queue does for live inputs (files always wait).
+    public var liveBackpressure: BackpressurePolicy
+    /// The SQLite database the answers go to.
+    public var databasePath: String
+    /// Redo frames that are already stored instead of skipping them.
+    public var restart: Bool
+
+    public init(
+        name: String, inputs: [Input], modelDirectory: String? = nil,
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount, batch: Int = 1, batchDeadline: TimeInterval = 0.05,
+        queueCapacity: Int = 8, liveBackpressure: BackpressurePolicy = .dropOldest,
+        databasePath: String = "framewise.sqlite", restart: Bool = false
+    ) {
+        self.name = name
+        self.inputs = inputs
+        self.modelDirectory = modelDirectory
+        self.workers = workers
+        self.batch = batch
+        self.batchDeadline = batchDeadline
+        self.queueCapacity = queueCapacity
+        self.liveBackpressure = liveBackpressure
+        self.databasePath = databasePath
+        self.restart = restart
+    }
+
+    /// The backpressure policy of one input's lane.
+    func backpressure(for input: Input) -> BackpressurePolicy {
+        input.location.isNetwork ? liveBackpressure : .wait
+    }
+}

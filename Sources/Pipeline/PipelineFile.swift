@@ -1,0 +1,144 @@
+import Foundation
+import VideoDecoding
+import Yams
+
+/// Reads a pipeline definition (YAML, schema in `pipelines/README.md`) into a `PipelineConfiguration`.
+///
+/// Every mistake is reported with the file, the line and the dotted key: unknown keys, wrong types,
+/// out-of-range values, undefined `${VARIABLE}` references. Credentials are best given as `${VARIABLE}`.
+public enum PipelineFile {
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws -> PipelineConfiguration
+    {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw PipelineFileError(file: path, line: nil, key: nil, message: "cannot read the file")
+        }
+        return try parse(text, file: path, environment: environment)
+    }
+
+    public static func parse(_ text: String, file: String, environment: [String: String]) throws -> PipelineConfiguration {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw PipelineFileError(file: file, line: nil, key: nil, message: "the file is empty")
+            }
+            root = node
+        } catch let error as YamlError {
+            throw PipelineFileError(file: file, line: yamlErrorLine(error), key: nil, message: "not valid YAML: \(yamlErrorSummary(error))")
+        }
+        var fields = try YAMLFields(root, path: "", file: file, environment: environment)
+        let name = try fields.string("name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+
+        var sampling = SamplingPolicy.everyFrame
+        var window = TimeWindow.whole
+        if var section = try fields.mapping("sampling") {
+            (sampling, window) = try readSampling(&section)
+            try section.rejectUnknownKeys()
+        }
+
+        var sourceSections: [YAMLFields] = []
+        if let single = try fields.mapping("source") { sourceSections.append(single) }
+        if let many = try fields.list("sources") { sourceSections += many }
+        guard !sourceSections.isEmpty else { throw fields.error("source", "a pipeline needs a source (or a list of sources)") }
+        let inputs = try sourceSections.map { section in
+            var section = section
+            let input = try readSource(&section, sampling: sampling, window: window)
+            try section.rejectUnknownKeys()
+            return input
+        }
+
+        var configuration = PipelineConfiguration(name: name, inputs: inputs)
+        if var model = try fields.mapping("model") {
+            configuration.modelDirectory = try model.string("directory").map(expandingTilde)
+            if let precision = try model.string("precision"), precision != "fp32" {
+                throw model.error("precision", "only fp32 is supported, found '\(precision)'")
+            }
+            try model.rejectUnknownKeys()
+        }
+        configuration.workers = try fields.int("workers", in: 1...256) ?? configuration.workers
+        configuration.batch = try fields.int("batch", in: 1...256) ?? configuration.batch
+        if var queue = try fields.mapping("queue") {
+            configuration.queueCapacity = try queue.int("capacity", in: 1...10_000) ?? configuration.queueCapacity
+            configuration.liveBackpressure = try queue.choice("when_full", of: BackpressurePolicy.self) ?? configuration.liveBackpressure
+            configuration.batchDeadline = try queue.double("batch_deadline", minimum: 0) ?? configuration.batchDeadline
+            try queue.rejectUnknownKeys()
+        }
+        if var sink = try fields.mapping("sink") {
+            configuration.databasePath = try sink.string("database").map(expandingTilde) ?? configuration.databasePath
+            try sink.rejectUnknownKeys()
+        }
+        try fields.rejectUnknownKeys()
+        return configuration
+    }
+
+    private static func readSampling(_ section: inout YAMLFields) throws -> (SamplingPolicy, TimeWindow) {
+        var policies: [(String, SamplingPolicy)] = []
+        if let every = try section.int("every", in: 1...1_000_000) { policies.append(("every", .everyNth(every))) }
+        if let fps = try section.double("fps", minimum: 0.000_001) { policies.append(("fps", .framesPerSecond(fps))) }
+        if try section.bool("keyframes") == true { policies.append(("keyframes", .keyframes)) }
+        if policies.count > 1 {
+            throw section.error(policies[1].0, "choose one of every, fps and keyframes")
+        }
+        let start = try section.double("start", minimum: 0) ?? 0
+        let end = try section.double("end", minimum: 0)
+        if let end, end <= start { throw section.error("end", "must be after start (\(start))") }
+        return (policies.first?.1 ?? .everyFrame, TimeWindow(start: start, end: end))
+    }
+
+    private static func readSource(_ section: inout YAMLFields, sampling: SamplingPolicy, window: TimeWindow) throws
+        -> PipelineConfiguration.Input
+    {
+        guard let uri = try section.string("uri") else { throw section.error("uri", "a source needs a uri") }
+        let location: InputLocation
+        do {
+            location = try InputLocation(uri.hasPrefix("~") ? expandingTilde(uri) : uri)
+        } catch {
+            throw section.error("uri", "\(error)")
+        }
+        var options = DecoderOptions(sampling: sampling, window: window)
+        options.rtspTransport = try section.choice("transport", of: RTSPTransport.self) ?? options.rtspTransport
+        options.decoderThreads = try section.int("decoder_threads", in: 1...64) ?? options.decoderThreads
+        if var timeouts = try section.mapping("timeouts") {
+            options.openTimeout = try timeouts.double("open", minimum: 0.1) ?? options.openTimeout
+            options.stallTimeout = try timeouts.double("stall", minimum: 0.1) ?? options.stallTimeout
+            try timeouts.rejectUnknownKeys()
+        }
+        if location.isNetwork { options.reconnect = ReconnectPolicy() }
+        if let reconnectNode = section.node("reconnect") {
+            if case .scalar(let scalar) = reconnectNode, ["false", "no", "off"].contains(scalar.string.lowercased()) {
+                options.reconnect = nil
+            } else {
+                var reconnect = try section.fields(of: reconnectNode, key: "reconnect")
+                var policy = ReconnectPolicy()
+                policy.initialDelay = try reconnect.double("initial_delay", minimum: 0) ?? policy.initialDelay
+                policy.maximumDelay = try reconnect.double("max_delay", minimum: 0) ?? policy.maximumDelay
+                let attempts = try reconnect.int("max_attempts", in: 0...Int.max)
+                policy.maximumAttempts = attempts == 0 ? nil : attempts
+                try reconnect.rejectUnknownKeys()
+                options.reconnect = policy
+            }
+        }
+        return PipelineConfiguration.Input(location: location, decoder: options)
+    }
+
+    private static func expandingTilde(_ path: String) -> String {
+        (path as NSString).expandingTildeInPath
+    }
+
+    private static func yamlErrorLine(_ error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
+        default: return nil
+        }
+    }
+
+    private static func yamlErrorSummary(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): return problem
+        default: return "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+        }
+    }
+}

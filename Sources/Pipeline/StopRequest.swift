@@ -1,0 +1,74 @@
+import Foundation
+import Synchronization
+
+/// How far a stop has gone: a first request stops decoding and lets the frames in flight finish; a second
+/// one also drops the frames still waiting, so the run ends at once (the database stays consistent either way).
+public final class StopRequest: Sendable {
+    public enum Level: Int, Sendable, Comparable {
+        case none = 0
+        /// Stop decoding, finish the frames in flight, flush.
+        case graceful = 1
+        /// Drop waiting frames, flush what is labelled, exit.
+        case immediate = 2
+
+        public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
+    }
+
+    private let state = Atomic<Int>(0)
+    private let handlers = Mutex<[@Sendable (Level) -> Void]>([])
+
+    public init() {}
+
+    public var level: Level { Level(rawValue: state.load(ordering: .acquiring)) ?? .immediate }
+
+    /// Raises the level by one step (a repeated Ctrl-C) and tells every observer.
+    public func escalate() {
+        let (_, new) = state.add(1, ordering: .acquiringAndReleasing)
+        notify(Level(rawValue: min(new, Level.immediate.rawValue)) ?? .immediate)
+    }
+
+    /// Raises the level to at least `level`.
+    public func request(_ level: Level) {
+        var current = state.load(ordering: .acquiring)
+        while current < level.rawValue {
+            let (exchanged, original) = state.compareExchange(
+                expected: current, desired: level.rawValue, ordering: .acquiringAndReleasing)
+            if exchanged { notify(level); return }
+            current = original
+        }
+    }
+
+    /// Calls `handler` on every change of level, from the thread that changed it.
+    public func onChange(_ handler: @escaping @Sendable (Level) -> Void) {
+        handlers.withLock { $0.append(handler) }
+    }
+
+    private func notify(_ level: Level) {
+        for handler in handlers.withLock({ $0 }) { handler(level) }
+    }
+}
+
+/// Turns SIGINT and SIGTERM into steps of a `StopRequest` for as long as it is alive.
+///
+/// `@unchecked Sendable`: the signal sources are set up in `init` and only cancelled in `deinit`.
+public final class SignalStopper: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+    private let signals: [Int32]
+
+    public init(stop: StopRequest, signals: [Int32] = [SIGINT, SIGTERM]) {
+        self.signals = signals
+        let queue = DispatchQueue(label: "framewise.signals")
+        sources = signals.map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { stop.escalate() }
+            source.resume()
+            return source
+        }
+    }
+
+    deinit {
+        for source in sources { source.cancel() }
+        for number in signals { signal(number, SIG_DFL) }
+    }
+}

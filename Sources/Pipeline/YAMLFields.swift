@@ -1,0 +1,140 @@
+import Foundation
+import Yams
+
+/// A problem in a pipeline file, located by file, line and key.
+public struct PipelineFileError: Error, CustomStringConvertible, Sendable {
+    public let file: String
+    public let line: Int?
+    public let key: String?
+    public let message: String
+
+    public var description: String {
+        let location = line.map { "\(file):\($0)" } ?? file
+        if let key { return "\(location): \(key): \(message)" }
+        return "\(location): \(message)"
+    }
+}
+
+/// Reads the fields of one YAML mapping, remembering which keys were used so that unknown keys can be
+/// reported (with their line) instead of silently ignored. `${NAME}` in string values is replaced by the
+/// environment variable NAME.
+struct YAMLFields {
+    private let file: String
+    private let path: String
+    private let node: Node
+    private let pairs: [(key: String, value: Node)]
+    private let environment: [String: String]
+    private var used: Set<String> = []
+
+    init(_ node: Node, path: String, file: String, environment: [String: String]) throws {
+        guard case .mapping(let mapping) = node else {
+            throw PipelineFileError(file: file, line: node.mark?.line, key: path.isEmpty ? nil : path,
+                                    message: "expected a mapping of keys to values")
+        }
+        self.file = file
+        self.path = path
+        self.node = node
+        self.environment = environment
+        self.pairs = mapping.map { (key: $0.key.string ?? "\($0.key)", value: $0.value) }
+    }
+
+    /// The full dotted name of a key in this mapping, for messages.
+    func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    func error(_ key: String, _ message: String) -> PipelineFileError {
+        let line = pairs.first { $0.key == key }?.value.mark?.line ?? node.mark?.line
+        return PipelineFileError(file: file, line: line, key: name(key), message: message)
+    }
+
+    mutating func node(_ key: String) -> Node? {
+        used.insert(key)
+        guard let value = pairs.first(where: { $0.key == key })?.value else { return nil }
+        if case .scalar(let scalar) = value, scalar.tag == .implicit, scalar.string == "~" || scalar.string == "null" { return nil }
+        return value
+    }
+
+    mutating func mapping(_ key: String) throws -> YAMLFields? {
+        guard let value = node(key) else { return nil }
+        return try fields(of: value, key: key)
+    }
+
+    /// The fields of a mapping found under `key` (for values that may be a mapping or a scalar).
+    func fields(of value: Node, key: String) throws -> YAMLFields {
+        try YAMLFields(value, path: name(key), file: file, environment: environment)
+    }
+
+    mutating func list(_ key: String) throws -> [YAMLFields]? {
+        guard let value = node(key) else { return nil }
+        guard case .sequence(let sequence) = value else { throw error(key, "expected a list") }
+        return try sequence.enumerated().map { index, item in
+            try YAMLFields(item, path: "\(name(key))[\(index)]", file: file, environment: environment)
+        }
+    }
+
+    mutating func string(_ key: String) throws -> String? {
+        guard let value = node(key) else { return nil }
+        guard case .scalar(let scalar) = value else { throw error(key, "expected a text value") }
+        return try expandingEnvironment(scalar.string, key: key)
+    }
+
+    mutating func int(_ key: String, in range: ClosedRange<Int>? = nil) throws -> Int? {
+        guard let text = try string(key) else { return nil }
+        guard let value = Int(text) else { throw error(key, "expected a whole number, found '\(text)'") }
+        if let range, !range.contains(value) {
+            throw error(key, "must be between \(range.lowerBound) and \(range.upperBound), found \(value)")
+        }
+        return value
+    }
+
+    mutating func double(_ key: String, minimum: Double? = nil) throws -> Double? {
+        guard let text = try string(key) else { return nil }
+        guard let value = Double(text), value.isFinite else { throw error(key, "expected a number, found '\(text)'") }
+        if let minimum, value < minimum { throw error(key, "must be at least \(minimum), found \(text)") }
+        return value
+    }
+
+    mutating func bool(_ key: String) throws -> Bool? {
+        guard let text = try string(key) else { return nil }
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error(key, "expected true or false, found '\(text)'")
+        }
+    }
+
+    mutating func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, of: Choice.Type) throws -> Choice?
+    where Choice.RawValue == String {
+        guard let text = try string(key) else { return nil }
+        guard let value = Choice(rawValue: text) else {
+            let allowed = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+            throw error(key, "expected one of \(allowed), found '\(text)'")
+        }
+        return value
+    }
+
+    /// Throws for the first key of this mapping that no reader asked for.
+    func rejectUnknownKeys() throws {
+        if let unknown = pairs.first(where: { !used.contains($0.key) }) {
+            throw PipelineFileError(file: file, line: unknown.value.mark?.line ?? node.mark?.line,
+                                    key: name(unknown.key), message: "unknown key")
+        }
+    }
+
+    private func expandingEnvironment(_ text: String, key: String) throws -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                throw error(key, "unterminated ${ in value")
+            }
+            let variable = String(rest[start.upperBound..<end])
+            guard let value = environment[variable] else {
+                throw error(key, "environment variable \(variable) is not set")
+            }
+            result += value
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+}

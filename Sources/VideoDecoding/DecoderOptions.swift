@@ -1,0 +1,62 @@
+/// Which decoded frames become sampled frames. Decided from the frame's index and timestamp, before
+/// conversion; `keyframes` is decided before decoding (other frames are never sent to the decoder).
+public enum SamplingPolicy: Sendable, Equatable {
+    /// Every frame.
+    case everyFrame
+    /// Frames whose `frameIndex` is a multiple of N: 0, N, 2N, ...
+    case everyNth(Int)
+    /// The first frame of each 1/X-second slice of presentation time (measured from the window's start),
+    /// so the rate holds for variable-frame-rate input too.
+    case framesPerSecond(Double)
+    /// Key frames only; the decoder is given nothing else (`AVDISCARD_NONKEY`).
+    case keyframes
+}
+
+/// The part of the stream to read, in seconds of presentation time: `start` inclusive, `end` exclusive.
+/// For files with a per-frame index (mp4, mov) the reader seeks close to `start` instead of decoding up to it.
+public struct TimeWindow: Sendable, Equatable {
+    public var start: Double
+    public var end: Double?
+
+    public init(start: Double = 0, end: Double? = nil) {
+        self.start = start
+        self.end = end
+    }
+
+    public static let whole = TimeWindow()
+}
+
+/// How RTSP carries the media: interleaved on the RTSP connection (TCP, the default: works through NAT and
+/// firewalls) or as separate UDP datagrams.
+public enum RTSPTransport: String, Sendable, CaseIterable {
+    case tcp
+    case udp
+}
+
+/// How a `FrameReader` opens, samples and keeps up its input.
+public struct DecoderOptions: Sendable {
+    public var sampling: SamplingPolicy
+    public var window: TimeWindow
+    public var rtspTransport: RTSPTransport
+    /// Seconds allowed to open the input and read its stream information.
+    public var openTimeout: Double
+    /// Seconds without a decoded frame after which the input counts as dead (a stalled read is interrupted).
+    public var stallTimeout: Double
+    /// Threads of the video decoder. Small by default: the worker pool needs the cores.
+    public var decoderThreads: Int
+    /// Reconnect a network stream that was delivering frames and then failed; `nil`: fail instead.
+    public var reconnect: ReconnectPolicy?
+
+    public init(
+        sampling: SamplingPolicy = .everyFrame, window: TimeWindow = .whole, rtspTransport: RTSPTransport = .tcp,
+        openTimeout: Double = 10, stallTimeout: Double = 10, decoderThreads: Int = 1, reconnect: ReconnectPolicy? = nil
+    ) {
+        self.sampling = sampling
+        self.window = window
+        self.rtspTransport = rtspTransport
+        self.openTimeout = openTimeout
+        self.stallTimeout = stallTimeout
+        self.decoderThreads = decoderThreads
+        self.reconnect = reconnect
+    }
+}

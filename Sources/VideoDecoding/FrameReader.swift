@@ -1,0 +1,190 @@
+import CFFmpeg
+import Foundation
+import GoogLeNet
+import Logging
+
+/// Reads one input and hands out its sampled frames, converted for the network, one `next()` at a time.
+///
+/// Meant to be driven by one dedicated thread (it blocks in FFmpeg); `cancellation` may be used from any
+/// other thread to stop it. A network input that fails after delivering frames is reopened according to
+/// `options.reconnect`, with frame indices and pts continuing past the outage and a `DecoderEvent` for it;
+/// an input that cannot be opened at all fails in `init`.
+public final class FrameReader {
+    public let input: InputLocation
+    public let options: DecoderOptions
+    /// Stops a blocked or future `next()` from another thread.
+    public let cancellation = ReaderCancellation()
+    public private(set) var counters = DecoderCounters()
+
+    private let deadline: InterruptDeadline
+    private let converter: FrameConverter
+    private let onEvent: (@Sendable (DecoderEvent) -> Void)?
+    private let logger: Logger
+    private var sampler: FrameSampler
+    private var session: MediaSession?
+    private var timestamps: TimestampRepair
+    /// Added to the session's frame positions: 0, or the index after the last frame before a reconnect.
+    private var indexOffset: Int64 = 0
+    private var lastFrameIndex: Int64 = -1
+    private var corruptPacketsOfClosedSessions: Int64 = 0
+    private var isFinished = false
+
+    /// Opens `input` (throws `DecodingError` at once if it cannot be opened) and positions it at the window's start.
+    public init(
+        input: InputLocation, options: DecoderOptions = DecoderOptions(), spec: InputSpec = .googLeNet,
+        logger: Logger = Logger(label: "framewise.decoder"), onEvent: (@Sendable (DecoderEvent) -> Void)? = nil
+    ) throws(DecodingError) {
+        self.input = input
+        self.options = options
+        self.logger = logger
+        self.onEvent = onEvent
+        deadline = InterruptDeadline(cancellation: cancellation)
+        converter = FrameConverter(spec: spec)
+        sampler = FrameSampler(policy: options.sampling, window: options.window)
+        let session = try MediaSession(input: input, options: options, deadline: deadline)
+        if options.window.start > 0, !input.isNetwork, !session.seek(toSeconds: options.window.start) {
+            logger.debug("no per-frame index: decoding from the start up to the window", metadata: ["input": "\(input)"])
+        }
+        timestamps = TimestampRepair(session: session, offset: 0, previousPts: nil, isResumed: false)
+        self.session = session
+    }
+
+    /// The next sampled frame, or `nil` when the input (or the window) ends. Throws `DecodingError` when the
+    /// input fails and cannot be (or may not be) reconnected, or when cancelled.
+    public func next() throws(DecodingError) -> SampledFrame? {
+        while !isFinished {
+            // Files rarely block, so FFmpeg's interrupt callback may never run: check here too.
+            if cancellation.isCancelled {
+                finish()
+                throw DecodingError(.cancelled, input: input.description, detail: "cancelled")
+            }
+            guard let session else {
+                try reconnect()
+                continue
+            }
+            let decoded: (frame: UnsafeMutablePointer<AVFrame>, position: Int64)?
+            do {
+                decoded = try session.nextFrame()
+            } catch {
+                guard canReconnect(after: error) else { throw error }
+                disconnect(reason: error.detail)
+                continue
+            }
+            counters.corruptPackets = corruptPacketsOfClosedSessions + Int64(session.corruptPackets)
+            guard let decoded else {
+                if canReconnect(after: nil) {
+                    disconnect(reason: "the stream ended")
+                    continue
+                }
+                finish()
+                return nil
+            }
+            counters.decodedFrames += 1
+            let capturedAt = input.isNetwork ? Date() : nil
+            let frameIndex = max(indexOffset + decoded.position, lastFrameIndex + 1)
+            lastFrameIndex = frameIndex
+            let timestamp = decoded.frame.pointee.best_effort_timestamp
+            let pts = timestamps.pts(forTimestamp: timestamp == framewise_nopts_value() ? nil : timestamp)
+            switch sampler.decide(frameIndex: frameIndex, pts: pts) {
+            case .skip:
+                continue
+            case .stop:
+                finish()
+                return nil
+            case .keep:
+                let tensor: [Float]
+                do {
+                    tensor = try converter.tensor(from: decoded.frame)
+                } catch {
+                    throw DecodingError(.failed, input: input.description, detail: error.description)
+                }
+                counters.sampledFrames += 1
+                return SampledFrame(frameIndex: frameIndex, pts: pts, capturedAt: capturedAt, tensor: tensor)
+            }
+        }
+        return nil
+    }
+
+    /// Reconnecting is for network streams that were delivering frames, when a policy allows it, and never
+    /// after a cancellation or an authentication failure.
+    private func canReconnect(after error: DecodingError?) -> Bool {
+        guard input.isNetwork, options.reconnect != nil, lastFrameIndex >= 0 else { return false }
+        guard let error else { return true }
+        return error.kind != .cancelled && error.kind != .authenticationFailed
+    }
+
+    private func finish() {
+        isFinished = true
+        closeSession()
+    }
+
+    private func closeSession() {
+        corruptPacketsOfClosedSessions += Int64(session?.corruptPackets ?? 0)
+        session = nil
+    }
+
+    private var disconnectedAt = Date()
+
+    private func disconnect(reason: String) {
+        closeSession()
+        disconnectedAt = Date()
+        let lastPts = timestamps.lastPts ?? 0
+        logger.warning("input disconnected, reconnecting", metadata: [
+            "input": "\(input)", "reason": "\(reason)", "lastFrameIndex": "\(lastFrameIndex)",
+        ])
+        onEvent?(.disconnected(reason: reason, lastFrameIndex: lastFrameIndex, lastPts: lastPts))
+    }
+
+    /// Reopens the input with backoff until it works, the policy gives up, authentication fails or the
+    /// reader is cancelled. Frame indices and pts of the new connection continue after the outage.
+    private func reconnect() throws(DecodingError) {
+        guard let policy = options.reconnect else { return }
+        var generator = SystemRandomNumberGenerator()
+        var attempt = 0
+        while true {
+            attempt += 1
+            if let maximum = policy.maximumAttempts, attempt > maximum {
+                throw DecodingError(.reconnectGaveUp, input: input.description,
+                    detail: "the stream dropped and \(maximum) reconnect attempts failed")
+            }
+            try sleep(seconds: policy.delay(beforeAttempt: attempt, using: &generator))
+            do throws(DecodingError) {
+                let session = try MediaSession(input: input, options: options, deadline: deadline)
+                let outage = Date().timeIntervalSince(disconnectedAt)
+                let previousPts = timestamps.lastPts ?? 0
+                let resumePts = previousPts + max(outage, session.nominalFrameDuration)
+                indexOffset = lastFrameIndex + 1
+                timestamps = TimestampRepair(session: session, offset: resumePts, previousPts: previousPts, isResumed: true)
+                self.session = session
+                counters.reconnects += 1
+                logger.notice("input reconnected", metadata: ["input": "\(input)", "attempts": "\(attempt)"])
+                onEvent?(.reconnected(attempts: attempt, outageSeconds: outage, resumeFrameIndex: indexOffset, resumePts: resumePts))
+                return
+            } catch {
+                if error.kind == .cancelled || error.kind == .authenticationFailed { throw error }
+                let retryIn = policy.delay(beforeAttempt: attempt + 1, using: &generator)
+                logger.warning("reconnect failed", metadata: ["input": "\(input)", "attempt": "\(attempt)", "reason": "\(error.detail)"])
+                onEvent?(.reconnectFailed(attempt: attempt, reason: error.detail, retryInSeconds: retryIn))
+            }
+        }
+    }
+
+    /// Waits, waking every 50 ms to notice a cancellation.
+    private func sleep(seconds: Double) throws(DecodingError) {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if cancellation.isCancelled {
+                throw DecodingError(.cancelled, input: input.description, detail: "cancelled while waiting to reconnect")
+            }
+            Thread.sleep(forTimeInterval: min(0.05, max(0, end.timeIntervalSinceNow)))
+        }
+    }
+}
+
+extension TimestampRepair {
+    /// A resumed connection's timeline starts at its first frame (which is then at `offset`).
+    init(session: MediaSession, offset: Double, previousPts: Double?, isResumed: Bool) {
+        self.init(timeBase: av_q2d(session.timeBase), origin: isResumed ? nil : session.startTime,
+                  nominalFrameDuration: session.nominalFrameDuration, offset: offset, previousPts: previousPts)
+    }
+}

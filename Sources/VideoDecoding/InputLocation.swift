@@ -1,0 +1,108 @@
+/// Where a video comes from: a file path or a URL FFmpeg opens (`rtsp://`, `http(s)://`, HLS, `udp://` ...).
+///
+/// `description` is the redacted form: a password in the user info (`rtsp://user:***@host/...`) and the
+/// values of query parameters that look like secrets (`?password=***`) are replaced. Use it in every log
+/// line, error, event and stored value; only the decoder itself ever sees the real URL.
+public struct InputLocation: Sendable, Hashable, CustomStringConvertible {
+    /// What kind of source this is; it decides the protocol options and whether the input is live.
+    public enum Kind: Sendable, Hashable {
+        case file
+        case rtsp
+        case http
+        case otherURL
+    }
+
+    public let kind: Kind
+    /// The redacted form, safe to print and store.
+    public let description: String
+    /// The location as FFmpeg must receive it (password included). Never print it.
+    let ffmpegURL: String
+
+    /// Parses a file path or a URL. Throws `DecodingError` (`.invalidURL`) for a URL without a host, with
+    /// an empty scheme or with characters FFmpeg cannot take (spaces, control characters).
+    public init(_ string: String) throws {
+        guard let schemeEnd = string.range(of: "://") else {
+            kind = .file
+            description = string
+            // The `file:` prefix stops FFmpeg from reading `a:b.mp4` as protocol `a`.
+            ffmpegURL = "file:" + string
+            return
+        }
+        let scheme = string[..<schemeEnd.lowerBound].lowercased()
+        let redacted = Self.redact(string, authorityStart: schemeEnd.upperBound)
+        let schemeIsValid = scheme.first?.isLetter == true
+            && scheme.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }
+        guard schemeIsValid else {
+            throw DecodingError(.invalidURL, input: redacted, detail: "the URL scheme is not valid")
+        }
+        guard !string.contains(where: { $0 == " " || $0.asciiValue.map { $0 < 0x20 || $0 == 0x7F } == true }) else {
+            throw DecodingError(.invalidURL, input: redacted, detail: "the URL contains spaces or control characters")
+        }
+        let authority = Self.authority(of: string, from: schemeEnd.upperBound)
+        let host = authority.split(separator: "@").last.map(String.init) ?? ""
+        guard !host.isEmpty, !host.hasPrefix(":") else {
+            throw DecodingError(.invalidURL, input: redacted, detail: "the URL has no host")
+        }
+        switch scheme {
+        case "rtsp", "rtsps": kind = .rtsp
+        case "http", "https": kind = .http
+        default: kind = .otherURL
+        }
+        description = redacted
+        ffmpegURL = string
+    }
+
+    /// Network inputs are treated as live: frames get a wall-clock arrival time and may be reconnected.
+    public var isNetwork: Bool { kind != .file }
+
+    /// The host name of a URL (without user info and port), `nil` for a file.
+    var host: String? {
+        guard isNetwork, let schemeEnd = ffmpegURL.range(of: "://") else { return nil }
+        var host = Substring(Self.authority(of: ffmpegURL, from: schemeEnd.upperBound))
+        if let at = host.lastIndex(of: "@") { host = host[host.index(after: at)...] }
+        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
+            return String(host[host.index(after: host.startIndex)..<close])
+        }
+        return String(host.split(separator: ":").first ?? host)
+    }
+
+    public static func == (lhs: InputLocation, rhs: InputLocation) -> Bool { lhs.ffmpegURL == rhs.ffmpegURL }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ffmpegURL) }
+
+    /// Query parameter names whose values are secrets.
+    private static let secretParameterNames = ["pass", "pwd", "token", "secret", "key", "auth", "signature"]
+
+    private static func authority(of url: String, from start: String.Index) -> Substring {
+        let rest = url[start...]
+        let end = rest.firstIndex(where: { "/?#".contains($0) }) ?? rest.endIndex
+        return rest[..<end]
+    }
+
+    private static func redact(_ url: String, authorityStart: String.Index) -> String {
+        let authority = authority(of: url, from: authorityStart)
+        var result = String(url[..<authorityStart])
+        if let at = authority.lastIndex(of: "@") {
+            let userInfo = authority[..<at]
+            if let colon = userInfo.firstIndex(of: ":") {
+                result += userInfo[..<colon] + ":***"
+            } else {
+                result += userInfo
+            }
+            result += authority[at...]
+        } else {
+            result += authority
+        }
+        let rest = url[authority.endIndex...]
+        guard let question = rest.firstIndex(of: "?") else { return result + rest }
+        result += rest[...question]
+        let queryEnd = rest[question...].firstIndex(of: "#") ?? rest.endIndex
+        let parameters = rest[rest.index(after: question)..<queryEnd].split(separator: "&", omittingEmptySubsequences: false)
+        result += parameters.map { parameter -> String in
+            guard let equals = parameter.firstIndex(of: "=") else { return String(parameter) }
+            let name = parameter[..<equals].lowercased()
+            let isSecret = secretParameterNames.contains { name.contains($0) }
+            return isSecret ? parameter[...equals] + "***" : String(parameter)
+        }.joined(separator: "&")
+        return result + rest[queryEnd...]
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+
+/// When and how often a `FrameReader` reopens a network stream that was delivering frames and then failed:
+/// exponential backoff (`initialDelay` doubling up to `maximumDelay`) with random jitter, so that many
+/// readers of one camera do not reconnect in lockstep.
+public struct ReconnectPolicy: Sendable, Equatable {
+    /// Seconds before the first attempt.
+    public var initialDelay: Double
+    /// The cap the doubling stops at.
+    public var maximumDelay: Double
+    /// Attempts before giving up (`nil`: never give up).
+    public var maximumAttempts: Int?
+    /// Each delay is shortened by a random fraction in `0..<jitter` (0: no jitter).
+    public var jitter: Double
+
+    public init(initialDelay: Double = 1, maximumDelay: Double = 30, maximumAttempts: Int? = nil, jitter: Double = 0.2) {
+        self.initialDelay = initialDelay
+        self.maximumDelay = maximumDelay
+        self.maximumAttempts = maximumAttempts
+        self.jitter = jitter
+    }
+
+    /// The wait in seconds before attempt `attempt` (1-based), jitter drawn from `generator`.
+    public func delay(beforeAttempt attempt: Int, using generator: inout some RandomNumberGenerator) -> Double {
+        let doublings = Double(min(max(attempt - 1, 0), 62))
+        let backoff = min(maximumDelay, initialDelay * pow(2, doublings))
+        let shortening = jitter > 0 ? Double.random(in: 0..<jitter, using: &generator) : 0
+        return backoff * (1 - shortening)
+    }
+}

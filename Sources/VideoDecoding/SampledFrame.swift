@@ -1,0 +1,39 @@
+import Foundation
+
+/// One sampled frame, converted to the network's input.
+public struct SampledFrame: Sendable {
+    /// 0-based position of the frame among all frames of the stream, in presentation order. After a
+    /// reconnect it continues past every index already handed out.
+    public var frameIndex: Int64
+    /// Seconds from the stream's start (best-effort timestamp × time base), repaired to never go backwards.
+    public var pts: Double
+    /// Wall-clock time the frame arrived (UTC), for network (live) inputs; `nil` for files.
+    public var capturedAt: Date?
+    /// `InputSpec.elementCount` floats: planar blue, green, red, minus the mean.
+    public var tensor: [Float]
+}
+
+/// Something that happened to a live input besides frames, reported through `FrameReader`'s `onEvent`.
+public enum DecoderEvent: Sendable, Equatable {
+    /// The stream stopped delivering (error, stall or end) after the frame at `lastFrameIndex`/`lastPts`.
+    case disconnected(reason: String, lastFrameIndex: Int64, lastPts: Double)
+    /// Reconnect attempt `attempt` failed; the next one follows in `retryInSeconds`.
+    case reconnectFailed(attempt: Int, reason: String, retryInSeconds: Double)
+    /// The stream is back after `outageSeconds` of wall-clock time; frames resume at `resumeFrameIndex` and
+    /// `resumePts` (the gap in both is the outage).
+    case reconnected(attempts: Int, outageSeconds: Double, resumeFrameIndex: Int64, resumePts: Double)
+}
+
+/// Running totals of a `FrameReader`.
+public struct DecoderCounters: Sendable, Equatable {
+    /// Frames the decoder produced (all of them, sampled or not).
+    public var decodedFrames: Int64 = 0
+    /// Frames handed out by `next()`.
+    public var sampledFrames: Int64 = 0
+    /// Damaged packets: skipped (rejected by the demuxer or the decoder) or decoded with concealment.
+    public var corruptPackets: Int64 = 0
+    /// Successful reconnects.
+    public var reconnects: Int = 0
+
+    public init() {}
+}

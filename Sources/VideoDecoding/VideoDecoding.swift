@@ -1,1 +1,0 @@
-// VideoDecoding module: being written (see ARCHITECTURE.md).

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import VideoDecoding
+
+/// `framewise bench decode CLIP`: decoding plus conversion to network input only (no network, no store),
+/// timed in CPU seconds of this process (getrusage) so that it compares with `ffmpeg ... -f null -`.
+struct BenchDecodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode",
+        abstract: "Decode and convert every frame of a clip; print frames, CPU seconds and frames per second."
+    )
+
+    @Argument(help: "The clip (file path or URL).")
+    var input: String
+
+    @Option(help: "Decoder threads.")
+    var threads = 1
+
+    @Flag(help: "Print one JSON object instead of text.")
+    var json = false
+
+    func run() async throws {
+        try await exitingOnError { try measure() }
+    }
+
+    private func measure() throws {
+        let location = try InputLocation(input)
+        let reader = try FrameReader(input: location, options: DecoderOptions(decoderThreads: threads))
+        let cpuBefore = Self.cpuSeconds(), wallBefore = Date()
+        var frames = 0
+        while try reader.next() != nil { frames += 1 }
+        let cpu = Self.cpuSeconds() - cpuBefore, wall = Date().timeIntervalSince(wallBefore)
+        let rate = cpu > 0 ? Double(frames) / cpu : 0
+        if json {
+            let fields: [String: Any] = [
+                "input": location.description, "frames": frames, "cpu_seconds": cpu, "wall_seconds": wall,
+                "frames_per_cpu_second": rate, "decoder_threads": threads,
+                "corrupt_packets": reader.counters.corruptPackets,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("\(location): \(frames) frames, \(String(format: "%.3f", cpu)) s CPU, \(String(format: "%.3f", wall)) s wall, "
+                + "\(String(format: "%.1f", rate)) frames per CPU second (decoder threads: \(threads))")
+        }
+    }
+
+    /// User plus system CPU time of this process, all threads.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import GoogLeNet
+import VideoDecoding
+
+/// `framewise classify IMAGE...`: the top-K ImageNet classes of each picture.
+struct ClassifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "classify",
+        abstract: "Classify pictures (PNG, JPEG, ...) with GoogLeNet and print the top classes."
+    )
+
+    @OptionGroup var model: ModelOption
+
+    @Option(help: "How many classes to print per picture.")
+    var top = 5
+
+    @Flag(help: "Print one JSON object per picture: {\"input\", \"top\": [{\"class\", \"label\", \"score\"}]}.")
+    var json = false
+
+    @Argument(help: "The pictures.")
+    var images: [String]
+
+    func validate() throws {
+        guard (1...GoogLeNetArchitecture.classCount).contains(top) else {
+            throw ValidationError("--top must be between 1 and \(GoogLeNetArchitecture.classCount)")
+        }
+        guard !images.isEmpty else { throw ValidationError("name at least one picture") }
+    }
+
+    func run() async throws {
+        try await exitingOnError {
+            let loaded = try model.load()
+            let engine = try GoogLeNetEngine(weights: loaded.weights)
+            var failures = 0
+            for image in images {
+                let best: [RankedClass]
+                do {
+                    let input = try StillImage.networkInput(contentsOf: image, spec: .googLeNet)
+                    best = topClasses(top, of: try engine.classify(input))
+                } catch {
+                    // One bad picture does not stop the others; the exit status still says it failed.
+                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                    failures += 1
+                    continue
+                }
+                if json {
+                    let fields: [String: Any] = [
+                        "input": image,
+                        "top": best.map { ["class": $0.classIndex, "label": loaded.labels[$0.classIndex],
+                                           "score": Double($0.probability)] as [String: Any] },
+                    ]
+                    print(String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]),
+                                 as: UTF8.self))
+                } else {
+                    print(image)
+                    for ranked in best {
+                        print(String(format: "  %6.4f  ", ranked.probability) + "\(loaded.labels[ranked.classIndex]) (\(ranked.classIndex))")
+                    }
+                }
+            }
+            if failures > 0 { throw ExitCode.failure }
+        }
+    }
+}

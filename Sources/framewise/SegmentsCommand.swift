@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import LabelStore
+
+/// `framewise segments LABEL`: the time ranges where LABEL was the top-1 answer, without writing SQL.
+struct SegmentsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "segments",
+        abstract: "List the time ranges where a label was the top-1 answer.",
+        discussion: "Reads the label_segments view; times are H:MM:SS.mmm from the start of the video."
+    )
+
+    @Argument(help: "A class label as stored in classes.label, e.g. tabby.")
+    var label: String
+
+    @OptionGroup var database: DatabaseLocation
+
+    @Option(help: "Only this source: its URI, its id, or the last part of its path.")
+    var source: String?
+
+    @Option(help: "Only segments whose mean top-1 score is at least this.")
+    var minScore: Double?
+
+    @Option(help: "Output format: \(ResultFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var format: ResultFormat = .table
+
+    func run() async throws {
+        try await exitingOnError {
+            let reader = try ReadOnlyDatabase(path: database.path)
+            guard try reader.count("SELECT count(*) FROM classes WHERE label = ?", arguments: [.text(label)]) > 0 else {
+                FileHandle.standardError.write(Data(
+                    "error: no class is labelled '\(label)' (list them: framewise query \"SELECT label FROM classes\")\n".utf8))
+                throw ExitCode.failure
+            }
+            var conditions = ["label = ?"]
+            var arguments: [QueryArgument] = [.text(label)]
+            if let source {
+                conditions.append("(source = ? OR CAST(source_id AS TEXT) = ? OR source LIKE '%/' || ?)")
+                arguments += [.text(source), .text(source), .text(source)]
+            }
+            if let minScore {
+                conditions.append("mean_score >= ?")
+                arguments.append(.real(minScore))
+            }
+            let sql = """
+                SELECT source, label, \(Self.timecode("start_pts")) AS start, \(Self.timecode("end_pts")) AS "end",
+                       frames, round(mean_score, 3) AS mean_score
+                  FROM label_segments
+                 WHERE \(conditions.joined(separator: " AND "))
+                 ORDER BY source, start_pts
+                """
+            try reader.run(sql, arguments: arguments, into: ResultPrinter.standardOutput(format))
+        }
+    }
+
+    /// SQL turning a number of seconds into H:MM:SS.mmm (hours keep counting past 24).
+    private static func timecode(_ seconds: String) -> String {
+        "printf('%d:%02d:%06.3f', CAST(\(seconds) / 3600 AS INTEGER), CAST(\(seconds) / 60 AS INTEGER) % 60, "
+            + "\(seconds) - 60 * CAST(\(seconds) / 60 AS INTEGER))"
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import FramewiseTestSupport
+import Testing
+@testable import LabelStore
+
+@Suite("Schema and migrations")
+struct SchemaTests {
+    @Test("a fresh database gets every migration, table and view")
+    func freshDatabase() throws {
+        let directory = try TemporaryDirectory()
+        _ = try LabelStore(path: directory.path("fresh.sqlite"))
+        let reader = try ReadOnlyDatabase(path: directory.path("fresh.sqlite"))
+        let applied = try reader.rows("SELECT identifier FROM grdb_migrations ORDER BY identifier")
+        #expect(applied == Schema.migrations.map { [.text($0.identifier)] })
+        #expect(Schema.migrations.count >= 2)
+        let objects = try reader.rows("SELECT type, name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'grdb%' ORDER BY name")
+        #expect(objects == [
+            [.text("table"), .text("classes")], [.text("table"), .text("frames")],
+            [.text("view"), .text("label_segments")], [.text("table"), .text("labels")],
+            [.text("view"), .text("predictions")], [.text("table"), .text("runs")], [.text("table"), .text("sources")],
+        ])
+        #expect(try reader.rows("SELECT * FROM pragma_journal_mode()") == [[.text("wal")]])
+    }
+
+    @Test("a database at the first migration keeps its data and gains the views")
+    func upgradeFromFirstMigration() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("old.sqlite")
+        do {
+            let oldStore = try LabelStore(path: path, migratingUpTo: Schema.migrations[0].identifier)
+            try oldStore.storeClasses(fixtureClasses)
+            let source = try oldStore.register(source: SourceDescriptor(uri: "/videos/old.mp4", kind: .file))
+            let run = try oldStore.beginRun(RunSettings(source: source, precision: "f32", sampling: "all", modelSHA256: "x"))
+            let writer = try oldStore.makeWriter(run: run)
+            try writer.append(frame(0, [0, 1]))
+            try writer.append(frame(1, [0, 2]))
+            try writer.close()
+        }
+        let before = try ReadOnlyDatabase(path: path)
+        #expect(try before.count("SELECT count(*) FROM sqlite_schema WHERE type = 'view'") == 0)
+
+        _ = try LabelStore(path: path)
+        let after = try ReadOnlyDatabase(path: path)
+        #expect(try after.count("SELECT count(*) FROM grdb_migrations") == Schema.migrations.count)
+        #expect(try after.rows("SELECT source, label, start_pts, end_pts, frames FROM label_segments") == [
+            [.text("/videos/old.mp4"), .text("cat"), .real(0), .real(0.1), .integer(2)],
+        ])
+        #expect(try after.count("SELECT count(*) FROM predictions") == 4)
+    }
+
+    @Test("a database from a newer Framewise is refused with a clear message")
+    func newerDatabaseRefused() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("newer.sqlite")
+        let store = try LabelStore(path: path)
+        try store.pool.write { db in
+            try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('9999_from_the_future')")
+        }
+        #expect(throws: LabelStoreError.newerSchema(unknownMigrations: ["9999_from_the_future"])) {
+            try LabelStore(path: path)
+        }
+        #expect("\(LabelStoreError.newerSchema(unknownMigrations: ["9999_x"]))".contains("newer Framewise"))
+    }
+
+    @Test("a SQLite file that is not a Framewise database is left alone")
+    func foreignDatabaseRefused() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("other.sqlite")
+        let other = try LabelStore(path: path)
+        try other.pool.write { db in try db.execute(sql: "DROP TABLE grdb_migrations") }
+        #expect(throws: LabelStoreError.notAFramewiseDatabase) { try LabelStore(path: path) }
+    }
+}

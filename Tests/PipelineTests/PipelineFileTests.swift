@@ -1,0 +1,120 @@
+import Foundation
+import Testing
+import VideoDecoding
+@testable import Pipeline
+
+@Suite struct PipelineFileTests {
+    private func parse(_ yaml: String, environment: [String: String] = [:]) throws -> PipelineConfiguration {
+        try PipelineFile.parse(yaml, file: "test.yaml", environment: environment)
+    }
+
+    private func failure(_ yaml: String, environment: [String: String] = [:]) -> String {
+        do {
+            _ = try parse(yaml, environment: environment)
+            return "no error"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func readsEverySection() throws {
+        let configuration = try parse("""
+            name: lobby
+            source:
+              uri: rtsp://cam.example/lobby
+              transport: udp
+              decoder_threads: 2
+              timeouts: {open: 3, stall: 4.5}
+              reconnect: {initial_delay: 0.5, max_delay: 8, max_attempts: 3}
+            sampling: {fps: 2, start: 10, end: 70}
+            model: {directory: /models/googlenet, precision: fp32}
+            workers: 3
+            batch: 4
+            queue: {capacity: 16, when_full: wait, batch_deadline: 0.02}
+            sink: {database: /data/lobby.sqlite}
+            """)
+        #expect(configuration.name == "lobby")
+        #expect(configuration.inputs.count == 1)
+        let input = try #require(configuration.inputs.first)
+        #expect(input.location.kind == .rtsp)
+        #expect(input.decoder.rtspTransport == .udp)
+        #expect(input.decoder.decoderThreads == 2)
+        #expect(input.decoder.openTimeout == 3)
+        #expect(input.decoder.stallTimeout == 4.5)
+        #expect(input.decoder.reconnect == ReconnectPolicy(initialDelay: 0.5, maximumDelay: 8, maximumAttempts: 3))
+        #expect(input.decoder.sampling == .framesPerSecond(2))
+        #expect(input.decoder.window == TimeWindow(start: 10, end: 70))
+        #expect(configuration.modelDirectory == "/models/googlenet")
+        #expect(configuration.workers == 3)
+        #expect(configuration.batch == 4)
+        #expect(configuration.queueCapacity == 16)
+        #expect(configuration.liveBackpressure == .wait)
+        #expect(configuration.batchDeadline == 0.02)
+        #expect(configuration.databasePath == "/data/lobby.sqlite")
+    }
+
+    @Test func defaultsForAFile() throws {
+        let configuration = try parse("source: {uri: clip.mp4}")
+        let input = try #require(configuration.inputs.first)
+        #expect(input.location.kind == .file)
+        #expect(input.decoder.sampling == .everyFrame)
+        #expect(input.decoder.reconnect == nil)
+        #expect(configuration.backpressure(for: input) == .wait)
+        #expect(configuration.databasePath == "framewise.sqlite")
+        #expect(configuration.name == "test")
+    }
+
+    @Test func severalSourcesAndReconnectOff() throws {
+        let configuration = try parse("""
+            sources:
+              - uri: a.mp4
+              - uri: rtsp://cam/one
+                reconnect: false
+            sampling: {every: 5}
+            """)
+        #expect(configuration.inputs.map(\.location.description) == ["a.mp4", "rtsp://cam/one"])
+        #expect(configuration.inputs[1].decoder.reconnect == nil)
+        #expect(configuration.backpressure(for: configuration.inputs[1]) == .dropOldest)
+        #expect(configuration.inputs.allSatisfy { $0.decoder.sampling == .everyNth(5) })
+    }
+
+    @Test func credentialsFromTheEnvironmentStayRedacted() throws {
+        let configuration = try parse(
+            "source: {uri: 'rtsp://${CAM_USER}:${CAM_PASSWORD}@cam.example/lobby'}",
+            environment: ["CAM_USER": "viewer", "CAM_PASSWORD": "s3cret"])
+        let location = try #require(configuration.inputs.first?.location)
+        #expect(location.description == "rtsp://viewer:***@cam.example/lobby")
+        #expect(location == (try InputLocation("rtsp://viewer:s3cret@cam.example/lobby")))
+    }
+
+    @Test func errorsNameFileLineAndKey() {
+        #expect(failure("source:\n  uri: a.mp4\n  timeouts:\n    stal: 3\n") == "test.yaml:4: source.timeouts.stal: unknown key")
+        #expect(failure("source: {uri: a.mp4}\nworkers: many\n") == "test.yaml:2: workers: expected a whole number, found 'many'")
+        #expect(failure("source: {uri: a.mp4}\nworkers: 0\n") == "test.yaml:2: workers: must be between 1 and 256, found 0")
+        #expect(failure("source: {uri: a.mp4}\nsampling: {every: 2, fps: 3}\n") == "test.yaml:2: sampling.fps: choose one of every, fps and keyframes")
+        #expect(failure("source: {uri: a.mp4}\nqueue: {when_full: panic}\n")
+            == "test.yaml:2: queue.when_full: expected one of wait, drop_oldest, found 'panic'")
+        #expect(failure("source: {uri: 'rtsp://${NOPE}@cam/x'}\n") == "test.yaml:1: source.uri: environment variable NOPE is not set")
+        #expect(failure("name: x\n") == "test.yaml:1: source: a pipeline needs a source (or a list of sources)")
+        #expect(failure("source: [a, b]\n") == "test.yaml:1: source: expected a mapping of keys to values")
+        #expect(failure("source: {uri: a.mp4}\nmodel: {precision: int8}\n") == "test.yaml:2: model.precision: only fp32 is supported, found 'int8'")
+    }
+
+    @Test func badYAMLIsOneLine() {
+        let message = failure("source: {uri: a.mp4\nworkers: 2\n")
+        #expect(message.hasPrefix("test.yaml:"))
+        #expect(message.contains("not valid YAML"))
+        #expect(!message.contains("\n"))
+    }
+
+    @Test func theShippedExamplesParse() throws {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../pipelines")
+        let file = try PipelineFile.load(path: directory.appendingPathComponent("file-example.yaml").path)
+        #expect(file.inputs.first?.decoder.sampling == .everyNth(5))
+        let camera = try PipelineFile.load(
+            path: directory.appendingPathComponent("rtsp-camera.yaml").path,
+            environment: ["CAMERA_USER": "u", "CAMERA_PASSWORD": "p", "CAMERA_HOST": "127.0.0.1:8554"])
+        #expect(camera.inputs.first?.location.description == "rtsp://u:***@127.0.0.1:8554/lobby")
+        #expect(camera.inputs.first?.decoder.reconnect?.maximumAttempts == nil)
+    }
+}

@@ -1,0 +1,159 @@
+import FramewiseTestSupport
+import Foundation
+import Testing
+
+/// `framewise run` end to end: real clips made with ffmpeg, the real model from ../shared, a real SQLite file,
+/// real signals. Each test asks the database through `framewise query`, as a user would.
+@Suite(.serialized) struct RunCommandTests {
+    /// 4 s of coffee.png then 4 s of motorcycle_left.png at 25 fps, one key frame every 2 s.
+    static func makeCoffeeThenMoped(_ path: String, secondsEach: Int = 4) throws {
+        let seconds = String(secondsEach)
+        try makeClip(path, [
+            "-loop", "1", "-framerate", "25", "-t", seconds, "-i", TestData.photo("coffee.png"),
+            "-loop", "1", "-framerate", "25", "-t", seconds, "-i", TestData.photo("motorcycle_left.png"),
+            "-filter_complex", "[0]scale=600:-2,crop=600:400,setsar=1[a];[1]scale=600:-2,crop=600:400,setsar=1[b];[a][b]concat=n=2:v=1",
+            "-c:v", "libx264", "-preset", "veryfast", "-x264-params", "keyint=50:min-keyint=50:scenecut=0", "-pix_fmt", "yuv420p",
+        ])
+    }
+
+    private func query(_ database: String, _ sql: String) throws -> [[String: Any]] {
+        let result = try runFramewise(["query", "--db", database, "--format", "json", sql])
+        let parsed = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+        return try #require(parsed as? [[String: Any]])
+    }
+
+    @discardableResult
+    private func run(_ arguments: [String], database: String) throws -> CommandResult {
+        try runFramewise(["run", "--quiet", "--model", TestData.modelDirectory.path, "--db", database, "--workers", "2"] + arguments)
+    }
+
+    @Test func segmentsShowEspressoThenMopedAtTheRightTimes() throws {
+        let directory = try TemporaryDirectory()
+        let clip = directory.path("coffee-moped.mp4")
+        try Self.makeCoffeeThenMoped(clip)
+        let database = directory.path("labels.sqlite")
+        let result = try run([clip, "--every", "5"], database: database)
+        #expect(result.stdout.contains("completed"))
+        #expect(result.stdout.contains("espresso"))
+
+        let segments = try query(database, "SELECT label, start_pts, end_pts, frames FROM label_segments ORDER BY start_pts")
+        #expect(segments.map { $0["label"] as? String } == ["espresso", "moped"])
+        let times = segments.map { [($0["start_pts"] as? Double) ?? -1, ($0["end_pts"] as? Double) ?? -1] }
+        #expect(times.count == 2)
+        if times.count == 2 {
+            // Sampled frames are 0.2 s apart: espresso from 0 to 3.8 s, moped from 4.0 to 7.8 s.
+            #expect(abs(times[0][0] - 0.0) < 1e-6 && abs(times[0][1] - 3.8) < 1e-6)
+            #expect(abs(times[1][0] - 4.0) < 1e-6 && abs(times[1][1] - 7.8) < 1e-6)
+        }
+        #expect(segments.map { $0["frames"] as? Int } == [20, 20])
+
+        let runs = try query(database, "SELECT status, frames_decoded, frames_labeled, frames_dropped, sampling FROM runs")
+        #expect(runs.count == 1)
+        #expect(runs.first?["status"] as? String == "completed")
+        #expect(runs.first?["frames_decoded"] as? Int == 40)
+        #expect(runs.first?["frames_labeled"] as? Int == 40)
+        #expect(runs.first?["frames_dropped"] as? Int == 0)
+        let labels = try query(database, "SELECT count(*) AS n FROM labels")
+        #expect(labels.first?["n"] as? Int == 200)
+    }
+
+    @Test(arguments: [
+        (["--fps", "2"], 16, [0, 13, 25, 38, 50]),
+        (["--keyframes"], 4, [0, 50, 100, 150]),
+        (["--every", "40"], 5, [0, 40, 80, 120, 160]),
+        (["--every", "10", "--start", "2", "--end", "5"], 8, [50, 60, 70, 80, 90]),
+    ])
+    func samplingStoresExactlyTheSampledFrames(arguments: [String], count: Int, firstIndices: [Int]) throws {
+        let directory = try TemporaryDirectory()
+        let clip = directory.path("clip.mp4")
+        try Self.makeCoffeeThenMoped(clip)
+        let database = directory.path("labels.sqlite")
+        try run([clip] + arguments, database: database)
+        let frames = try query(database, "SELECT frame_index FROM frames ORDER BY frame_index")
+        #expect(frames.count == count)
+        #expect(Array(frames.prefix(firstIndices.count).compactMap { $0["frame_index"] as? Int }) == firstIndices)
+        let runs = try query(database, "SELECT frames_decoded, frames_labeled, frames_dropped FROM runs")
+        #expect(runs.first?["frames_labeled"] as? Int == count)
+        #expect(runs.first?["frames_decoded"] as? Int == count)
+        #expect(runs.first?["frames_dropped"] as? Int == 0)
+    }
+
+    @Test func aSecondRunSkipsWhatIsStoredAndRestartRedoesIt() throws {
+        let directory = try TemporaryDirectory()
+        let clip = directory.path("clip.mp4")
+        try Self.makeCoffeeThenMoped(clip, secondsEach: 1)
+        let database = directory.path("labels.sqlite")
+        try run([clip, "--every", "5"], database: database)
+        let again = try run([clip, "--every", "5"], database: database)
+        #expect(again.stdout.contains("10 already stored"))
+        try run([clip, "--every", "5", "--restart"], database: database)
+        let runs = try query(database, "SELECT frames_labeled FROM runs ORDER BY id")
+        #expect(runs.compactMap { $0["frames_labeled"] as? Int } == [10, 0, 10])
+        #expect(try query(database, "SELECT count(*) AS n FROM frames").first?["n"] as? Int == 10)
+    }
+
+    @Test func sigintStopsCleanlyAndTheNextRunCompletesWithoutDuplicates() throws {
+        let directory = try TemporaryDirectory()
+        let clip = directory.path("long.mp4")
+        try makeClip(clip, ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=20", "-c:v", "libx264",
+                            "-preset", "veryfast", "-pix_fmt", "yuv420p"])
+        let database = directory.path("labels.sqlite")
+        let child = try ChildProcess(try framewiseExecutable(), [
+            "run", "--quiet", "--model", TestData.modelDirectory.path, "--db", database, "--workers", "2", clip,
+        ])
+        // Wait until frames are being committed, then interrupt.
+        let committing = child.poll(every: 0.3, for: 60) {
+            ((try? query(database, "SELECT count(*) AS n FROM frames").first?["n"] as? Int) ?? 0) >= 30
+        }
+        #expect(committing)
+        let interruptedAt = Date()
+        child.signal(SIGINT)
+        let result = child.wait()
+        #expect(Date().timeIntervalSince(interruptedAt) < 10)
+        #expect(result.status == 130)
+        #expect(result.stdout.contains("interrupted"))
+
+        #expect(try query(database, "PRAGMA integrity_check").first?["integrity_check"] as? String == "ok")
+        let first = try query(database, "SELECT status, frames_labeled FROM runs")
+        #expect(first.first?["status"] as? String == "interrupted")
+        let storedAfterStop = try query(database, "SELECT count(*) AS n FROM frames").first?["n"] as? Int ?? -1
+        #expect(first.first?["frames_labeled"] as? Int == storedAfterStop)
+        #expect(storedAfterStop < 500)
+        let incomplete = try query(database, "SELECT count(*) AS n FROM frames f WHERE (SELECT count(*) FROM labels l WHERE l.frame_id = f.id) != 5")
+        #expect(incomplete.first?["n"] as? Int == 0)
+
+        try run([clip], database: database)
+        let total = try query(database, "SELECT count(*) AS n, count(DISTINCT frame_index) AS distinct_frames, max(frame_index) AS last FROM frames")
+        #expect(total.first?["n"] as? Int == 500)
+        #expect(total.first?["distinct_frames"] as? Int == 500)
+        #expect(total.first?["last"] as? Int == 499)
+        let second = try query(database, "SELECT status, frames_labeled FROM runs ORDER BY id DESC LIMIT 1")
+        #expect(second.first?["status"] as? String == "completed")
+        #expect(second.first?["frames_labeled"] as? Int == 500 - storedAfterStop)
+    }
+
+    @Test func badInputsFailWithOneLineEach() throws {
+        let directory = try TemporaryDirectory()
+        let database = directory.path("labels.sqlite")
+        let text = directory.path("notes.txt")
+        try "not a video".write(toFile: text, atomically: true, encoding: .utf8)
+        let result = try runFramewise(
+            ["run", "--quiet", "--model", TestData.modelDirectory.path, "--db", database, directory.path("missing.mp4"), text],
+            mustSucceed: false)
+        #expect(result.status != 0)
+        let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
+        #expect(errors.count == 2)
+        #expect(errors.first?.contains("missing.mp4") == true)
+        #expect(errors.last?.contains("notes.txt") == true)
+    }
+
+    @Test func aBadPipelineFileNamesTheLineAndKey() throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.path("bad.yaml")
+        try "source:\n  uri: clip.mp4\nworkerz: 2\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try runFramewise(["run", file], mustSucceed: false)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("bad.yaml:3: workerz: unknown key"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+}

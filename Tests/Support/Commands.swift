@@ -1,0 +1,117 @@
+import Foundation
+
+/// What a finished process left behind.
+public struct CommandResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+/// A command that exited with a failure status, with the end of what it wrote to standard error.
+public struct CommandFailure: Error, CustomStringConvertible {
+    public let command: String
+    public let result: CommandResult
+    public var description: String {
+        "\(command) exited with \(result.status):\n\(result.stdout.suffix(1000))\(result.stderr.suffix(2000))"
+    }
+}
+
+/// A child process started in the background, for tests that signal or kill it.
+public final class ChildProcess: @unchecked Sendable {
+    public let process = Process()
+    private let output = Pipe()
+    private let errors = Pipe()
+    private var collected: (Data, Data)?
+
+    public init(_ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws {
+        process.executableURL = executable
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    /// Checks `condition` every `interval` seconds while the process runs, for at most `timeout` seconds: true as
+    /// soon as it holds, false when time runs out or the process exits first (e.g. "wait until frames commit").
+    public func poll(every interval: TimeInterval, for timeout: TimeInterval, until condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning, Date() < deadline {
+            Thread.sleep(forTimeInterval: interval)
+            if condition() { return true }
+        }
+        return false
+    }
+
+    /// Waits for the process to exit (reading its output meanwhile) and returns what it left.
+    public func wait() -> CommandResult {
+        // Read both pipes concurrently so that neither fills up and blocks the child.
+        nonisolated(unsafe) var errorData = Data()
+        let errorsRead = DispatchSemaphore(value: 0)
+        let errorHandle = errors.fileHandleForReading
+        DispatchQueue.global().async {
+            errorData = errorHandle.readDataToEndOfFile()
+            errorsRead.signal()
+        }
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        errorsRead.wait()
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+                             stderr: String(decoding: errorData, as: UTF8.self))
+    }
+}
+
+/// Runs a command to completion.
+@discardableResult
+public func runCommand(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
+                       environment: [String: String] = [:], mustSucceed: Bool = true) throws -> CommandResult
+{
+    let result = try ChildProcess(executable, arguments, in: directory, environment: environment).wait()
+    if mustSucceed, result.status != 0 {
+        throw CommandFailure(command: ([executable.lastPathComponent] + arguments).joined(separator: " "), result: result)
+    }
+    return result
+}
+
+/// The `framewise` executable built beside the test bundle (or `$FRAMEWISE_BINARY`).
+public func framewiseExecutable() throws -> URL {
+    if let path = ProcessInfo.processInfo.environment["FRAMEWISE_BINARY"] { return URL(fileURLWithPath: path) }
+    let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var directory = testBinary.deletingLastPathComponent()
+    // The test runner may be inside an .xctest bundle folder.
+    while directory.pathExtension == "xctest" || directory.lastPathComponent == "Contents" || directory.lastPathComponent == "MacOS" {
+        directory.deleteLastPathComponent()
+    }
+    let executable = directory.appendingPathComponent("framewise")
+    guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+        throw CommandFailure(command: "framewise", result: CommandResult(
+            status: -1, stdout: "", stderr: "no framewise binary at \(executable.path): run `swift build --build-tests` first"))
+    }
+    return executable
+}
+
+/// Runs `framewise ARGUMENTS` to completion.
+@discardableResult
+public func runFramewise(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+                         mustSucceed: Bool = true) throws -> CommandResult
+{
+    try runCommand(try framewiseExecutable(), arguments, in: directory, environment: environment, mustSucceed: mustSucceed)
+}
+
+/// The ffmpeg command-line tool the tests make their clips with.
+private let ffmpeg = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+
+/// Makes a media file with the ffmpeg command-line tool: `ffmpeg -y ARGUMENTS PATH`.
+public func makeClip(_ path: String, _ arguments: [String]) throws {
+    try runCommand(ffmpeg, ["-hide_banner", "-loglevel", "error", "-y"] + arguments + [path])
+}
+
+/// Whether the ffmpeg tool was built with the encoder `name` (e.g. `libaom-av1`).
+public func ffmpegHasEncoder(_ name: String) -> Bool {
+    let help = try? runCommand(ffmpeg, ["-hide_banner", "-h", "encoder=\(name)"])
+    return help?.stdout.contains("Encoder \(name) ") == true
+}

@@ -1,0 +1,130 @@
+import Foundation
+import FramewiseTestSupport
+import Synchronization
+import Testing
+@testable import VideoDecoding
+
+/// A collector for events delivered on the reader's thread.
+final class EventLog: Sendable {
+    private let events = Mutex<[DecoderEvent]>([])
+    func record(_ event: DecoderEvent) { events.withLock { $0.append(event) } }
+    var all: [DecoderEvent] { events.withLock { $0 } }
+}
+
+@Suite(.serialized) struct RTSPTests {
+    let fastOptions = DecoderOptions(openTimeout: 3, stallTimeout: 2)
+
+    @Test func normalStream() throws {
+        let server = try RTSPServer()
+        let reader = try FrameReader(input: InputLocation(server.url), options: fastOptions)
+        var frames: [SampledFrame] = []
+        while frames.count < 20, let frame = try reader.next() { frames.append(frame) }
+        #expect(frames.map(\.frameIndex) == Array(0..<20))
+        #expect(zip(frames, frames.dropFirst()).allSatisfy { $0.pts < $1.pts })
+        // A live source may drop or repeat a frame: allow a little slack around 19 × 40 ms.
+        #expect(abs(frames[19].pts - frames[0].pts - 19.0 / 25) < 0.2)
+        #expect(frames.allSatisfy { $0.capturedAt != nil })
+        #expect(abs(frames[19].capturedAt!.timeIntervalSinceNow) < 5)
+    }
+
+    /// A faster, smaller stream: timestamps follow its own rate (60 fps), not a default.
+    @Test func fastStreamKeepsItsFrameRate() throws {
+        let server = try RTSPServer(framesPerSecond: 60, width: 160, height: 120)
+        let reader = try FrameReader(input: InputLocation(server.url), options: fastOptions)
+        var frames: [SampledFrame] = []
+        while frames.count < 60, let frame = try reader.next() { frames.append(frame) }
+        #expect(frames.count == 60)
+        #expect(abs(frames[59].pts - frames[0].pts - 59.0 / 60) < 0.2)
+    }
+
+    @Test func udpTransport() throws {
+        let server = try RTSPServer()
+        var options = fastOptions
+        options.rtspTransport = .udp
+        let reader = try FrameReader(input: InputLocation(server.url), options: options)
+        var count = 0
+        while count < 10, try reader.next() != nil { count += 1 }
+        #expect(count == 10)
+    }
+
+    /// The server dies mid-stream and comes back: frames resume, indices and pts keep increasing, and the
+    /// outage is reported.
+    @Test func serverRestartMidStream() throws {
+        let server = try RTSPServer()
+        let events = EventLog()
+        var options = fastOptions
+        options.stallTimeout = 1
+        options.reconnect = ReconnectPolicy(initialDelay: 0.2, maximumDelay: 0.5, maximumAttempts: 20)
+        let reader = try FrameReader(input: InputLocation(server.url), options: options, onEvent: events.record)
+        var frames: [SampledFrame] = []
+        while frames.count < 10, let frame = try reader.next() { frames.append(frame) }
+        server.kill()
+        // Back after 1.5 s, while the reader is retrying.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { try? server.start() }
+        // Frames already buffered arrive first; read until 10 frames after the reconnect (or give up).
+        while frames.count < 200, reader.counters.reconnects == 0 || frames.last!.frameIndex < 19,
+              let frame = try reader.next() {
+            frames.append(frame)
+        }
+        #expect(zip(frames, frames.dropFirst()).allSatisfy { $0.frameIndex < $1.frameIndex && $0.pts < $1.pts })
+        #expect(reader.counters.reconnects == 1)
+        let recorded = events.all
+        let disconnectedAfter = recorded.compactMap { event -> Int64? in
+            if case .disconnected(_, let last, _) = event { last } else { nil }
+        }
+        #expect(disconnectedAfter.count == 1)
+        let reconnected = recorded.compactMap { event -> (Int64, Double, Double)? in
+            if case .reconnected(_, let outage, let index, let pts) = event { (index, pts, outage) } else { nil }
+        }
+        #expect(reconnected.count == 1)
+        if let (index, pts, outage) = reconnected.first {
+            let last = disconnectedAfter.first ?? -1
+            #expect(index == last + 1)
+            let before = frames.first { $0.frameIndex == last }, after = frames.first { $0.frameIndex >= index }
+            #expect(before != nil && after != nil)
+            if let before, let after { #expect(pts >= before.pts + outage && after.pts >= pts) }
+        }
+    }
+
+    /// A server that accepts and never answers: the open fails within its deadline.
+    @Test func silentServerTimesOut() throws {
+        let listener = try SilentListener()
+        let started = Date()
+        #expect {
+            _ = try FrameReader(input: InputLocation("rtsp://127.0.0.1:\(listener.port)/test"),
+                                options: DecoderOptions(openTimeout: 1, stallTimeout: 1))
+        } throws: { ($0 as? DecodingError)?.kind == .timedOut }
+        #expect(Date().timeIntervalSince(started) < 4)
+    }
+
+    /// A stream that stops delivering frames without closing is declared dead after the stall timeout.
+    @Test func stalledStreamIsDetected() throws {
+        let server = try RTSPServer()
+        let reader = try FrameReader(input: InputLocation(server.url), options: DecoderOptions(openTimeout: 3, stallTimeout: 1))
+        _ = try reader.next()
+        server.signal(SIGSTOP)
+        defer { server.signal(SIGCONT) }
+        let started = Date()
+        #expect {
+            while try reader.next() != nil {}
+        } throws: { ($0 as? DecodingError)?.kind == .timedOut }
+        #expect(Date().timeIntervalSince(started) < 3)
+    }
+
+    @Test func refusedConnection() throws {
+        #expect {
+            _ = try FrameReader(input: InputLocation("rtsp://127.0.0.1:\(try unusedPort())/test"), options: fastOptions)
+        } throws: { ($0 as? DecodingError)?.kind == .connectionRefused }
+    }
+
+    @Test func wrongPasswordIsAnAuthenticationFailure() throws {
+        let server = try RTSPServer(credentials: (user: "viewer", password: "right-password"))
+        let url = "rtsp://viewer:wrong-password@127.0.0.1:\(server.port)/test"
+        var caught: DecodingError?
+        do { _ = try FrameReader(input: InputLocation(url), options: fastOptions) } catch { caught = error as? DecodingError }
+        #expect(caught?.kind == .authenticationFailed)
+        #expect(caught?.description.contains("wrong-password") == false)
+        let good = try FrameReader(input: InputLocation("rtsp://viewer:right-password@127.0.0.1:\(server.port)/test"), options: fastOptions)
+        #expect(try good.next() != nil)
+    }
+}
