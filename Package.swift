@@ -14,7 +14,6 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
@@ -26,8 +25,8 @@ let package = Package(
         // Stage 2: the network the workers run (oneDNN).
         .target(name: "GoogLeNet", dependencies: [
             "CDNNL",
+            "CFFmpeg", // libavutil's SHA-256 for model fingerprints
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            .product(name: "Crypto", package: "swift-crypto"),
         ],
                 exclude: ["onnx-subset.proto"]),
         // Stage 3: the sink's store (SQLite through GRDB).

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 
 /// A model on disk: a directory holding GoogLeNet's ONNX file and its class labels.
@@ -57,7 +56,7 @@ public struct ModelDirectory: Sendable {
         }
         let weights = try ModelWeights(onnx: data, path: onnxPath)
         let labels = try ClassLabels(contentsOfFile: labelsPath)
-        let sha256 = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        let sha256 = SHA256Digest.hex(of: data)
         return LoadedModelFiles(directory: self, weights: weights, labels: labels, sha256: sha256)
     }
 }

@@ -13,7 +13,12 @@ public final class InputCounters: Sendable {
     /// The presentation time of the latest sampled frame, as the bits of a Double.
     private let latestPtsBits = Atomic<UInt64>(0)
 
-    init() {}
+    /// The input's length in seconds, when known (files).
+    let duration: Double?
+
+    init(duration: Double? = nil) {
+        self.duration = duration
+    }
 
     var latestPts: Double {
         get { Double(bitPattern: latestPtsBits.load(ordering: .relaxed)) }
@@ -25,7 +30,7 @@ public final class InputCounters: Sendable {
         InputProgress(
             sampled: sampled.load(ordering: .relaxed), skipped: skipped.load(ordering: .relaxed),
             dropped: dropped.load(ordering: .relaxed), labeled: labeled.load(ordering: .relaxed),
-            latestPts: latestPts)
+            latestPts: latestPts, duration: duration)
     }
 }
 
@@ -36,4 +41,6 @@ public struct InputProgress: Sendable, Equatable {
     public var dropped: Int
     public var labeled: Int
     public var latestPts: Double
+    /// The input's length in seconds, when known (files).
+    public var duration: Double?
 }

@@ -149,7 +149,7 @@ public final class PipelineRunner: Sendable {
         }
         let run = try store.beginRun(RunSettings(
             source: source, precision: "fp32", sampling: describe(input.decoder), modelSHA256: model.sha256))
-        let counters = InputCounters()
+        let counters = InputCounters(duration: reader.duration)
         let lane = frames.addLane(capacity: configuration.queueCapacity, policy: configuration.backpressure(for: input))
         let stage = DecodeStage(input: position, reader: reader, queue: frames, lane: lane,
                                 alreadyStored: alreadyStored, counters: counters)

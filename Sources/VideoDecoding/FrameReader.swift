@@ -12,6 +12,8 @@ import Logging
 public final class FrameReader {
     public let input: InputLocation
     public let options: DecoderOptions
+    /// The input's length in seconds, for files whose container records it (`nil` for live streams).
+    public let duration: Double?
     /// Stops a blocked or future `next()` from another thread.
     public let cancellation = ReaderCancellation()
     public private(set) var counters = DecoderCounters()
@@ -42,6 +44,7 @@ public final class FrameReader {
         converter = FrameConverter(spec: spec)
         sampler = FrameSampler(policy: options.sampling, window: options.window)
         let session = try MediaSession(input: input, options: options, deadline: deadline)
+        duration = input.isNetwork ? nil : session.duration
         if options.window.start > 0, !input.isNetwork, !session.seek(toSeconds: options.window.start) {
             logger.debug("no per-frame index: decoding from the start up to the window", metadata: ["input": "\(input)"])
         }

@@ -31,6 +31,8 @@ final class MediaSession {
     let timeBase: AVRational
     let startTime: Int64?
     let nominalFrameDuration: Double
+    /// The input's length in seconds when the container knows it (files; not live streams).
+    let duration: Double?
 
     /// Opens `input` and its decoder within `options.openTimeout`.
     init(input: InputLocation, options: DecoderOptions, deadline: InterruptDeadline) throws(DecodingError) {
@@ -95,6 +97,7 @@ final class MediaSession {
         startTime = stream.pointee.start_time == framewise_nopts_value() ? nil : stream.pointee.start_time
         let rate = stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
         nominalFrameDuration = rate.num > 0 && rate.den > 0 ? av_q2d(av_inv_q(rate)) : 1.0 / 25
+        duration = context.pointee.duration > 0 ? Double(context.pointee.duration) / Double(AV_TIME_BASE) : nil
 
         guard let decoder, let codec = avcodec_alloc_context3(decoder) else {
             throw DecodingError(.unsupportedCodec, input: input.description, detail: "no decoder for its video codec")

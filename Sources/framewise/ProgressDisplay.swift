@@ -28,6 +28,15 @@ final class ProgressDisplay: @unchecked Sendable {
         let latest = progress.map(\.latestPts).max() ?? 0
         let rate = (Double(labeled) / elapsed).formatted(.number.precision(.fractionLength(1)))
         var line = "\(labeled) frames labelled, \(rate) frames/s, at \(RunSummary.clock(latest))"
+        let durations = progress.compactMap(\.duration)
+        if durations.count == progress.count, case let total = durations.reduce(0, +), total > 0 {
+            let done = min(1, progress.reduce(0) { $0 + min($1.latestPts, $1.duration ?? 0) } / total)
+            let width = 24
+            let filled = Int((done * Double(width)).rounded(.down))
+            let eta = done > 0.001 ? "ETA \(RunSummary.clock(elapsed * (1 - done) / done))" : "ETA --"
+            line = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] "
+                + "\(Int(done * 100))% " + line + ", " + eta
+        }
         if dropped > 0 { line += ", \(dropped) dropped" }
         if skipped > 0 { line += ", \(skipped) already stored" }
         write(line)
