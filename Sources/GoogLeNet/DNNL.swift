@@ -2,7 +2,7 @@ import CDNNL
 
 // Thin Swift owners for the oneDNN C handles the engine uses. Each class owns exactly one handle and
 // releases it in deinit; none is shared between engines (each worker builds its own), so they are not
-// Sendable.
+// Sendable. Only weight buffers are shared, and only read (see `PreparedWeights`).
 
 /// An error reported by oneDNN, with the call that failed.
 public struct DNNLError: Error, CustomStringConvertible {
@@ -67,46 +67,57 @@ final class DNNLContext {
     }
 }
 
-/// A memory object over a buffer. It either owns a 64-byte-aligned buffer of its own, or views a part of a
-/// parent `Memory`'s buffer and keeps the parent alive, or wraps a buffer the caller keeps alive while it is used.
+/// A zero-filled, 64-byte-aligned heap buffer, freed with its owner.
+final class AlignedBuffer {
+    let pointer: UnsafeMutableRawPointer
+
+    init(byteCount: Int) {
+        let bytes = max(byteCount, 64)
+        pointer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        pointer.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+    }
+
+    deinit { pointer.deallocate() }
+}
+
+/// A memory object over a buffer. It either owns a buffer of its own, or views a part of a parent `Memory`'s
+/// buffer, or a weight tensor shared between engines, and keeps what it views alive; or it wraps a buffer the
+/// caller keeps alive while it is used.
 final class Memory {
     let handle: dnnl_memory_t
     let desc: dnnl_memory_desc_t
-    private let ownedBuffer: UnsafeMutableRawPointer?
-    private let parent: Memory?
+    /// What keeps the buffer alive: an `AlignedBuffer`, the parent `Memory`, a `ReorderedTensor`, or nil.
+    private let storage: AnyObject?
 
     /// A new zero-filled buffer laid out as `desc`.
     convenience init(_ desc: dnnl_memory_desc_t, context: DNNLContext) throws {
-        let bytes = max(desc.byteCount, 64)
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        buffer.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-        do {
-            try self.init(desc, buffer: buffer, owned: true, parent: nil, context: context)
-        } catch {
-            buffer.deallocate()
-            throw error
-        }
+        let buffer = AlignedBuffer(byteCount: desc.byteCount)
+        try self.init(desc, buffer: buffer.pointer, storage: buffer, context: context)
     }
 
     /// A view of the part of `parent`'s buffer that starts `byteOffset` bytes in, laid out as `desc`.
     convenience init(view desc: dnnl_memory_desc_t, of parent: Memory, byteOffset: Int, context: DNNLContext) throws {
-        try self.init(desc, buffer: parent.data + byteOffset, owned: false, parent: parent, context: context)
+        try self.init(desc, buffer: parent.data + byteOffset, storage: parent, context: context)
+    }
+
+    /// A view of a weight tensor that other engines may be reading too (nothing writes it).
+    convenience init(sharing tensor: ReorderedTensor, context: DNNLContext) throws {
+        try self.init(tensor.desc, buffer: tensor.data, storage: tensor, context: context)
     }
 
     /// A view of a buffer the caller owns and keeps alive while this memory is used.
     convenience init(view desc: dnnl_memory_desc_t, over buffer: UnsafeMutableRawPointer, context: DNNLContext) throws {
-        try self.init(desc, buffer: buffer, owned: false, parent: nil, context: context)
+        try self.init(desc, buffer: buffer, storage: nil, context: context)
     }
 
-    private init(_ desc: dnnl_memory_desc_t, buffer: UnsafeMutableRawPointer, owned: Bool, parent: Memory?,
+    private init(_ desc: dnnl_memory_desc_t, buffer: UnsafeMutableRawPointer, storage: AnyObject?,
                  context: DNNLContext) throws {
         var memory: dnnl_memory_t?
         var descCopy = desc
         try check(dnnl_memory_create(&memory, &descCopy, context.engine, buffer), "memory_create \(desc.shape)")
         self.handle = memory!
         self.desc = desc
-        self.ownedBuffer = owned ? buffer : nil
-        self.parent = parent
+        self.storage = storage
     }
 
     var data: UnsafeMutableRawPointer {
@@ -115,10 +126,7 @@ final class Memory {
         return pointer!
     }
 
-    deinit {
-        dnnl_memory_destroy(handle)
-        ownedBuffer?.deallocate()
-    }
+    deinit { dnnl_memory_destroy(handle) }
 }
 
 /// A primitive descriptor: oneDNN's choice of implementation and memory layouts for one operation.

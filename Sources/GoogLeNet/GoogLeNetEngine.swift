@@ -1,9 +1,9 @@
 import CDNNL
 import Foundation
 
-/// GoogLeNet inference for one worker: a oneDNN engine and stream, every layer's primitives, the activation
-/// memory and this engine's copy of the weights in the layouts oneDNN chose. Built once from the shared
-/// `ModelWeights`, then run over and over on batches of `batchSize` preprocessed images (see `InputSpec`).
+/// GoogLeNet inference for one worker: a oneDNN engine and stream, every layer's primitives and the activation
+/// memory. Built once from the process's `PreparedWeights` (whose reordered weights all engines share), then run
+/// over and over on batches of `batchSize` preprocessed images (see `InputSpec`).
 ///
 /// The primitives are built for one image and a batch runs through them image by image: with one thread per
 /// engine oneDNN's convolutions loop over the images anyway, and one image per buffer is what lets the
@@ -26,7 +26,7 @@ public final class GoogLeNetEngine: @unchecked Sendable {
     /// Images per call × floats per image.
     public var inputElementCount: Int { batchSize * GoogLeNetArchitecture.input.elementCount }
 
-    public init(weights: ModelWeights, batchSize: Int = 1, threads: Int = 1) throws {
+    public init(weights: PreparedWeights, batchSize: Int = 1, threads: Int = 1) throws {
         precondition(batchSize >= 1 && threads >= 1, "batch size and threads must be at least 1")
         self.batchSize = batchSize
         self.threads = threads

@@ -20,7 +20,7 @@ final class WorkerPool: Sendable {
     private let workerCount: Int
     private let batchSize: Int
     private let batchDeadline: TimeInterval
-    private let weights: ModelWeights
+    private let weights: PreparedWeights
     private let frames: FrameQueue<PendingFrame>
     private let results: FrameQueue<LabelledFrame>
     private let resultsLane: FrameQueue<LabelledFrame>.LaneID
@@ -34,7 +34,7 @@ final class WorkerPool: Sendable {
         self.workerCount = workers
         self.batchSize = batchSize
         self.batchDeadline = batchDeadline
-        self.weights = weights
+        self.weights = PreparedWeights(weights)
         self.frames = frames
         self.results = results
         self.resultsLane = resultsLane

@@ -39,8 +39,8 @@ struct BenchEngineCommand: AsyncParsableCommand {
 
     private func measure() throws {
         let weights = try model.load().weights
-        let measurement = try EngineBenchmark(weights: weights, batchSize: batch, workers: workers, seconds: seconds,
-                                              profiling: profile).run()
+        let measurement = try EngineBenchmark(weights: PreparedWeights(weights), batchSize: batch, workers: workers,
+                                              seconds: seconds, profiling: profile).run()
         let peakResidentMB = Double(ProcessMemory.peakResidentKilobytes ?? 0) / 1024
         let framesPerSecond = Double(measurement.frames) / measurement.seconds
         if json {
@@ -66,7 +66,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
 
 /// Runs N engines concurrently for a fixed time and counts the frames they classify.
 struct EngineBenchmark {
-    let weights: ModelWeights
+    let weights: PreparedWeights
     let batchSize: Int
     let workers: Int
     let seconds: Double

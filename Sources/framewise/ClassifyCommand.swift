@@ -31,7 +31,7 @@ struct ClassifyCommand: AsyncParsableCommand {
     func run() async throws {
         try await exitingOnError {
             let loaded = try model.load()
-            let engine = try GoogLeNetEngine(weights: loaded.weights)
+            let engine = try GoogLeNetEngine(weights: PreparedWeights(loaded.weights))
             var failures = 0
             for image in images {
                 let best: [RankedClass]

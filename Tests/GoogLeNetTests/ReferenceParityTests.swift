@@ -9,7 +9,7 @@ import Testing
 
     @Test(arguments: inputs)
     func probabilitiesMatchReference(name: String) throws {
-        let engine = try GoogLeNetEngine(weights: SharedData.weights())
+        let engine = try GoogLeNetEngine(weights: SharedData.preparedWeights())
         let input = try TestData.referenceTensor("\(name).input.f32")
         let expected = try TestData.referenceTensor("\(name).prob.f32")
         let probabilities = try engine.classify(input)
@@ -28,7 +28,7 @@ import Testing
     ]
 
     @Test func intermediateActivationsMatchReference() throws {
-        let engine = try GoogLeNetEngine(weights: SharedData.weights())
+        let engine = try GoogLeNetEngine(weights: SharedData.preparedWeights())
         let input = try TestData.referenceTensor("coffee.input.f32")
         let activations = try engine.activations(input, of: Set(Self.taps.values))
         for (file, layer) in Self.taps {
@@ -42,8 +42,8 @@ import Testing
     }
 
     @Test func batchOfImagesMatchesOneAtATime() throws {
-        let single = try GoogLeNetEngine(weights: SharedData.weights())
-        let batched = try GoogLeNetEngine(weights: SharedData.weights(), batchSize: 3)
+        let single = try GoogLeNetEngine(weights: SharedData.preparedWeights())
+        let batched = try GoogLeNetEngine(weights: SharedData.preparedWeights(), batchSize: 3)
         let names = ["coffee", "noise", "motorcycle_left"]
         let inputs = try names.map { try TestData.referenceTensor("\($0).input.f32") }
         let together = try batched.classify(inputs.flatMap { $0 })
@@ -56,7 +56,7 @@ import Testing
     }
 
     @Test func wrongInputSizeIsAnErrorNotACrash() throws {
-        let engine = try GoogLeNetEngine(weights: SharedData.weights())
+        let engine = try GoogLeNetEngine(weights: SharedData.preparedWeights())
         #expect(throws: EngineError.self) { try engine.classify([Float](repeating: 0, count: 10)) }
     }
 }

@@ -9,7 +9,12 @@ enum SharedData {
     static var labelsPath: String { modelDirectory + "/synset_words.txt" }
 
     private static let loadedWeights = Result { try ModelWeights(contentsOfONNX: onnxPath) }
+    private static let prepared = Result { PreparedWeights(try loadedWeights.get()) }
 
     /// The weights, loaded once for all tests.
     static func weights() throws -> ModelWeights { try loadedWeights.get() }
+
+    /// The weights with the reordered copies every engine in the tests shares (tests run in parallel, so
+    /// engines on several threads ask for them at once).
+    static func preparedWeights() throws -> PreparedWeights { try prepared.get() }
 }
