@@ -78,6 +78,25 @@ import Testing
         #expect(runs.first?["frames_dropped"] as? Int == 0)
     }
 
+    @Test func microBatchesGiveTheSameAnswersAsSingleFrames() throws {
+        let directory = try TemporaryDirectory()
+        let clip = directory.path("clip.mp4")
+        try Self.makeCoffeeThenMoped(clip, secondsEach: 1)
+        let single = directory.path("single.sqlite"), batched = directory.path("batched.sqlite")
+        try run([clip, "--every", "5"], database: single)
+        // 10 frames in batches of 3: the last batch is short and padded.
+        try run([clip, "--every", "5", "--batch", "3"], database: batched)
+        let sql = "SELECT frame_index, rank, class_index, score FROM predictions ORDER BY frame_index, rank"
+        let expected = try query(single, sql), actual = try query(batched, sql)
+        #expect(expected.count == 50)
+        #expect(actual.count == expected.count)
+        for (a, b) in zip(actual, expected) {
+            #expect(a["frame_index"] as? Int == b["frame_index"] as? Int)
+            #expect(a["class_index"] as? Int == b["class_index"] as? Int)
+            #expect(abs((a["score"] as? Double ?? -1) - (b["score"] as? Double ?? 1)) < 1e-5)
+        }
+    }
+
     @Test func aSecondRunSkipsWhatIsStoredAndRestartRedoesIt() throws {
         let directory = try TemporaryDirectory()
         let clip = directory.path("clip.mp4")
