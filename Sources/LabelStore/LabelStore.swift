@@ -57,9 +57,14 @@ public final class LabelStore: Sendable {
         }
     }
 
-    /// Records the start of a run (status `running`).
+    /// Records the start of a run (status `running`). Earlier runs of the same source still marked `running`
+    /// belong to a process that was killed (one source is labelled by one process at a time): they are marked
+    /// `interrupted`, keeping the counters they last recorded.
     public func beginRun(_ settings: RunSettings) throws -> RunID {
         try pool.write { db in
+            try db.execute(
+                sql: "UPDATE runs SET status = 'interrupted', error = coalesce(error, ?) WHERE source_id = ? AND status = 'running'",
+                arguments: ["the process ended before the run finished", settings.source.rawValue])
             try db.execute(
                 sql: """
                     INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256)

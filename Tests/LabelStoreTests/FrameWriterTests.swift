@@ -24,6 +24,23 @@ struct FrameWriterTests {
         ])
     }
 
+    @Test("a new run of a source closes the runs a killed process left running")
+    func runsLeftRunningAreMarkedInterrupted() throws {
+        let directory = try TemporaryDirectory()
+        let (store, source, writer) = try openFixtureStore(directory.path("db.sqlite"))
+        try writer.append(frame(0, [0]))
+        try writer.close()  // the run is never finished, as after SIGKILL
+        let other = try store.register(source: SourceDescriptor(uri: "rtsp://camera/stream", kind: .rtsp))
+        let otherRun = try store.beginRun(RunSettings(source: other, precision: "fp32", sampling: "all", modelSHA256: "test"))
+        _ = try store.beginRun(RunSettings(source: source, precision: "fp32", sampling: "all", modelSHA256: "test"))
+        let reader = try ReadOnlyDatabase(path: directory.path("db.sqlite"))
+        #expect(try reader.rows("SELECT id, status, error IS NOT NULL FROM runs ORDER BY id") == [
+            [.integer(1), .text("interrupted"), .integer(1)],
+            [.integer(otherRun.rawValue), .text("running"), .integer(0)],
+            [.integer(3), .text("running"), .integer(0)],
+        ])
+    }
+
     @Test("resume: the stored indices of a source are reported, restart deletes them")
     func resumeAndRestart() throws {
         let directory = try TemporaryDirectory()
