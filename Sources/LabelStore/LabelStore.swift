@@ -23,7 +23,11 @@ public final class LabelStore: Sendable {
             // A larger page cache keeps the labels_by_class index hot during long runs.
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw LabelStoreError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
+        }
         try Schema.migrate(pool, upTo: lastMigration)
     }
 

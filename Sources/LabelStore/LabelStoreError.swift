@@ -3,6 +3,7 @@ public enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendable
     case newerSchema(unknownMigrations: [String])
     case notAFramewiseDatabase
     case missingDatabase(path: String)
+    case cannotOpen(path: String, reason: String)
     case writeRefused
     case classesMismatch(classIndex: Int)
     case noClasses
@@ -18,6 +19,8 @@ public enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendable
             "the file holds tables but is not a Framewise database"
         case .missingDatabase(let path):
             "no database at \(path) (use --db PATH or FRAMEWISE_DB)"
+        case .cannotOpen(let path, let reason):
+            "cannot open the database \(path): \(reason)"
         case .writeRefused:
             "framewise query is read-only: this statement would change the database"
         case .classesMismatch(let classIndex):

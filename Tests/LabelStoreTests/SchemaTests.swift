@@ -62,6 +62,22 @@ struct SchemaTests {
         #expect("\(LabelStoreError.newerSchema(unknownMigrations: ["9999_x"]))".contains("newer Framewise"))
     }
 
+    @Test("a file that is not SQLite, or a path in a missing folder, is refused naming the path")
+    func unopenableFilesRefused() throws {
+        let directory = try TemporaryDirectory()
+        let notes = directory.path("notes.sqlite")
+        try Data("these are notes, not a database\n".utf8).write(to: URL(fileURLWithPath: notes))
+        for path in [notes, directory.path("missing/folder/db.sqlite")] {
+            #expect {
+                _ = try LabelStore(path: path)
+            } throws: { error in
+                guard case .cannotOpen(let named, _)? = error as? LabelStoreError else { return false }
+                return named == path && !"\(error)".contains("\n")
+            }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: notes)) == Data("these are notes, not a database\n".utf8))
+    }
+
     @Test("a SQLite file that is not a Framewise database is left alone")
     func foreignDatabaseRefused() throws {
         let directory = try TemporaryDirectory()
