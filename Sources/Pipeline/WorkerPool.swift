@@ -11,9 +11,10 @@ struct LabelledFrame: Sendable {
 
 /// The second stage: N workers, each a serial Dispatch queue that owns one GoogLeNet engine (one OpenMP
 /// thread each, so N workers use N cores). Serial queues get threads of their own, so long-running workers
-/// never starve Dispatch's shared pool (signal handlers, the writer's flush timer). Workers take frames from the frame queue — up to `batchSize` at a
-/// time, waiting at most `batchDeadline` to fill a batch — and hand labelled frames to the sink's queue.
-/// They may finish out of order: every frame carries its own index and timestamps.
+/// never starve Dispatch's shared pool (signal handlers, the writer's flush timer). Workers take frames from
+/// the frame queue — up to `batchSize` at a time, waiting at most `batchDeadline` to fill a batch — and hand
+/// labelled frames to the sink's queue. They may finish out of order: every frame carries its own index and
+/// timestamps. All workers read one `PreparedWeights` (the weights reordered once for oneDNN).
 final class WorkerPool: Sendable {
     static let labelsPerFrame = 5
 
