@@ -16,8 +16,9 @@ import Testing
         ])
     }
 
-    private func query(_ database: String, _ sql: String) throws -> [[String: Any]] {
-        let result = try runFramewise(["query", "--db", database, "--format", "json", sql])
+    private func query(_ database: String, _ sql: String, parameters: [String] = []) throws -> [[String: Any]] {
+        let result = try runFramewise(["query", "--db", database, "--format", "json"]
+            + parameters.flatMap { ["--param", $0] } + [sql])
         let parsed = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
         return try #require(parsed as? [[String: Any]])
     }
@@ -95,6 +96,27 @@ import Testing
             #expect(a["class_index"] as? Int == b["class_index"] as? Int)
             #expect(abs((a["score"] as? Double ?? -1) - (b["score"] as? Double ?? 1)) < 1e-5)
         }
+    }
+
+    @Test func severalInputsShareOneRunAndKeepTheirOwnFrames() throws {
+        let directory = try TemporaryDirectory()
+        let first = directory.path("first.mp4"), second = directory.path("second.mp4")
+        try Self.makeCoffeeThenMoped(first, secondsEach: 1)
+        try makeClip(second, ["-loop", "1", "-framerate", "25", "-t", "2", "-i", TestData.photo("motorcycle_left.png"),
+                              "-vf", "scale=600:-2,crop=600:400", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        let database = directory.path("labels.sqlite")
+        try run([first, second, "--every", "5"], database: database)
+        let perSource = try query(database, """
+            SELECT s.uri, r.status, r.frames_labeled, count(f.id) AS frames
+              FROM sources s JOIN runs r ON r.source_id = s.id LEFT JOIN frames f ON f.run_id = r.id
+             GROUP BY s.id ORDER BY s.id
+            """)
+        #expect(perSource.map { $0["uri"] as? String } == [first, second])
+        #expect(perSource.map { $0["status"] as? String } == ["completed", "completed"])
+        #expect(perSource.map { $0["frames"] as? Int } == [10, 10])
+        #expect(perSource.map { $0["frames_labeled"] as? Int } == [10, 10])
+        let secondLabels = try query(database, "SELECT DISTINCT label FROM label_segments WHERE source = ?", parameters: [second])
+        #expect(secondLabels.map { $0["label"] as? String } == ["moped"])
     }
 
     @Test func aSecondRunSkipsWhatIsStoredAndRestartRedoesIt() throws {
