@@ -13,6 +13,13 @@ public struct PipelineConfiguration: Sendable {
             self.location = location
             self.decoder = decoder
         }
+
+        /// The decoder options an input starts from: the defaults, plus reconnecting for network streams.
+        public static func defaultDecoderOptions(for location: InputLocation) -> DecoderOptions {
+            var options = DecoderOptions()
+            if location.isNetwork { options.reconnect = ReconnectPolicy() }
+            return options
+        }
     }
 
     public var name: String

@@ -98,7 +98,9 @@ public enum PipelineFile {
         } catch {
             throw section.error("uri", "\(error)")
         }
-        var options = DecoderOptions(sampling: sampling, window: window)
+        var options = PipelineConfiguration.Input.defaultDecoderOptions(for: location)
+        options.sampling = sampling
+        options.window = window
         options.rtspTransport = try section.choice("transport", of: RTSPTransport.self) ?? options.rtspTransport
         options.decoderThreads = try section.int("decoder_threads", in: 1...64) ?? options.decoderThreads
         if var timeouts = try section.mapping("timeouts") {
@@ -106,7 +108,6 @@ public enum PipelineFile {
             options.stallTimeout = try timeouts.double("stall", minimum: 0.1) ?? options.stallTimeout
             try timeouts.rejectUnknownKeys()
         }
-        if location.isNetwork { options.reconnect = ReconnectPolicy() }
         if let reconnectNode = section.node("reconnect") {
             if case .scalar(let scalar) = reconnectNode, ["false", "no", "off"].contains(scalar.string.lowercased()) {
                 options.reconnect = nil

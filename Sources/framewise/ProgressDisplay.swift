@@ -4,15 +4,13 @@ import Pipeline
 /// Shows a run's progress on standard error: a line redrawn in place on a terminal, a periodic status line
 /// otherwise, nothing with `--quiet`.
 final class ProgressDisplay: @unchecked Sendable {
-    private let inputs: [String]
     private let quiet: Bool
     private let isTerminal = isatty(STDERR_FILENO) == 1
     private let started = Date()
     private let lock = NSLock()
     private var lineIsOpen = false
 
-    init(inputs: [String], quiet: Bool) {
-        self.inputs = inputs
+    init(quiet: Bool) {
         self.quiet = quiet
     }
 

@@ -82,7 +82,7 @@ struct RunCommand: AsyncParsableCommand {
 
         let stop = StopRequest()
         let stopper = SignalStopper(stop: stop)
-        let display = ProgressDisplay(inputs: configuration.inputs.map(\.location.description), quiet: quiet)
+        let display = ProgressDisplay(quiet: quiet)
         stop.onChange { level in
             display.note(level == .immediate ? "stopping now" : "stopping: finishing the frames in flight (Ctrl-C again to stop at once)")
         }
@@ -130,7 +130,7 @@ struct RunCommand: AsyncParsableCommand {
 
     private func makeInput(_ text: String) throws -> PipelineConfiguration.Input {
         let location = try InputLocation(text)
-        var options = DecoderOptions()
+        var options = PipelineConfiguration.Input.defaultDecoderOptions(for: location)
         if let every { options.sampling = .everyNth(every) }
         if let fps { options.sampling = .framesPerSecond(fps) }
         if keyframes { options.sampling = .keyframes }
@@ -140,7 +140,6 @@ struct RunCommand: AsyncParsableCommand {
             options.rtspTransport = value
         }
         if let stallTimeout { options.stallTimeout = stallTimeout }
-        if location.isNetwork { options.reconnect = ReconnectPolicy() }
         return PipelineConfiguration.Input(location: location, decoder: options)
     }
 }
