@@ -21,7 +21,7 @@ let package = Package(
         .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil"),
 
         // Stage 1: decoding (FFmpeg) -> network input tensors.
-        .target(name: "VideoDecoding", dependencies: ["CFFmpeg", "GoogLeNet", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "VideoDecoding", dependencies: ["CFFmpeg", .product(name: "Logging", package: "swift-log")]),
         // Stage 2: the network the workers run (oneDNN).
         .target(name: "GoogLeNet", dependencies: [
             "CDNNL",
@@ -51,7 +51,7 @@ let package = Package(
         // Shared by the test targets: the ../shared data, temporary directories, clips, child processes, an RTSP server.
         .target(name: "FramewiseTestSupport", path: "Tests/Support", exclude: ["Fixtures"]),
         .testTarget(name: "GoogLeNetTests", dependencies: ["GoogLeNet", "VideoDecoding", "FramewiseTestSupport"]),
-        .testTarget(name: "VideoDecodingTests", dependencies: ["VideoDecoding", "GoogLeNet", "FramewiseTestSupport"]),
+        .testTarget(name: "VideoDecodingTests", dependencies: ["VideoDecoding", "Pipeline", "FramewiseTestSupport"]),
         .testTarget(name: "LabelStoreTests", dependencies: ["LabelStore", "FramewiseTestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "framewise", "FramewiseTestSupport"]),
     ]

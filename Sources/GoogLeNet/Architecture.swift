@@ -7,6 +7,10 @@
 public enum GoogLeNetArchitecture {
     /// The network's input: 3 channels (BGR), 224×224.
     public static let input = FeatureShape(channels: 3, height: 224, width: 224)
+    /// How a picture becomes the input (the BVLC/Caffe convention the weights were trained with): the centred
+    /// square of this fraction of the shorter side, scaled to 224×224, planar BGR minus `meanBGR` (0–255 values).
+    public static let cropFraction = 224.0 / 256.0
+    public static let meanBGR: (blue: Float, green: Float, red: Float) = (104, 117, 123)
     /// ImageNet-1k.
     public static let classCount = 1000
 

@@ -3,7 +3,7 @@ import Foundation
 
 /// GoogLeNet inference for one worker: a oneDNN engine and stream, every layer's primitives and the activation
 /// memory. Built once from the process's `PreparedWeights` (whose reordered weights all engines share), then run
-/// over and over on batches of `batchSize` preprocessed images (see `InputSpec`).
+/// over and over on batches of `batchSize` preprocessed images (see `GoogLeNetArchitecture.cropFraction`).
 ///
 /// The primitives are built for one image and a batch runs through them image by image: with one thread per
 /// engine oneDNN's convolutions loop over the images anyway, and one image per buffer is what lets the
@@ -55,6 +55,14 @@ public final class GoogLeNetEngine: @unchecked Sendable {
 
     public func classify(_ images: [Float]) throws -> [Float] {
         try images.withUnsafeBufferPointer { try classify($0) }
+    }
+
+    /// Runs the network on each image of `batch` (any number, each `GoogLeNetArchitecture.input.elementCount`
+    /// floats) and returns each image's 1000 class probabilities, in order.
+    public func classify(batch: [[Float]]) throws -> [[Float]] {
+        try withLock {
+            try batch.map { image in try image.withUnsafeBufferPointer { try run($0, images: 1, profiling: false) } }
+        }
     }
 
     /// Like `classify`, and also adds the time each kind of layer took to `profile`.

@@ -136,7 +136,7 @@ public final class PipelineRunner: Sendable {
         -> OpenedInput
     {
         let location = input.location
-        let reader = try FrameReader(input: location, options: input.decoder, logger: logger) { [logger] event in
+        let reader = try FrameReader(input: location, options: input.decoder, spec: .googLeNet, logger: logger) { [logger] event in
             logger.notice("\(event)", metadata: ["input": "\(location)"])
         }
         let source = try store.register(source: SourceDescriptor(uri: location.description, kind: sourceKind(location)))

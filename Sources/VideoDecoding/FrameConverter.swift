@@ -1,5 +1,4 @@
 import CFFmpeg
-import GoogLeNet
 
 /// Turns decoded frames of any pixel format into `InputSpec` tensors in one libswscale pass.
 ///

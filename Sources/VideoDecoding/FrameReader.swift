@@ -1,6 +1,5 @@
 import CFFmpeg
 import Foundation
-import GoogLeNet
 import Logging
 
 /// Reads one input and hands out its sampled frames, converted for the network, one `next()` at a time.
@@ -33,7 +32,7 @@ public final class FrameReader {
 
     /// Opens `input` (throws `DecodingError` at once if it cannot be opened) and positions it at the window's start.
     public init(
-        input: InputLocation, options: DecoderOptions = DecoderOptions(), spec: InputSpec = .googLeNet,
+        input: InputLocation, options: DecoderOptions = DecoderOptions(), spec: InputSpec,
         logger: Logger = Logger(label: "framewise.decoder"), onEvent: (@Sendable (DecoderEvent) -> Void)? = nil
     ) throws(DecodingError) {
         self.input = input

@@ -1,4 +1,3 @@
-import GoogLeNet
 
 /// A picture file (PNG, JPEG, BMP, ...) turned into a network input: decoded by FFmpeg's image2 demuxer and
 /// converted by the same `FrameConverter` as video frames, so `classify` and `run` see identical tensors.

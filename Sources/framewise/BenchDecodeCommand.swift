@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import VideoDecoding
 
 /// `framewise bench decode CLIP`: decoding plus conversion to network input only (no network, no store),
@@ -25,7 +26,7 @@ struct BenchDecodeCommand: AsyncParsableCommand {
 
     private func measure() throws {
         let location = try InputLocation(input)
-        let reader = try FrameReader(input: location, options: DecoderOptions(decoderThreads: threads))
+        let reader = try FrameReader(input: location, options: DecoderOptions(decoderThreads: threads), spec: .googLeNet)
         let cpuBefore = Self.cpuSeconds(), wallBefore = Date()
         var frames = 0
         while try reader.next() != nil { frames += 1 }

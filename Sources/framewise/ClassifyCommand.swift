@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GoogLeNet
+import Pipeline
 import VideoDecoding
 
 /// `framewise classify IMAGE...`: the top-K ImageNet classes of each picture.

@@ -1,5 +1,6 @@
 import Foundation
 import FramewiseTestSupport
+import Pipeline
 import Testing
 @testable import VideoDecoding
 
@@ -82,7 +83,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let path = directory.path("clip.mp4")
         try makeClip(path, Self.source + ["-c:v", "libx264", "-pix_fmt", "yuv420p"])
-        let reader = try FrameReader(input: InputLocation(path))
+        let reader = try FrameReader(input: InputLocation(path), spec: .googLeNet)
         for _ in 0..<3 { _ = try reader.next() }
         reader.cancellation.cancel()
         #expect(throws: DecodingError.self) { try reader.next() }
@@ -127,7 +128,7 @@ import Testing
         let path = directory.path(name)
         try makeClip(path, ["-loop", "1", "-i", coffeePhoto, "-t", "0.2", "-r", "25"] + encoder)
         let still = try StillImage.networkInput(contentsOf: coffeePhoto, spec: .googLeNet)
-        let reader = try FrameReader(input: InputLocation(path))
+        let reader = try FrameReader(input: InputLocation(path), spec: .googLeNet)
         var count = 0
         while let frame = try reader.next() {
             let difference = meanAbsoluteDifference(frame.tensor, still)

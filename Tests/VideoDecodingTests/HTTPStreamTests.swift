@@ -1,5 +1,6 @@
 import Foundation
 import FramewiseTestSupport
+import Pipeline
 import Testing
 @testable import VideoDecoding
 
@@ -14,7 +15,7 @@ import Testing
         let server = try LoopbackHTTPServer(serving: directory.url.path)
         defer { server.stop() }
         let reader = try FrameReader(input: InputLocation(server.url("playlist.m3u8").absoluteString),
-                                     options: DecoderOptions(sampling: .everyNth(25)))
+                                     options: DecoderOptions(sampling: .everyNth(25)), spec: .googLeNet)
         var frames: [SampledFrame] = []
         while let frame = try reader.next() { frames.append(frame) }
         #expect(frames.map(\.frameIndex) == [0, 25, 50])
@@ -29,7 +30,7 @@ import Testing
         defer { server.stop() }
         let url = server.url("nothing-here.mp4").absoluteString
         #expect {
-            _ = try FrameReader(input: InputLocation(url))
+            _ = try FrameReader(input: InputLocation(url), spec: .googLeNet)
         } throws: { error in
             guard let error = error as? DecodingError else { return false }
             return error.kind == .notFound && error.description.hasPrefix(url) && !error.description.contains("\n")

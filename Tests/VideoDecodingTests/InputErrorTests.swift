@@ -1,5 +1,6 @@
 import Foundation
 import FramewiseTestSupport
+import Pipeline
 import Testing
 @testable import VideoDecoding
 
@@ -7,7 +8,7 @@ import Testing
 @Suite struct InputErrorTests {
     func openError(_ location: String, _ options: DecoderOptions = DecoderOptions()) -> DecodingError? {
         do {
-            _ = try FrameReader(input: InputLocation(location), options: options)
+            _ = try FrameReader(input: InputLocation(location), options: options, spec: .googLeNet)
             return nil
         } catch let error as DecodingError {
             return error

@@ -1,5 +1,6 @@
 import Foundation
 import FramewiseTestSupport
+import Pipeline
 import Synchronization
 import Testing
 @testable import VideoDecoding
@@ -16,7 +17,7 @@ final class EventLog: Sendable {
 
     @Test func normalStream() throws {
         let server = try RTSPServer()
-        let reader = try FrameReader(input: InputLocation(server.url), options: fastOptions)
+        let reader = try FrameReader(input: InputLocation(server.url), options: fastOptions, spec: .googLeNet)
         var frames: [SampledFrame] = []
         while frames.count < 20, let frame = try reader.next() { frames.append(frame) }
         #expect(frames.map(\.frameIndex) == Array(0..<20))
@@ -30,7 +31,7 @@ final class EventLog: Sendable {
     /// A faster, smaller stream: timestamps follow its own rate (60 fps), not a default.
     @Test func fastStreamKeepsItsFrameRate() throws {
         let server = try RTSPServer(framesPerSecond: 60, width: 160, height: 120)
-        let reader = try FrameReader(input: InputLocation(server.url), options: fastOptions)
+        let reader = try FrameReader(input: InputLocation(server.url), options: fastOptions, spec: .googLeNet)
         var frames: [SampledFrame] = []
         while frames.count < 60, let frame = try reader.next() { frames.append(frame) }
         #expect(frames.count == 60)
@@ -41,7 +42,7 @@ final class EventLog: Sendable {
         let server = try RTSPServer()
         var options = fastOptions
         options.rtspTransport = .udp
-        let reader = try FrameReader(input: InputLocation(server.url), options: options)
+        let reader = try FrameReader(input: InputLocation(server.url), options: options, spec: .googLeNet)
         var count = 0
         while count < 10, try reader.next() != nil { count += 1 }
         #expect(count == 10)
@@ -55,7 +56,7 @@ final class EventLog: Sendable {
         var options = fastOptions
         options.stallTimeout = 1
         options.reconnect = ReconnectPolicy(initialDelay: 0.2, maximumDelay: 0.5, maximumAttempts: 20)
-        let reader = try FrameReader(input: InputLocation(server.url), options: options, onEvent: events.record)
+        let reader = try FrameReader(input: InputLocation(server.url), options: options, spec: .googLeNet, onEvent: events.record)
         var frames: [SampledFrame] = []
         while frames.count < 10, let frame = try reader.next() { frames.append(frame) }
         server.kill()
@@ -92,7 +93,7 @@ final class EventLog: Sendable {
         let started = Date()
         #expect {
             _ = try FrameReader(input: InputLocation("rtsp://127.0.0.1:\(listener.port)/test"),
-                                options: DecoderOptions(openTimeout: 1, stallTimeout: 1))
+                                options: DecoderOptions(openTimeout: 1, stallTimeout: 1), spec: .googLeNet)
         } throws: { ($0 as? DecodingError)?.kind == .timedOut }
         #expect(Date().timeIntervalSince(started) < 4)
     }
@@ -100,7 +101,7 @@ final class EventLog: Sendable {
     /// A stream that stops delivering frames without closing is declared dead after the stall timeout.
     @Test func stalledStreamIsDetected() throws {
         let server = try RTSPServer()
-        let reader = try FrameReader(input: InputLocation(server.url), options: DecoderOptions(openTimeout: 3, stallTimeout: 1))
+        let reader = try FrameReader(input: InputLocation(server.url), options: DecoderOptions(openTimeout: 3, stallTimeout: 1), spec: .googLeNet)
         _ = try reader.next()
         server.signal(SIGSTOP)
         defer { server.signal(SIGCONT) }
@@ -113,7 +114,7 @@ final class EventLog: Sendable {
 
     @Test func refusedConnection() throws {
         #expect {
-            _ = try FrameReader(input: InputLocation("rtsp://127.0.0.1:\(try unusedPort())/test"), options: fastOptions)
+            _ = try FrameReader(input: InputLocation("rtsp://127.0.0.1:\(try unusedPort())/test"), options: fastOptions, spec: .googLeNet)
         } throws: { ($0 as? DecodingError)?.kind == .connectionRefused }
     }
 
@@ -121,10 +122,10 @@ final class EventLog: Sendable {
         let server = try RTSPServer(credentials: (user: "viewer", password: "right-password"))
         let url = "rtsp://viewer:wrong-password@127.0.0.1:\(server.port)/test"
         var caught: DecodingError?
-        do { _ = try FrameReader(input: InputLocation(url), options: fastOptions) } catch { caught = error as? DecodingError }
+        do { _ = try FrameReader(input: InputLocation(url), options: fastOptions, spec: .googLeNet) } catch { caught = error as? DecodingError }
         #expect(caught?.kind == .authenticationFailed)
         #expect(caught?.description.contains("wrong-password") == false)
-        let good = try FrameReader(input: InputLocation("rtsp://viewer:right-password@127.0.0.1:\(server.port)/test"), options: fastOptions)
+        let good = try FrameReader(input: InputLocation("rtsp://viewer:right-password@127.0.0.1:\(server.port)/test"), options: fastOptions, spec: .googLeNet)
         #expect(try good.next() != nil)
     }
 }

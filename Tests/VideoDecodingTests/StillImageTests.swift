@@ -1,6 +1,7 @@
 import Foundation
 import FramewiseTestSupport
 import GoogLeNet
+import Pipeline
 import Testing
 @testable import VideoDecoding
 

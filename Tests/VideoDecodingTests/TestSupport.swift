@@ -1,5 +1,6 @@
 import FramewiseTestSupport
 import GoogLeNet
+import Pipeline
 import Testing
 import VideoDecoding
 
@@ -12,7 +13,7 @@ func meanAbsoluteDifference(_ a: [Float], _ b: [Float]) -> Float {
 
 /// Every sampled frame of a file: (frameIndex, pts) pairs, and the reader's counters at the end.
 func readAll(_ path: String, _ options: DecoderOptions = DecoderOptions()) throws -> (frames: [(index: Int64, pts: Double)], counters: DecoderCounters) {
-    let reader = try FrameReader(input: InputLocation(path), options: options)
+    let reader = try FrameReader(input: InputLocation(path), options: options, spec: .googLeNet)
     var frames: [(index: Int64, pts: Double)] = []
     while let frame = try reader.next() {
         #expect(frame.tensor.count == InputSpec.googLeNet.elementCount)

@@ -1,9 +1,10 @@
-/// What GoogLeNet expects as input, and so what every image or video frame is converted to.
+/// The tensor the decoder makes of every image or video frame: the network's input, described by the
+/// pipeline from the model's constants (the decoder itself knows no model).
 ///
-/// The contract (the BVLC/Caffe convention the weights were trained with): take the centred square whose
-/// side is `cropFraction` of the picture's shorter side, scale it to `size`×`size` with bilinear filtering,
-/// order the channels blue, green, red, and subtract `meanBGR` from the 0–255 values. The tensor is planar
-/// (CHW) float32. One implementation of this exists: the decoder's frame converter; `classify` uses it too.
+/// The contract: take the centred square whose side is `cropFraction` of the picture's shorter side, scale it
+/// to `size`×`size` with bilinear filtering, order the channels blue, green, red, and subtract `meanBGR` from
+/// the 0–255 values. The tensor is planar (CHW) float32. One implementation of this exists: the decoder's
+/// frame converter; `classify` uses it too.
 public struct InputSpec: Sendable, Equatable {
     /// Width and height of the network's input, in pixels.
     public var size: Int
@@ -20,9 +21,6 @@ public struct InputSpec: Sendable, Equatable {
 
     /// Number of floats in one input tensor (3 × size × size).
     public var elementCount: Int { 3 * size * size }
-
-    /// GoogLeNet's input: 224×224, crop 224/256 of the shorter side, BGR minus (104, 117, 123).
-    public static let googLeNet = InputSpec(size: 224, cropFraction: 224.0 / 256.0, meanBGR: (104, 117, 123))
 
     public static func == (lhs: InputSpec, rhs: InputSpec) -> Bool {
         lhs.size == rhs.size && lhs.cropFraction == rhs.cropFraction
