@@ -154,11 +154,24 @@ final class LocalResponseNormalizationLayer: EngineLayer {
     }
 }
 
+/// The channel blocking oneDNN's optimised convolutions work in on this CPU: 16 channels (nChw16c) with
+/// AVX-512, 8 (nChw8c) with AVX2 and older. Forcing the other one sends every convolution that writes it to
+/// oneDNN's reference kernel, hundreds of times slower.
+struct ChannelBlocking {
+    let channels: Int
+    let tag: dnnl_format_tag_t
+
+    static let native: ChannelBlocking = dnnl_get_effective_cpu_isa().rawValue >= dnnl_cpu_isa_avx512_core.rawValue
+        ? ChannelBlocking(channels: 16, tag: dnnl_nChw16c)
+        : ChannelBlocking(channels: 8, tag: dnnl_nChw8c)
+}
+
 /// An Inception module: the four branches write their last convolution straight into their channel range of
-/// one output buffer, so the concatenation costs nothing. The buffer holds one image in 16-channel blocks
-/// (nChw16c); every branch width in GoogLeNet is a multiple of 16, so each branch's channels are a dense
-/// nChw16c tensor of their own at an offset in the buffer, which oneDNN's optimised convolutions accept as
-/// their destination (a strided sub-memory would send them to the slow reference kernel).
+/// one output buffer, so the concatenation costs nothing. The buffer holds one image in the CPU's native
+/// channel blocks (`ChannelBlocking`: nChw16c or nChw8c); every branch width in GoogLeNet is a multiple of 16,
+/// so each branch's channels are a dense blocked tensor of their own at an offset in the buffer, which oneDNN's
+/// optimised convolutions accept as their destination (a strided sub-memory would send them to the slow
+/// reference kernel).
 final class InceptionLayer: EngineLayer {
     let name: String
     let output: Memory
@@ -169,7 +182,8 @@ final class InceptionLayer: EngineLayer {
         let inputShape = input.desc.shape
         precondition(inputShape[0] == 1, "Inception layers are built for one image at a time")
         let (height, width) = (inputShape[2], inputShape[3])
-        output = try Memory(.float32([1, module.outputChannels, height, width], dnnl_nChw16c), context: context)
+        let blocking = ChannelBlocking.native
+        output = try Memory(.float32([1, module.outputChannels, height, width], blocking.tag), context: context)
 
         var channelOffset = 0
         var primitives: [(kind: LayerKind, primitive: BoundPrimitive)] = []
@@ -178,8 +192,9 @@ final class InceptionLayer: EngineLayer {
             for (index, layer) in branch.layers.enumerated() {
                 let built: EngineLayer
                 if index == branch.layers.count - 1, case .convolution(let last) = layer {
-                    precondition(channelOffset % 16 == 0 && last.outputChannels % 16 == 0, "branch widths are multiples of 16")
-                    let region = try Memory(view: .float32([1, last.outputChannels, height, width], dnnl_nChw16c), of: output,
+                    precondition(channelOffset % blocking.channels == 0 && last.outputChannels % blocking.channels == 0,
+                                 "branch widths are multiples of the channel block")
+                    let region = try Memory(view: .float32([1, last.outputChannels, height, width], blocking.tag), of: output,
                                             byteOffset: channelOffset * height * width * MemoryLayout<Float>.size,
                                             context: context)
                     built = try ConvolutionLayer(last, input: branchInput, destination: .region(region), weights: weights,
