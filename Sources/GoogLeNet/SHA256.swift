@@ -1,10 +1,10 @@
 import CFFmpeg
 import Foundation
 
-/// SHA-256 of a model file, from FFmpeg's libavutil (already linked for decoding), recorded with every run
+/// SHA-256 from FFmpeg's libavutil (already linked for decoding): of the model file, recorded with every run
 /// so that answers can be traced to the exact weights.
-enum SHA256Digest {
-    static func hex(of data: Data) -> String {
+public enum SHA256Digest {
+    public static func hex(of data: Data) -> String {
         guard let context = av_sha_alloc() else { preconditionFailure("out of memory") }
         defer { av_free(UnsafeMutableRawPointer(context)) }
         av_sha_init(context, 256)

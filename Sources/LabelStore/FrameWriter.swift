@@ -43,13 +43,17 @@ public final class FrameWriter: @unchecked Sendable {
     /// An error of a timer-driven flush, thrown by the next call.
     private var deferredError: (any Error)?
     private var totals = Totals()
+    private let onCommit: (@Sendable (_ inserted: Int, _ alreadyStored: Int) -> Void)?
 
-    init(pool: DatabasePool, source: SourceID, run: RunID, classIndices: Set<Int>, policy: Policy) {
+    init(pool: DatabasePool, source: SourceID, run: RunID, classIndices: Set<Int>, policy: Policy,
+         onCommit: (@Sendable (_ inserted: Int, _ alreadyStored: Int) -> Void)?)
+    {
         self.pool = pool
         self.source = source
         self.run = run
         self.classIndices = classIndices
         self.policy = policy
+        self.onCommit = onCommit
         pending.reserveCapacity(policy.maxFrames)
     }
 
@@ -88,6 +92,11 @@ public final class FrameWriter: @unchecked Sendable {
             try throwDeferredError()
             try commitPending()
         }
+    }
+
+    /// Frames appended and not yet committed (a failed commit keeps them here).
+    public var uncommittedCount: Int {
+        queue.sync { pending.count }
     }
 
     /// Counters of what was committed.
@@ -145,6 +154,7 @@ public final class FrameWriter: @unchecked Sendable {
         totals.stored += stored
         totals.alreadyStored += skipped
         totals.batches += 1
+        onCommit?(stored, skipped)
     }
 
     private static func insert(_ batch: [StoredFrame], source: SourceID, run: RunID, db: Database) throws

@@ -31,14 +31,27 @@ public final class LabelStore: Sendable {
         try Schema.migrate(pool, upTo: lastMigration)
     }
 
-    /// The id of `source`, inserting it the first time it is seen (the URI is the identity).
-    public func register(source: SourceDescriptor) throws -> SourceID {
-        try pool.write { db in
+    /// The id of `source`, inserting it the first time it is seen. The identity is the URI plus the fingerprint:
+    /// new content at a known path is a new source (the registration names the one it supersedes). A file
+    /// source stored before fingerprints existed (fingerprint '') is adopted by the first fingerprinted run.
+    public func register(source: SourceDescriptor) throws -> SourceRegistration {
+        let fingerprint = source.fingerprint ?? ""
+        return try pool.write { db in
+            let find = "SELECT id FROM sources WHERE uri = ? AND fingerprint = ?"
+            if let id = try Int64.fetchOne(db, sql: find, arguments: [source.uri, fingerprint]) {
+                return SourceRegistration(id: SourceID(rawValue: id), supersedes: nil)
+            }
+            if !fingerprint.isEmpty,
+               let legacy = try Int64.fetchOne(db, sql: find + " AND kind = 'file'", arguments: [source.uri, ""])
+            {
+                try db.execute(sql: "UPDATE sources SET fingerprint = ? WHERE id = ?", arguments: [fingerprint, legacy])
+                return SourceRegistration(id: SourceID(rawValue: legacy), supersedes: nil)
+            }
+            let previous = try Int64.fetchOne(db, sql: "SELECT max(id) FROM sources WHERE uri = ?", arguments: [source.uri])
             try db.execute(
-                sql: "INSERT INTO sources (uri, kind, created_at) VALUES (?, ?, ?) ON CONFLICT (uri) DO NOTHING",
-                arguments: [source.uri, source.kind.rawValue, Date().timeIntervalSince1970])
-            let id = try Int64.fetchOne(db, sql: "SELECT id FROM sources WHERE uri = ?", arguments: [source.uri])
-            return SourceID(rawValue: id ?? db.lastInsertedRowID)
+                sql: "INSERT INTO sources (uri, kind, fingerprint, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [source.uri, source.kind.rawValue, fingerprint, Date().timeIntervalSince1970])
+            return SourceRegistration(id: SourceID(rawValue: db.lastInsertedRowID), supersedes: previous.map(SourceID.init))
         }
     }
 
@@ -71,11 +84,11 @@ public final class LabelStore: Sendable {
                 arguments: ["the process ended before the run finished", settings.source.rawValue])
             try db.execute(
                 sql: """
-                    INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256)
-                    VALUES (?, ?, 'running', ?, ?, ?)
+                    INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256, live)
+                    VALUES (?, ?, 'running', ?, ?, ?, ?)
                     """,
                 arguments: [settings.source.rawValue, Date().timeIntervalSince1970, settings.precision,
-                            settings.sampling, settings.modelSHA256])
+                            settings.sampling, settings.modelSHA256, settings.live])
             return RunID(rawValue: db.lastInsertedRowID)
         }
     }
@@ -94,19 +107,22 @@ public final class LabelStore: Sendable {
         try pool.write { db in
             try db.execute(
                 sql: """
-                    UPDATE runs SET frames_decoded = ?, frames_labeled = ?, frames_dropped = ?,
-                           status = coalesce(?, status), error = coalesce(?, error),
+                    UPDATE runs SET frames_decoded = ?, frames_sampled = ?, frames_labeled = ?, frames_dropped = ?,
+                           frames_skipped = ?, status = coalesce(?, status), error = coalesce(?, error),
                            finished_at = CASE WHEN ? IS NULL THEN finished_at ELSE ? END
                      WHERE id = ?
                     """,
-                arguments: [counts.decoded, counts.labeled, counts.dropped, status?.rawValue, error,
-                            status?.rawValue, Date().timeIntervalSince1970, run.rawValue])
+                arguments: [counts.decoded, counts.sampled, counts.labeled, counts.dropped, counts.skipped,
+                            status?.rawValue, error, status?.rawValue, Date().timeIntervalSince1970, run.rawValue])
             if db.changesCount == 0 { throw LabelStoreError.unknownRun(run.rawValue) }
         }
     }
 
-    /// A writer that stores frames of `run` (for the run's source) in batched transactions.
-    public func makeWriter(run: RunID, policy: FrameWriter.Policy = .init()) throws -> FrameWriter {
+    /// A writer that stores frames of `run` (for the run's source) in batched transactions; `onCommit` hears
+    /// after each commit how many frames it inserted and how many were already stored.
+    public func makeWriter(run: RunID, policy: FrameWriter.Policy = .init(),
+                           onCommit: (@Sendable (_ inserted: Int, _ alreadyStored: Int) -> Void)? = nil) throws -> FrameWriter
+    {
         let (source, classIndices) = try pool.read { db in
             guard let source = try Int64.fetchOne(db, sql: "SELECT source_id FROM runs WHERE id = ?",
                                                   arguments: [run.rawValue])
@@ -115,7 +131,7 @@ public final class LabelStore: Sendable {
         }
         guard !classIndices.isEmpty else { throw LabelStoreError.noClasses }
         return FrameWriter(pool: pool, source: SourceID(rawValue: source), run: run,
-                           classIndices: classIndices, policy: policy)
+                           classIndices: classIndices, policy: policy, onCommit: onCommit)
     }
 
     /// The frame indices already stored for `source`: a resumed run skips them.
@@ -127,6 +143,14 @@ public final class LabelStore: Sendable {
                 arguments: [source.rawValue])
             while let index = try cursor.next() { indices.appendAscending(index) }
             return indices
+        }
+    }
+
+    /// The index a new live session of `source` starts numbering its frames at: one past the last stored.
+    public func nextFrameIndex(of source: SourceID) throws -> Int64 {
+        try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT coalesce(max(frame_index) + 1, 0) FROM frames WHERE source_id = ?",
+                               arguments: [source.rawValue]) ?? 0
         }
     }
 

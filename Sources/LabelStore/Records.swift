@@ -20,14 +20,26 @@ public enum SourceKind: String, Sendable, CaseIterable {
     case file, rtsp, http, stream
 }
 
-/// A video input as stored in `sources`. The URI must already have its password redacted.
+/// A video input as stored in `sources`. The URI must already have its secrets redacted.
 public struct SourceDescriptor: Hashable, Sendable {
+    /// A file's canonical path, or a network input's redacted URL.
     public let uri: String
     public let kind: SourceKind
-    public init(uri: String, kind: SourceKind) {
+    /// What a file holds (see `migrations/0003_*.sql`); `nil` for network inputs. Different content at the
+    /// same `uri` is a different source.
+    public let fingerprint: String?
+    public init(uri: String, kind: SourceKind, fingerprint: String? = nil) {
         self.uri = uri
         self.kind = kind
+        self.fingerprint = fingerprint
     }
+}
+
+/// The outcome of `LabelStore.register(source:)`.
+public struct SourceRegistration: Hashable, Sendable {
+    public let id: SourceID
+    /// For new content at a path already known: the source that held the previous content (its frames stay).
+    public let supersedes: SourceID?
 }
 
 /// One of the model's output classes (a row of `classes`), e.g. 281, "n02123045", "tabby", "tabby, tabby cat".
@@ -49,16 +61,19 @@ public struct ClassLabel: Hashable, Sendable {
 /// How a run was configured (recorded in `runs`).
 public struct RunSettings: Hashable, Sendable {
     public let source: SourceID
-    /// The engine's arithmetic, e.g. "f32".
+    /// The engine's arithmetic, e.g. "fp32".
     public let precision: String
-    /// The sampling policy in words, e.g. "every 5th frame" or "2 fps".
+    /// The sampling policy in words, e.g. "every 5" or "fps 2".
     public let sampling: String
     public let modelSHA256: String
-    public init(source: SourceID, precision: String, sampling: String, modelSHA256: String) {
+    /// A live session (its frames continue the source's numbering) rather than a run over a file.
+    public let live: Bool
+    public init(source: SourceID, precision: String, sampling: String, modelSHA256: String, live: Bool = false) {
         self.source = source
         self.precision = precision
         self.sampling = sampling
         self.modelSHA256 = modelSHA256
+        self.live = live
     }
 }
 
@@ -67,15 +82,24 @@ public enum RunStatus: String, Sendable, CaseIterable {
     case running, completed, interrupted, failed
 }
 
-/// A run's frame counters (the `runs.frames_*` columns).
+/// A run's frame counters (the `runs.frames_*` columns); at the end `sampled == labeled + dropped + skipped`.
 public struct RunCounts: Hashable, Sendable {
+    /// Frames FFmpeg decoded, sampled or not.
     public var decoded: Int
+    /// Frames the sampler kept.
+    public var sampled: Int
+    /// Frames stored (rows inserted).
     public var labeled: Int
+    /// Sampled frames lost on purpose: a live input's full queue, a stop at once, a frame that could not be stored.
     public var dropped: Int
-    public init(decoded: Int = 0, labeled: Int = 0, dropped: Int = 0) {
+    /// Sampled frames already stored by an earlier run (resume).
+    public var skipped: Int
+    public init(decoded: Int = 0, sampled: Int = 0, labeled: Int = 0, dropped: Int = 0, skipped: Int = 0) {
         self.decoded = decoded
+        self.sampled = sampled
         self.labeled = labeled
         self.dropped = dropped
+        self.skipped = skipped
     }
 }
 

@@ -1,10 +1,9 @@
 import Foundation
-import LabelStore
 import VideoDecoding
 
-/// A frame between the decoder and the workers, tagged with the input it came from.
+/// A frame between the decoder and the workers, carrying the input it came from.
 struct PendingFrame: Sendable {
-    let input: Int
+    let input: RunningInput
     let frame: SampledFrame
 }
 
@@ -16,39 +15,37 @@ enum DecodeOutcome: Sendable {
 }
 
 /// The first stage, for one input: a dedicated thread pulls sampled frames from the input's `FrameReader`
-/// and puts them in the input's lane of the frame queue, skipping frames the database already holds.
+/// and puts them in the input's lane of the frame queue, skipping frames the database already holds (files).
 ///
-/// The stage owns the reader and only its thread touches it; `stop()` may be called from any thread.
+/// The stage owns the reader and only its thread touches it (it publishes the reader's counters to the
+/// input's atomics); `stop()` may be called from any thread.
 final class DecodeStage: @unchecked Sendable {
-    let input: Int
     private let reader: FrameReader
     private let queue: FrameQueue<PendingFrame>
     private let lane: FrameQueue<PendingFrame>.LaneID
-    private let alreadyStored: StoredFrameIndices
-    private let counters: InputCounters
+    /// Whether a frame index is already stored (a file's earlier runs): a resumed run skips it.
+    private let isStored: @Sendable (Int64) -> Bool
     /// Written by the stage's thread before it leaves the group; read only after the group is waited for.
     private(set) var outcome: DecodeOutcome = .finished
 
-    init(input: Int, reader: FrameReader, queue: FrameQueue<PendingFrame>, lane: FrameQueue<PendingFrame>.LaneID,
-         alreadyStored: StoredFrameIndices, counters: InputCounters)
+    init(reader: FrameReader, queue: FrameQueue<PendingFrame>, lane: FrameQueue<PendingFrame>.LaneID,
+         isStored: @escaping @Sendable (Int64) -> Bool)
     {
-        self.input = input
         self.reader = reader
         self.queue = queue
         self.lane = lane
-        self.alreadyStored = alreadyStored
-        self.counters = counters
+        self.isStored = isStored
     }
 
-    /// Starts decoding on a thread of its own, which leaves `group` when the input is done.
-    func start(in group: DispatchGroup) {
+    /// Starts decoding `input` on a thread of its own, which leaves `group` when the input is done.
+    func start(for input: RunningInput, in group: DispatchGroup) {
         group.enter()
         let thread = Thread { [self] in
-            outcome = decodeAll()
+            outcome = decodeAll(for: input)
             queue.close(lane)
             group.leave()
         }
-        thread.name = "framewise.decode.\(input)"
+        thread.name = "framewise.decode.\(input.position)"
         thread.start()
     }
 
@@ -57,24 +54,23 @@ final class DecodeStage: @unchecked Sendable {
         reader.cancellation.cancel()
     }
 
-    /// Drops the frames still waiting in this input's lane and counts them.
-    func dropWaitingFrames() {
-        let dropped = queue.drain(lane).count
-        counters.dropped.add(dropped, ordering: .relaxed)
+    /// Removes the frames still waiting in this input's lane and returns how many there were.
+    func dropWaitingFrames() -> Int {
+        queue.drain(lane).count
     }
 
-    /// Frames the decoder produced (sampled or not), for the run's record.
-    var decoderCounters: DecoderCounters { reader.counters }
-
-    private func decodeAll() -> DecodeOutcome {
+    private func decodeAll(for input: RunningInput) -> DecodeOutcome {
+        let counters = input.counters
+        defer { publish(reader.counters, to: counters) }
         do {
             while let frame = try reader.next() {
-                if alreadyStored.contains(frame.frameIndex) {
+                publish(reader.counters, to: counters)
+                counters.sampled.add(1, ordering: .relaxed)
+                counters.latestPts = frame.pts
+                if isStored(frame.frameIndex) {
                     counters.skipped.add(1, ordering: .relaxed)
                     continue
                 }
-                counters.sampled.add(1, ordering: .relaxed)
-                counters.latestPts = frame.pts
                 if queue.put(PendingFrame(input: input, frame: frame), in: lane) != nil {
                     counters.dropped.add(1, ordering: .relaxed)
                 }
@@ -83,5 +79,11 @@ final class DecodeStage: @unchecked Sendable {
         } catch {
             return error.kind == .cancelled ? .stopped : .failed(error)
         }
+    }
+
+    private func publish(_ decoder: DecoderCounters, to counters: InputCounters) {
+        counters.decoded.store(Int(decoder.decodedFrames), ordering: .relaxed)
+        counters.reconnects.store(decoder.reconnects, ordering: .relaxed)
+        counters.corruptPackets.store(Int(decoder.corruptPackets), ordering: .relaxed)
     }
 }

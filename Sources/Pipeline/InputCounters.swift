@@ -1,22 +1,29 @@
 import Synchronization
 
-/// Running totals of one input, written by the stages and read by progress reports (hence atomics).
+/// Live counters of one input, written by the stages and read by progress displays (and, later, metrics):
+/// atomics, so readers never stop the stages. Each counts one thing; at the end of a run
+/// `sampled == labeled + dropped + skipped`.
 public final class InputCounters: Sendable {
-    /// Frames the decoder handed to the workers.
+    /// Frames FFmpeg decoded, sampled or not (published by the decode stage).
+    let decoded = Atomic<Int>(0)
+    /// Frames the sampler kept.
     let sampled = Atomic<Int>(0)
-    /// Frames skipped because the database already held them (resume).
+    /// Sampled frames already in the database: skipped by the decoder (resume) or found stored at commit.
     let skipped = Atomic<Int>(0)
-    /// Frames dropped from a full queue (live inputs).
+    /// Sampled frames lost on purpose: a live input's full queue, a stop at once, a frame the store refused.
     let dropped = Atomic<Int>(0)
-    /// Frames labelled and handed to the store.
+    /// Frames stored (rows inserted).
     let labeled = Atomic<Int>(0)
+    /// Reconnects of the input, and damaged packets skipped (published by the decode stage).
+    let reconnects = Atomic<Int>(0)
+    let corruptPackets = Atomic<Int>(0)
     /// The presentation time of the latest sampled frame, as the bits of a Double.
     private let latestPtsBits = Atomic<UInt64>(0)
 
     /// The input's length in seconds, when known (files).
     let duration: Double?
 
-    init(duration: Double? = nil) {
+    init(duration: Double?) {
         self.duration = duration
     }
 
@@ -26,21 +33,28 @@ public final class InputCounters: Sendable {
     }
 
     /// A consistent-enough copy for display.
-    var snapshot: InputProgress {
+    public var snapshot: InputProgress {
         InputProgress(
-            sampled: sampled.load(ordering: .relaxed), skipped: skipped.load(ordering: .relaxed),
-            dropped: dropped.load(ordering: .relaxed), labeled: labeled.load(ordering: .relaxed),
-            latestPts: latestPts, duration: duration)
+            decoded: decoded.load(ordering: .relaxed), sampled: sampled.load(ordering: .relaxed),
+            skipped: skipped.load(ordering: .relaxed), dropped: dropped.load(ordering: .relaxed),
+            labeled: labeled.load(ordering: .relaxed), reconnects: reconnects.load(ordering: .relaxed),
+            corruptPackets: corruptPackets.load(ordering: .relaxed), latestPts: latestPts, duration: duration)
     }
 }
 
-/// Where one input stands, for progress displays and the final summary.
+/// Where one input stands, for progress displays, the final summary and the run's record.
 public struct InputProgress: Sendable, Equatable {
-    public var sampled: Int
-    public var skipped: Int
-    public var dropped: Int
-    public var labeled: Int
-    public var latestPts: Double
+    public var decoded = 0
+    public var sampled = 0
+    public var skipped = 0
+    public var dropped = 0
+    public var labeled = 0
+    public var reconnects = 0
+    public var corruptPackets = 0
+    public var latestPts = 0.0
     /// The input's length in seconds, when known (files).
     public var duration: Double?
+
+    /// Sampled frames not yet accounted for as labelled, dropped or skipped: in the queues or being stored.
+    public var inFlight: Int { sampled - labeled - dropped - skipped }
 }

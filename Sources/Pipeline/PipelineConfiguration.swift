@@ -14,7 +14,8 @@ public struct PipelineConfiguration: Sendable {
             self.decoder = decoder
         }
 
-        /// The decoder options an input starts from: the defaults, plus reconnecting for network streams.
+        /// The decoder options an input starts from: the defaults, plus reconnecting for network inputs (a live
+        /// stream as its policy says, a network file a few times after a failure in the middle).
         public static func defaultDecoderOptions(for location: InputLocation) -> DecoderOptions {
             var options = DecoderOptions()
             if location.isNetwork { options.reconnect = ReconnectPolicy() }
@@ -33,10 +34,11 @@ public struct PipelineConfiguration: Sendable {
     public var batchDeadline: TimeInterval
     /// Frames that may wait between one input's decoder and the workers.
     public var queueCapacity: Int
-    /// What a full queue does for live inputs (files always wait).
+    /// What a full queue does for live inputs (files, local or over the network, always wait).
     public var liveBackpressure: BackpressurePolicy
-    /// The SQLite database the answers go to.
-    public var databasePath: String
+    /// The SQLite database the answers go to; `nil`: the default location (`$FRAMEWISE_DB`, else
+    /// `./framewise.sqlite`, decided by the command line).
+    public var databasePath: String?
     /// Redo frames that are already stored instead of skipping them.
     public var restart: Bool
 
@@ -44,7 +46,7 @@ public struct PipelineConfiguration: Sendable {
         name: String, inputs: [Input], modelDirectory: String? = nil,
         workers: Int = ProcessInfo.processInfo.activeProcessorCount, batch: Int = 1, batchDeadline: TimeInterval = 0.05,
         queueCapacity: Int = 8, liveBackpressure: BackpressurePolicy = .dropOldest,
-        databasePath: String = "framewise.sqlite", restart: Bool = false
+        databasePath: String? = nil, restart: Bool = false
     ) {
         self.name = name
         self.inputs = inputs
@@ -58,8 +60,24 @@ public struct PipelineConfiguration: Sendable {
         self.restart = restart
     }
 
-    /// The backpressure policy of one input's lane.
-    func backpressure(for input: Input) -> BackpressurePolicy {
-        input.location.isNetwork ? liveBackpressure : .wait
+    /// Checks what can be checked before any input is opened (each value's range is checked where it is read,
+    /// against `OptionLimits`): the same input given twice, `--restart` on an RTSP camera.
+    public func validate() throws(ConfigurationError) {
+        var seen: Set<InputLocation> = []
+        for input in inputs {
+            if !seen.insert(input.location).inserted {
+                throw ConfigurationError(message: "\(input.location) is given twice")
+            }
+            if restart, input.location.kind == .rtsp {
+                throw ConfigurationError(message: "\(input.location): --restart applies to files; every run of a live stream is a new session")
+            }
+        }
     }
+}
+
+/// A pipeline configuration that cannot run, in one line.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+    public init(message: String) { self.message = message }
 }

@@ -58,16 +58,16 @@ public enum PipelineFile {
             }
             try model.rejectUnknownKeys()
         }
-        configuration.workers = try fields.int("workers", in: 1...256) ?? configuration.workers
-        configuration.batch = try fields.int("batch", in: 1...256) ?? configuration.batch
+        configuration.workers = try fields.int("workers", in: OptionLimits.workers) ?? configuration.workers
+        configuration.batch = try fields.int("batch", in: OptionLimits.batch) ?? configuration.batch
         if var queue = try fields.mapping("queue") {
-            configuration.queueCapacity = try queue.int("capacity", in: 1...10_000) ?? configuration.queueCapacity
+            configuration.queueCapacity = try queue.int("capacity", in: OptionLimits.queue) ?? configuration.queueCapacity
             configuration.liveBackpressure = try queue.choice("when_full", of: BackpressurePolicy.self) ?? configuration.liveBackpressure
-            configuration.batchDeadline = try queue.double("batch_deadline", minimum: 0) ?? configuration.batchDeadline
+            configuration.batchDeadline = try queue.double("batch_deadline", in: OptionLimits.batchDeadline) ?? configuration.batchDeadline
             try queue.rejectUnknownKeys()
         }
         if var sink = try fields.mapping("sink") {
-            configuration.databasePath = try sink.string("database").map(expandingTilde) ?? configuration.databasePath
+            configuration.databasePath = try sink.string("database").map(expandingTilde)
             try sink.rejectUnknownKeys()
         }
         try fields.rejectUnknownKeys()
@@ -76,14 +76,14 @@ public enum PipelineFile {
 
     private static func readSampling(_ section: inout YAMLFields) throws -> (SamplingPolicy, TimeWindow) {
         var policies: [(String, SamplingPolicy)] = []
-        if let every = try section.int("every", in: 1...1_000_000) { policies.append(("every", .everyNth(every))) }
-        if let fps = try section.double("fps", minimum: 0.000_001) { policies.append(("fps", .framesPerSecond(fps))) }
+        if let every = try section.int("every", in: OptionLimits.every) { policies.append(("every", .everyNth(every))) }
+        if let fps = try section.double("fps", in: OptionLimits.fps) { policies.append(("fps", .framesPerSecond(fps))) }
         if try section.bool("keyframes") == true { policies.append(("keyframes", .keyframes)) }
         if policies.count > 1 {
             throw section.error(policies[1].0, "choose one of every, fps and keyframes")
         }
-        let start = try section.double("start", minimum: 0) ?? 0
-        let end = try section.double("end", minimum: 0)
+        let start = try section.double("start", in: OptionLimits.position) ?? 0
+        let end = try section.double("end", in: OptionLimits.position)
         if let end, end <= start { throw section.error("end", "must be after start (\(start))") }
         return (policies.first?.1 ?? .everyFrame, TimeWindow(start: start, end: end))
     }
@@ -102,10 +102,10 @@ public enum PipelineFile {
         options.sampling = sampling
         options.window = window
         options.rtspTransport = try section.choice("transport", of: RTSPTransport.self) ?? options.rtspTransport
-        options.decoderThreads = try section.int("decoder_threads", in: 1...64) ?? options.decoderThreads
+        options.decoderThreads = try section.int("decoder_threads", in: OptionLimits.decoderThreads) ?? options.decoderThreads
         if var timeouts = try section.mapping("timeouts") {
-            options.openTimeout = try timeouts.double("open", minimum: 0.1) ?? options.openTimeout
-            options.stallTimeout = try timeouts.double("stall", minimum: 0.1) ?? options.stallTimeout
+            options.openTimeout = try timeouts.double("open", in: OptionLimits.timeout) ?? options.openTimeout
+            options.stallTimeout = try timeouts.double("stall", in: OptionLimits.timeout) ?? options.stallTimeout
             try timeouts.rejectUnknownKeys()
         }
         if let reconnectNode = section.node("reconnect") {
@@ -114,9 +114,9 @@ public enum PipelineFile {
             } else {
                 var reconnect = try section.fields(of: reconnectNode, key: "reconnect")
                 var policy = ReconnectPolicy()
-                policy.initialDelay = try reconnect.double("initial_delay", minimum: 0) ?? policy.initialDelay
-                policy.maximumDelay = try reconnect.double("max_delay", minimum: 0) ?? policy.maximumDelay
-                let attempts = try reconnect.int("max_attempts", in: 0...Int.max)
+                policy.initialDelay = try reconnect.double("initial_delay", in: OptionLimits.reconnectDelay) ?? policy.initialDelay
+                policy.maximumDelay = try reconnect.double("max_delay", in: OptionLimits.reconnectDelay) ?? policy.maximumDelay
+                let attempts = try reconnect.int("max_attempts", in: OptionLimits.reconnectAttempts)
                 policy.maximumAttempts = attempts == 0 ? nil : attempts
                 try reconnect.rejectUnknownKeys()
                 options.reconnect = policy

@@ -26,14 +26,13 @@ public struct InputReport: Sendable {
         case failed(String)
     }
 
-    /// The input, redacted.
+    /// The input as given, redacted.
     public let input: String
     public let status: Status
+    /// A live stream's session rather than a file.
+    public let isLive: Bool
+    /// The final counters: `sampled == labeled + dropped + skipped`.
     public let progress: InputProgress
-    /// Frames the decoder produced, sampled or not.
-    public let decodedFrames: Int64
-    /// Damaged packets skipped.
-    public let corruptPackets: Int64
     /// Top-1 classes of this run's frames with their frame counts, most frequent first.
     public let topClasses: [(classIndex: Int, frames: Int)]
 }
@@ -41,6 +40,9 @@ public struct InputReport: Sendable {
 /// Joins the stages — one decoder per input → the GoogLeNet worker pool → the SQLite sink — over bounded
 /// queues, runs them to the end (or to a stop), and records every input's run in the database.
 public final class PipelineRunner: Sendable {
+    /// How often a running run's counters are written to `runs` (so a killed run shows how far it got).
+    static let progressRecordInterval: TimeInterval = 5
+
     private let configuration: PipelineConfiguration
     private let model: LoadedModel
     private let store: LabelStore
@@ -50,116 +52,177 @@ public final class PipelineRunner: Sendable {
         self.configuration = configuration
         self.model = model
         self.store = store
+        var logger = logger
+        logger[metadataKey: "pipeline"] = "\(configuration.name)"
         self.logger = logger
     }
 
-    /// Runs every input to its end. `progress` is called about every `progressInterval` seconds with each
-    /// input's totals (in input order) while the run goes on.
+    /// Runs every input to its end. `progress` is called about every `progressInterval` seconds with the
+    /// counters of the inputs that opened (in input order) while the run goes on. An input that cannot be
+    /// opened is reported as failed and the others run; a database error while starting the inputs finishes
+    /// the runs already begun (as failed) and is thrown.
     public func run(stop: StopRequest, progressInterval: TimeInterval = 1,
                     progress: (@Sendable ([InputProgress]) -> Void)? = nil) throws -> [InputReport]
     {
         try store.storeClasses(model.classes)
         let frames = FrameQueue<PendingFrame>()
-        let results = FrameQueue<LabelledFrame>()
+        let results = FrameQueue<RankedFrame>()
         let resultsLane = results.addLane(capacity: max(64, configuration.workers * configuration.batch * 4), policy: .wait)
 
-        var opened: [OpenedInput] = []
-        var reports: [Int: InputReport] = [:]
+        var inputs: [RunningInput] = []
+        var failures: [Int: InputReport] = [:]
         for (position, input) in configuration.inputs.enumerated() {
             do {
-                opened.append(try open(input, position: position, frames: frames))
-            } catch let error as DecodingError {
-                logger.error("cannot open input", metadata: ["input": "\(input.location)", "error": "\(error.detail)"])
-                reports[position] = InputReport(
-                    input: input.location.description, status: .failed(error.description),
-                    progress: InputCounters().snapshot, decodedFrames: 0, corruptPackets: 0, topClasses: [])
+                inputs.append(try open(input, position: position, frames: frames, after: inputs))
+            } catch let error as InputError {
+                logger.error("cannot start input", metadata: ["input": "\(input.location)", "error": "\(error)"])
+                failures[position] = InputReport(input: input.location.description, status: .failed(error.description),
+                                                 isLive: false, progress: InputProgress(), topClasses: [])
+            } catch {
+                for begun in inputs {
+                    try? store.finishRun(begun.record.run, status: .failed, counts: runCounts(begun.counters.snapshot),
+                                         error: "not started: \(error)")
+                }
+                throw error
             }
         }
 
-        let counters = opened.map(\.counters)
         let decodeGroup = DispatchGroup()
         let workGroup = DispatchGroup()
         let sinkGroup = DispatchGroup()
         let pool = WorkerPool(
             workers: configuration.workers, batchSize: configuration.batch, batchDeadline: configuration.batchDeadline,
             weights: model.weights, frames: frames, results: results, resultsLane: resultsLane, stop: stop)
-        let sink = SinkStage(results: results, writers: opened.map(\.writer), counters: counters, stop: stop)
-        let stages = opened.map(\.stage)
+        let sink = SinkStage(results: results, stop: stop)
+        let opened = inputs
         stop.onChange { level in
-            for stage in stages { stage.stop() }
-            if level == .immediate { for stage in stages { stage.dropWaitingFrames() } }
+            for input in opened { input.decoder.stop() }
+            if level == .immediate { Self.dropWaitingFrames(of: opened) }
         }
-        if stop.level > .none { for stage in stages { stage.stop() } }
+        if stop.level > .none { for input in inputs { input.decoder.stop() } }
 
-        sink.start(in: sinkGroup)
+        sink.start(closing: inputs, in: sinkGroup)
         pool.start(in: workGroup)
-        for stage in stages { stage.start(in: decodeGroup) }
+        for input in inputs { input.decoder.start(for: input, in: decodeGroup) }
+        var lastRecorded = Date()
         while decodeGroup.wait(timeout: .now() + progressInterval) == .timedOut {
-            progress?(counters.map(\.snapshot))
-            for input in opened { try? store.recordProgress(of: input.run, counts: input.runCounts) }
+            progress?(inputs.map(\.counters.snapshot))
+            if Date().timeIntervalSince(lastRecorded) >= Self.progressRecordInterval {
+                for input in inputs { try? store.recordProgress(of: input.record.run, counts: runCounts(input.counters.snapshot)) }
+                lastRecorded = Date()
+            }
         }
         workGroup.wait()
+        // Workers leave frames behind only when stopped at once or failing: those are dropped.
+        Self.dropWaitingFrames(of: inputs)
         results.close(resultsLane)
         sinkGroup.wait()
 
         let failure = pool.error ?? sink.error
-        for (slot, input) in opened.enumerated() {
+        var reports = failures
+        for input in inputs {
             let status = self.status(of: input, stop: stop, failure: failure)
+            var counts = input.counters.snapshot
+            if case .failed = status, counts.inFlight > 0 {
+                // Frames a failing worker or store held when the run broke off.
+                input.counters.dropped.add(counts.inFlight, ordering: .relaxed)
+                counts = input.counters.snapshot
+            }
             let error: String? = if case .failed(let message) = status { message } else { nil }
-            try store.finishRun(input.run, status: runStatus(status), counts: input.runCounts, error: error)
-            let decoder = input.stage.decoderCounters
+            try store.finishRun(input.record.run, status: runStatus(status), counts: runCounts(counts), error: error)
             reports[input.position] = InputReport(
-                input: input.location.description, status: status, progress: input.counters.snapshot,
-                decodedFrames: decoder.decodedFrames, corruptPackets: decoder.corruptPackets,
-                topClasses: sink.topLabelCounts[slot].sorted { ($1.value, $0.key) < ($0.value, $1.key) }
-                    .map { (classIndex: $0.key, frames: $0.value) })
+                input: input.location.description, status: status, isLive: input.isLive, progress: counts,
+                topClasses: input.record.topClasses)
         }
         return configuration.inputs.indices.compactMap { reports[$0] }
     }
 
-    /// One input, opened and registered: its reader inside a decode stage, its run and writer.
-    private struct OpenedInput {
-        let position: Int
-        let location: InputLocation
-        let stage: DecodeStage
-        let counters: InputCounters
-        let run: RunID
-        let writer: FrameWriter
-
-        var runCounts: RunCounts {
-            let now = counters.snapshot
-            return RunCounts(decoded: now.sampled, labeled: now.labeled, dropped: now.dropped)
-        }
+    /// Why an input could not start; one line naming it.
+    private struct InputError: Error, CustomStringConvertible {
+        let description: String
     }
 
-    private func open(_ input: PipelineConfiguration.Input, position: Int, frames: FrameQueue<PendingFrame>) throws
-        -> OpenedInput
+    /// Opens one input, registers its source and begins its run. A `DecodingError` (cannot open) or a reason
+    /// it may not run becomes an `InputError`; a database error is thrown as it is.
+    private func open(_ input: PipelineConfiguration.Input, position: Int, frames: FrameQueue<PendingFrame>,
+                      after begun: [RunningInput]) throws -> RunningInput
     {
         let location = input.location
-        let reader = try FrameReader(input: location, options: input.decoder, spec: .googLeNet, logger: logger) { [logger] event in
-            logger.notice("\(event)", metadata: ["input": "\(location)"])
+        let reader: FrameReader
+        do {
+            reader = try FrameReader(input: location, options: input.decoder, spec: .googLeNet, logger: logger) { [logger] event in
+                logger.notice("\(event)", metadata: ["input": "\(location)"])
+            }
+        } catch {
+            throw InputError(description: error.description)
         }
-        let source = try store.register(source: SourceDescriptor(uri: location.description, kind: sourceKind(location)))
-        if configuration.restart { try store.deleteFrames(of: source) }
-        let alreadyStored = try store.storedFrameIndices(of: source)
-        if !alreadyStored.isEmpty {
-            logger.info("resuming: frames already stored are skipped", metadata: [
-                "input": "\(location)", "stored": "\(alreadyStored.count)",
-            ])
+        if configuration.restart, reader.isLive {
+            throw InputError(description: "\(location): --restart applies to files; every run of a live stream is a new session")
+        }
+        let descriptor: SourceDescriptor
+        do {
+            descriptor = try SourceIdentity.descriptor(for: location, isLive: reader.isLive)
+        } catch {
+            throw InputError(description: "\(error)")
+        }
+        let registration = try store.register(source: descriptor)
+        if let twin = begun.first(where: { $0.record.source == registration.id }) {
+            throw InputError(description: "\(location): the same source as \(twin.location), which this run already reads")
+        }
+        if let previous = registration.supersedes {
+            logger.notice("new content at a known path: labelled as a new source; the old frames stay under the old one",
+                          metadata: ["input": "\(location)", "source": "\(registration.id)", "previousSource": "\(previous)"])
+        }
+
+        var frameIndexBase: Int64 = 0
+        var alreadyStored = StoredFrameIndices()
+        if reader.isLive {
+            frameIndexBase = try store.nextFrameIndex(of: registration.id)
+        } else {
+            if configuration.restart { try store.deleteFrames(of: registration.id) }
+            alreadyStored = try store.storedFrameIndices(of: registration.id)
+            if !alreadyStored.isEmpty {
+                logger.info("resuming: frames already stored are skipped",
+                            metadata: ["input": "\(location)", "stored": "\(alreadyStored.count)"])
+            }
         }
         let run = try store.beginRun(RunSettings(
-            source: source, precision: "fp32", sampling: describe(input.decoder), modelSHA256: model.sha256))
+            source: registration.id, precision: "fp32", sampling: describe(input.decoder), modelSHA256: model.sha256,
+            live: reader.isLive))
         let counters = InputCounters(duration: reader.duration)
-        let lane = frames.addLane(capacity: configuration.queueCapacity, policy: configuration.backpressure(for: input))
-        let stage = DecodeStage(input: position, reader: reader, queue: frames, lane: lane,
-                                alreadyStored: alreadyStored, counters: counters)
-        return OpenedInput(position: position, location: location, stage: stage, counters: counters, run: run,
-                           writer: try store.makeWriter(run: run))
+        let writer: FrameWriter
+        do {
+            writer = try store.makeWriter(run: run) { inserted, alreadyInStore in
+                counters.labeled.add(inserted, ordering: .relaxed)
+                counters.skipped.add(alreadyInStore, ordering: .relaxed)
+            }
+        } catch {
+            try? store.finishRun(run, status: .failed, counts: RunCounts(), error: "not started: \(error)")
+            throw error
+        }
+        let policy = reader.isLive ? configuration.liveBackpressure : .wait
+        let lane = frames.addLane(capacity: configuration.queueCapacity, policy: policy)
+        let stored = alreadyStored
+        let decoder = DecodeStage(reader: reader, queue: frames, lane: lane) { stored.contains($0) }
+        return RunningInput(
+            position: position, location: location, isLive: reader.isLive, counters: counters, decoder: decoder,
+            record: InputRecord(source: registration.id, run: run, writer: writer, frameIndexBase: frameIndexBase))
     }
 
-    private func status(of input: OpenedInput, stop: StopRequest, failure: (any Error)?) -> InputReport.Status {
+    private static func dropWaitingFrames(of inputs: [RunningInput]) {
+        for input in inputs {
+            input.counters.dropped.add(input.decoder.dropWaitingFrames(), ordering: .relaxed)
+        }
+    }
+
+    private func runCounts(_ progress: InputProgress) -> RunCounts {
+        RunCounts(decoded: progress.decoded, sampled: progress.sampled, labeled: progress.labeled,
+                  dropped: progress.dropped, skipped: progress.skipped)
+    }
+
+    private func status(of input: RunningInput, stop: StopRequest, failure: (any Error)?) -> InputReport.Status {
         if let failure { return .failed("\(failure)") }
-        switch input.stage.outcome {
+        switch input.decoder.outcome {
         case .failed(let error): return .failed(error.description)
         case .stopped: return .interrupted
         case .finished: return stop.level > .none ? .interrupted : .completed
@@ -171,15 +234,6 @@ public final class PipelineRunner: Sendable {
         case .completed: .completed
         case .interrupted: .interrupted
         case .failed: .failed
-        }
-    }
-
-    private func sourceKind(_ location: InputLocation) -> SourceKind {
-        switch location.kind {
-        case .file: .file
-        case .rtsp: .rtsp
-        case .http: .http
-        case .otherURL: .stream
         }
     }
 

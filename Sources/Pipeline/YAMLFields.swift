@@ -74,22 +74,24 @@ struct YAMLFields {
     mutating func string(_ key: String) throws -> String? {
         guard let value = node(key) else { return nil }
         guard case .scalar(let scalar) = value else { throw error(key, "expected a text value") }
-        return try expandingEnvironment(scalar.string, key: key)
+        do {
+            return try EnvironmentReferences.expand(scalar.string, environment: environment)
+        } catch {
+            throw self.error(key, error.description)
+        }
     }
 
-    mutating func int(_ key: String, in range: ClosedRange<Int>? = nil) throws -> Int? {
+    mutating func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = try string(key) else { return nil }
         guard let value = Int(text) else { throw error(key, "expected a whole number, found '\(text)'") }
-        if let range, !range.contains(value) {
-            throw error(key, "must be between \(range.lowerBound) and \(range.upperBound), found \(value)")
-        }
+        if let violation = range.violation(of: value) { throw error(key, violation) }
         return value
     }
 
-    mutating func double(_ key: String, minimum: Double? = nil) throws -> Double? {
+    mutating func double(_ key: String, in limit: NumberLimit) throws -> Double? {
         guard let text = try string(key) else { return nil }
-        guard let value = Double(text), value.isFinite else { throw error(key, "expected a number, found '\(text)'") }
-        if let minimum, value < minimum { throw error(key, "must be at least \(minimum), found \(text)") }
+        guard let value = Double(text) else { throw error(key, "expected a number, found '\(text)'") }
+        if let violation = limit.violation(of: value) { throw error(key, violation) }
         return value
     }
 
@@ -118,23 +120,5 @@ struct YAMLFields {
             throw PipelineFileError(file: file, line: unknown.value.mark?.line ?? node.mark?.line,
                                     key: name(unknown.key), message: "unknown key")
         }
-    }
-
-    private func expandingEnvironment(_ text: String, key: String) throws -> String {
-        var result = ""
-        var rest = Substring(text)
-        while let start = rest.range(of: "${") {
-            result += rest[..<start.lowerBound]
-            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
-                throw error(key, "unterminated ${ in value")
-            }
-            let variable = String(rest[start.upperBound..<end])
-            guard let value = environment[variable] else {
-                throw error(key, "environment variable \(variable) is not set")
-            }
-            result += value
-            rest = rest[rest.index(after: end)...]
-        }
-        return result + rest
     }
 }

@@ -5,14 +5,21 @@ import Logging
 /// Reads one input and hands out its sampled frames, converted for the network, one `next()` at a time.
 ///
 /// Meant to be driven by one dedicated thread (it blocks in FFmpeg); `cancellation` may be used from any
-/// other thread to stop it. A network input that fails after delivering frames is reopened according to
-/// `options.reconnect`, with frame indices and pts continuing past the outage and a `DecoderEvent` for it;
-/// an input that cannot be opened at all fails in `init`.
+/// other thread to stop it. An input that cannot be opened at all fails in `init`.
+///
+/// Live inputs (`isLive`: RTSP, and network streams without a known end) are reopened according to
+/// `options.reconnect` whenever they fail or end after delivering frames, for as many attempts as the policy
+/// allows, with frame indices and pts continuing past the outage and a `DecoderEvent` for it; their frames get
+/// a wall-clock `capturedAt`. Inputs with an end (local files, and network files: a known duration or size, a
+/// complete HLS playlist) finish at their end; a network file that fails in the middle is reopened (at most
+/// `ReconnectPolicy.fileAttempts` times) and goes on after the last frame it delivered, with the same numbering.
 public final class FrameReader {
     public let input: InputLocation
     public let options: DecoderOptions
     /// The input's length in seconds, for files whose container records it (`nil` for live streams).
     public let duration: Double?
+    /// Whether the input is a live stream (no known end) rather than a file, local or over the network.
+    public let isLive: Bool
     /// Stops a blocked or future `next()` from another thread.
     public let cancellation = ReaderCancellation()
     public private(set) var counters = DecoderCounters()
@@ -43,8 +50,9 @@ public final class FrameReader {
         converter = FrameConverter(spec: spec)
         sampler = FrameSampler(policy: options.sampling, window: options.window)
         let session = try MediaSession(input: input, options: options, deadline: deadline)
-        duration = input.isNetwork ? nil : session.duration
-        if options.window.start > 0, !input.isNetwork, !session.seek(toSeconds: options.window.start) {
+        isLive = !session.hasEnd
+        duration = isLive ? nil : session.duration
+        if options.window.start > 0, !isLive, !session.seek(toSeconds: options.window.start) {
             logger.debug("no per-frame index: decoding from the start up to the window", metadata: ["input": "\(input)"])
         }
         timestamps = TimestampRepair(session: session, offset: 0, previousPts: nil, isResumed: false)
@@ -82,7 +90,11 @@ public final class FrameReader {
                 return nil
             }
             counters.decodedFrames += 1
-            let capturedAt = input.isNetwork ? Date() : nil
+            if !isLive, decoded.position <= lastFrameIndex {
+                // A network file reopened after a failure: its frames up to the last one delivered again.
+                continue
+            }
+            let capturedAt = isLive ? Date() : nil
             let frameIndex = max(indexOffset + decoded.position, lastFrameIndex + 1)
             lastFrameIndex = frameIndex
             let timestamp = decoded.frame.pointee.best_effort_timestamp
@@ -107,12 +119,13 @@ public final class FrameReader {
         return nil
     }
 
-    /// Reconnecting is for network streams that were delivering frames, when a policy allows it, and never
-    /// after a cancellation or an authentication failure.
+    /// Reconnecting is for network inputs that were delivering frames, when a policy allows it, and never
+    /// after a cancellation or an authentication failure. A file (with an end) is reopened only after a
+    /// failure, never at its end (`error == nil`).
     private func canReconnect(after error: DecodingError?) -> Bool {
         guard input.isNetwork, options.reconnect != nil, lastFrameIndex >= 0 else { return false }
-        guard let error else { return true }
-        return error.kind != .cancelled && error.kind != .authenticationFailed
+        guard let error else { return isLive }
+        return error.kind != .cancelled && error.kind != .authenticationFailed && error.kind != .notMedia
     }
 
     private func finish() {
@@ -141,24 +154,35 @@ public final class FrameReader {
     /// reader is cancelled. Frame indices and pts of the new connection continue after the outage.
     private func reconnect() throws(DecodingError) {
         guard let policy = options.reconnect else { return }
+        let maximumAttempts = isLive ? policy.maximumAttempts : min(policy.maximumAttempts ?? .max, ReconnectPolicy.fileAttempts)
         var generator = SystemRandomNumberGenerator()
         var attempt = 0
         while true {
             attempt += 1
-            if let maximum = policy.maximumAttempts, attempt > maximum {
+            if let maximumAttempts, attempt > maximumAttempts {
                 throw DecodingError(.reconnectGaveUp, input: input.description,
-                    detail: "the stream dropped and \(maximum) reconnect attempts failed")
+                    detail: "the \(isLive ? "stream" : "download") dropped and \(maximumAttempts) reconnect attempts failed")
             }
             try sleep(seconds: policy.delay(beforeAttempt: attempt, using: &generator))
             do throws(DecodingError) {
                 let session = try MediaSession(input: input, options: options, deadline: deadline)
+                counters.reconnects += 1
+                guard isLive else {
+                    // The same file again: the same numbering and timeline; frames already delivered are skipped.
+                    if options.window.start > 0 { _ = session.seek(toSeconds: options.window.start) }
+                    timestamps = TimestampRepair(session: session, offset: 0, previousPts: nil, isResumed: false)
+                    self.session = session
+                    logger.notice("input reopened", metadata: ["input": "\(input)", "attempts": "\(attempt)"])
+                    onEvent?(.reconnected(attempts: attempt, outageSeconds: Date().timeIntervalSince(disconnectedAt),
+                                          resumeFrameIndex: lastFrameIndex + 1, resumePts: timestamps.lastPts ?? 0))
+                    return
+                }
                 let outage = Date().timeIntervalSince(disconnectedAt)
                 let previousPts = timestamps.lastPts ?? 0
                 let resumePts = previousPts + max(outage, session.nominalFrameDuration)
                 indexOffset = lastFrameIndex + 1
                 timestamps = TimestampRepair(session: session, offset: resumePts, previousPts: previousPts, isResumed: true)
                 self.session = session
-                counters.reconnects += 1
                 logger.notice("input reconnected", metadata: ["input": "\(input)", "attempts": "\(attempt)"])
                 onEvent?(.reconnected(attempts: attempt, outageSeconds: outage, resumeFrameIndex: indexOffset, resumePts: resumePts))
                 return

@@ -1,7 +1,7 @@
 /// Where a video comes from: a file path or a URL FFmpeg opens (`rtsp://`, `http(s)://`, HLS, `udp://` ...).
 ///
-/// `description` is the redacted form: a password in the user info (`rtsp://user:***@host/...`) and the
-/// values of query parameters that look like secrets (`?password=***`) are replaced. Use it in every log
+/// `description` is the redacted form: the whole user info (`rtsp://***@host/...`: a user name can be a token
+/// too) and the values of query parameters that carry credentials (`?sig=***`, `?access_token=***`) are replaced. Use it in every log
 /// line, error, event and stored value; only the decoder itself ever sees the real URL.
 public struct InputLocation: Sendable, Hashable, CustomStringConvertible {
     /// What kind of source this is; it decides the protocol options and whether the input is live.
@@ -52,7 +52,8 @@ public struct InputLocation: Sendable, Hashable, CustomStringConvertible {
         ffmpegURL = string
     }
 
-    /// Network inputs are treated as live: frames get a wall-clock arrival time and may be reconnected.
+    /// Whether FFmpeg reaches the input over a network protocol (it may still be a file with an end: see
+    /// `FrameReader.isLive`).
     public var isNetwork: Bool { kind != .file }
 
     /// The host name of a URL (without user info and port), `nil` for a file.
@@ -69,26 +70,38 @@ public struct InputLocation: Sendable, Hashable, CustomStringConvertible {
     public static func == (lhs: InputLocation, rhs: InputLocation) -> Bool { lhs.ffmpegURL == rhs.ffmpegURL }
     public func hash(into hasher: inout Hasher) { hasher.combine(ffmpegURL) }
 
-    /// Query parameter names whose values are secrets.
-    private static let secretParameterNames = ["pass", "pwd", "token", "secret", "key", "auth", "signature"]
+    /// Query parameter names whose values are secrets: these names exactly, or any name containing one of
+    /// `secretNameParts` (so `X-Amz-Signature`, `api_key` and `session_token` are caught too).
+    private static let secretParameterNames: Set<String> = [
+        "key", "sig", "pass", "pw", "pwd", "auth", "code", "jwt",
+    ]
+    private static let secretNameParts = [
+        "token", "secret", "passw", "passwd", "signature", "credential", "auth", "apikey", "api_key", "api-key",
+        "access_key", "private",
+    ]
 
+    static func isSecretParameter(_ name: Substring) -> Bool {
+        let name = name.lowercased()
+        return secretParameterNames.contains(name) || secretNameParts.contains { name.contains($0) }
+    }
+
+    /// The authority (`userinfo@host:port`) of a URL whose scheme ends before `start`: up to the first `/`, `?`
+    /// or `#` after the user info. The user info ends at the last `@` before the query, so a password with an
+    /// unencoded `/`, `@` or `:` is still taken whole (a path holding `@` is then redacted too: safe).
     private static func authority(of url: String, from start: String.Index) -> Substring {
         let rest = url[start...]
-        let end = rest.firstIndex(where: { "/?#".contains($0) }) ?? rest.endIndex
+        let beforeQuery = rest[..<(rest.firstIndex(where: { "?#".contains($0) }) ?? rest.endIndex)]
+        let hostStart = beforeQuery.lastIndex(of: "@").map { rest.index(after: $0) } ?? rest.startIndex
+        let end = rest[hostStart...].firstIndex(where: { "/?#".contains($0) }) ?? rest.endIndex
         return rest[..<end]
     }
 
+    /// The URL with its whole user info replaced by `***` and the values of secret query parameters too.
     private static func redact(_ url: String, authorityStart: String.Index) -> String {
         let authority = authority(of: url, from: authorityStart)
         var result = String(url[..<authorityStart])
         if let at = authority.lastIndex(of: "@") {
-            let userInfo = authority[..<at]
-            if let colon = userInfo.firstIndex(of: ":") {
-                result += userInfo[..<colon] + ":***"
-            } else {
-                result += userInfo
-            }
-            result += authority[at...]
+            result += "***" + authority[at...]
         } else {
             result += authority
         }
@@ -99,9 +112,7 @@ public struct InputLocation: Sendable, Hashable, CustomStringConvertible {
         let parameters = rest[rest.index(after: question)..<queryEnd].split(separator: "&", omittingEmptySubsequences: false)
         result += parameters.map { parameter -> String in
             guard let equals = parameter.firstIndex(of: "=") else { return String(parameter) }
-            let name = parameter[..<equals].lowercased()
-            let isSecret = secretParameterNames.contains { name.contains($0) }
-            return isSecret ? parameter[...equals] + "***" : String(parameter)
+            return isSecretParameter(parameter[..<equals]) ? parameter[...equals] + "***" : String(parameter)
         }.joined(separator: "&")
         return result + rest[queryEnd...]
     }

@@ -33,6 +33,10 @@ final class MediaSession {
     let nominalFrameDuration: Double
     /// The input's length in seconds when the container knows it (files; not live streams).
     let duration: Double?
+    /// Whether the input has an end (see `FrameReader.isLive`): a local file; a network resource with a known
+    /// duration or size; an HLS playlist only when it is complete (`#EXT-X-ENDLIST` gives it a duration).
+    /// RTSP is always live.
+    let hasEnd: Bool
 
     /// Opens `input` and its decoder within `options.openTimeout`.
     init(input: InputLocation, options: DecoderOptions, deadline: InterruptDeadline) throws(DecodingError) {
@@ -98,6 +102,16 @@ final class MediaSession {
         let rate = stream.pointee.avg_frame_rate.num > 0 ? stream.pointee.avg_frame_rate : stream.pointee.r_frame_rate
         nominalFrameDuration = rate.num > 0 && rate.den > 0 ? av_q2d(av_inv_q(rate)) : 1.0 / 25
         duration = context.pointee.duration > 0 ? Double(context.pointee.duration) / Double(AV_TIME_BASE) : nil
+        let demuxer = context.pointee.iformat.map { String(cString: $0.pointee.name) } ?? ""
+        switch input.kind {
+        case .file: hasEnd = true
+        case .rtsp: hasEnd = false
+        case .http, .otherURL:
+            let size = context.pointee.pb.map { avio_size($0) } ?? -1
+            hasEnd = duration != nil || (demuxer != "hls" && size > 0)
+        }
+        isUnseekableMP4 = demuxer.hasPrefix("mov,") && input.isNetwork
+            && (context.pointee.pb?.pointee.seekable ?? 0) & AVIO_SEEKABLE_NORMAL == 0
 
         guard let decoder, let codec = avcodec_alloc_context3(decoder) else {
             throw DecodingError(.unsupportedCodec, input: input.description, detail: "no decoder for its video codec")
@@ -205,7 +219,12 @@ final class MediaSession {
                 consecutiveFailures += 1
                 continue
             }
-            guard status >= 0 else { throw Self.error(status, input, "read failed", deadline) }
+            guard status >= 0 else {
+                if isUnseekableMP4, packetsDemuxed == 0, !deadline.shouldInterrupt {
+                    throw DecodingError(.notMedia, input: input.description, detail: Self.unseekableMP4Detail)
+                }
+                throw Self.error(status, input, "read failed", deadline)
+            }
             defer { av_packet_unref(packet) }
             guard packet.pointee.stream_index == streamIndex else { continue }
             if isPositionPending { takePosition(fromIndexOf: packet) }
@@ -221,8 +240,17 @@ final class MediaSession {
         }
     }
 
+    /// An MP4/MOV read over a network connection that cannot seek: it reads only if its index comes first.
+    private let isUnseekableMP4: Bool
+
     /// Demuxers that turn text into pictures.
     private static let textDemuxers: Set<String> = ["tty"]
+
+    private static let unseekableMP4Detail = """
+        cannot be read front to back: the MP4's index (moov) comes after the media and the server does not \
+        support range requests; remux it with `ffmpeg -i IN -c copy -movflags +faststart OUT.mp4` or serve it \
+        with range support
+        """
 
     private static func error(_ code: Int32, _ input: InputLocation, _ action: String, _ deadline: InterruptDeadline) -> DecodingError {
         DecodingError(ffmpegCode: code, input: input, action: action, interruption: deadline.shouldInterrupt ? deadline.interruption : nil)

@@ -1,9 +1,13 @@
 import Foundation
 
-/// When and how often a `FrameReader` reopens a network stream that was delivering frames and then failed:
+/// When and how often a `FrameReader` reopens a network input that was delivering frames and then failed:
 /// exponential backoff (`initialDelay` doubling up to `maximumDelay`) with random jitter, so that many
-/// readers of one camera do not reconnect in lockstep.
+/// readers of one camera do not reconnect in lockstep. Live streams try `maximumAttempts` times (forever by
+/// default); a file read over the network at most `fileAttempts` times.
 public struct ReconnectPolicy: Sendable, Equatable {
+    /// Attempts to reopen a network file that failed in the middle before its run fails.
+    public static let fileAttempts = 5
+
     /// Seconds before the first attempt.
     public var initialDelay: Double
     /// The cap the doubling stops at.

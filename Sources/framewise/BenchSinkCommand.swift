@@ -41,7 +41,7 @@ struct BenchSinkCommand: AsyncParsableCommand {
             try store.storeClasses((0..<1000).map {
                 ClassLabel(index: $0, wnid: String(format: "n%08d", $0), label: "class \($0)", names: "class \($0)")
             })
-            let source = try store.register(source: Self.source)
+            let source = try store.register(source: Self.source).id
             let alreadyStored = try store.storedFrameIndices(of: source)
             let run = try store.beginRun(RunSettings(
                 source: source, precision: "synthetic", sampling: "every 5th frame", modelSHA256: "none"))
@@ -54,7 +54,8 @@ struct BenchSinkCommand: AsyncParsableCommand {
             try writer.close()
             let elapsed = (ContinuousClock.now - start) / .seconds(1)
             let stored = writer.committed.stored
-            try store.finishRun(run, status: .completed, counts: RunCounts(decoded: frames, labeled: stored))
+            try store.finishRun(run, status: .completed, counts: RunCounts(
+                decoded: frames, sampled: frames, labeled: stored, skipped: frames - stored))
             report(stored: stored, skipped: alreadyStored.count, seconds: elapsed)
         }
     }

@@ -13,10 +13,12 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Label every sampled frame of the inputs and store the top-5 labels in SQLite.",
         discussion: """
             INPUT is a video file, an rtsp:// or http(s):// URL, or a pipeline file (.yaml, see pipelines/README.md).
-            Frames already stored for an input are skipped, so an interrupted run resumes; --restart redoes them.
+            `${NAME}` in an input is replaced by the environment variable NAME: keep passwords out of the arguments.
+            Files (local or over HTTP) resume: frames already stored are skipped (--restart redoes them). Every
+            run of a live stream is a new session that stores every frame it labels.
             Examples:
               framewise run lobby.mp4 --every 5
-              framewise run rtsp://user:pass@camera/stream --fps 2 --db lobby.sqlite
+              CAMERA_PASSWORD=... framewise run 'rtsp://viewer:${CAMERA_PASSWORD}@camera/stream' --fps 2 --db lobby.sqlite
               framewise run pipelines/file-example.yaml
             """)
 
@@ -57,18 +59,6 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print errors and the summary only.")
     var quiet = false
 
-    func validate() throws {
-        if [every != nil, fps != nil, keyframes].filter({ $0 }).count > 1 {
-            throw ValidationError("choose one of --every, --fps and --keyframes")
-        }
-        if let every, every < 1 { throw ValidationError("--every must be at least 1") }
-        if let fps, !(fps > 0) { throw ValidationError("--fps must be positive") }
-        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
-        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
-        if let queue, queue < 1 { throw ValidationError("--queue must be at least 1") }
-        if let start, let end, end <= start { throw ValidationError("--end must be after --start") }
-    }
-
     func run() async throws {
         try await exitingOnError { try runPipeline() }
     }
@@ -76,8 +66,10 @@ struct RunCommand: AsyncParsableCommand {
     private func runPipeline() throws {
         let logger = CommandLineLogging.logger(label: "framewise.run", quiet: quiet)
         let configuration = try makeConfiguration()
+        try configuration.validate()
         let loaded = try model.load(directory: configuration.modelDirectory)
-        let store = try LabelStore(path: configuration.databasePath)
+        let databasePath = database.explicitPath ?? configuration.databasePath ?? database.path
+        let store = try LabelStore(path: databasePath)
         let runner = PipelineRunner(configuration: configuration, model: loaded.pipelineModel, store: store, logger: logger)
 
         let stop = StopRequest()
@@ -92,7 +84,7 @@ struct RunCommand: AsyncParsableCommand {
         display.finish()
 
         let elapsed = Date().timeIntervalSince(started)
-        RunSummary(reports: reports, elapsed: elapsed, databasePath: configuration.databasePath, labels: loaded.labels).print()
+        RunSummary(reports: reports, elapsed: elapsed, databasePath: databasePath, labels: loaded.labels).print()
         if reports.contains(where: { if case .failed = $0.status { true } else { false } }) {
             throw ExitCode.failure
         }
@@ -105,22 +97,20 @@ struct RunCommand: AsyncParsableCommand {
         var configuration: PipelineConfiguration
         if inputs.count == 1, let path = inputs.first, path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
             if every != nil || fps != nil || keyframes || start != nil || end != nil || transport != nil || stallTimeout != nil {
-                throw ValidationError("sampling and input options go into the pipeline file \(path), not on the command line")
+                throw ConfigurationError(message: "sampling and input options go into the pipeline file \(path), not on the command line")
             }
             configuration = try PipelineFile.load(path: path)
         } else {
             configuration = PipelineConfiguration(name: "command line", inputs: try inputs.map(makeInput))
-            configuration.databasePath = database.path
         }
-        if let path = database.explicitPath { configuration.databasePath = path }
         if let directory = model.directory { configuration.modelDirectory = directory }
-        if let workers { configuration.workers = workers }
-        if let batch { configuration.batch = batch }
-        if let batchDeadline { configuration.batchDeadline = batchDeadline }
-        if let queue { configuration.queueCapacity = queue }
+        if let workers { configuration.workers = try checked(workers, "--workers", OptionLimits.workers) }
+        if let batch { configuration.batch = try checked(batch, "--batch", OptionLimits.batch) }
+        if let batchDeadline { configuration.batchDeadline = try checked(batchDeadline, "--batch-deadline", OptionLimits.batchDeadline) }
+        if let queue { configuration.queueCapacity = try checked(queue, "--queue", OptionLimits.queue) }
         if let whenFull {
             guard let policy = BackpressurePolicy(rawValue: whenFull) else {
-                throw ValidationError("--when-full must be drop_oldest or wait")
+                throw ConfigurationError(message: "--when-full must be drop_oldest or wait, found '\(whenFull)'")
             }
             configuration.liveBackpressure = policy
         }
@@ -128,18 +118,45 @@ struct RunCommand: AsyncParsableCommand {
         return configuration
     }
 
+    /// One input from the command line, `${NAME}` references expanded, with the sampling options given.
     private func makeInput(_ text: String) throws -> PipelineConfiguration.Input {
-        let location = try InputLocation(text)
+        let expanded: String
+        do {
+            expanded = try EnvironmentReferences.expand(text, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            throw ConfigurationError(message: "an input refers to the environment: \(error)")
+        }
+        let location = try InputLocation(expanded)
         var options = PipelineConfiguration.Input.defaultDecoderOptions(for: location)
-        if let every { options.sampling = .everyNth(every) }
-        if let fps { options.sampling = .framesPerSecond(fps) }
+        if [every != nil, fps != nil, keyframes].filter({ $0 }).count > 1 {
+            throw ConfigurationError(message: "choose one of --every, --fps and --keyframes")
+        }
+        if let every { options.sampling = .everyNth(try checked(every, "--every", OptionLimits.every)) }
+        if let fps { options.sampling = .framesPerSecond(try checked(fps, "--fps", OptionLimits.fps)) }
         if keyframes { options.sampling = .keyframes }
-        options.window = TimeWindow(start: start ?? 0, end: end)
+        let window = TimeWindow(start: try checked(start ?? 0, "--start", OptionLimits.position),
+                                end: try end.map { try checked($0, "--end", OptionLimits.position) })
+        if let end = window.end, end <= window.start {
+            throw ConfigurationError(message: "--end must be after --start (\(window.start)), found \(end)")
+        }
+        options.window = window
         if let transport {
-            guard let value = RTSPTransport(rawValue: transport) else { throw ValidationError("--transport must be tcp or udp") }
+            guard let value = RTSPTransport(rawValue: transport) else {
+                throw ConfigurationError(message: "--transport must be tcp or udp, found '\(transport)'")
+            }
             options.rtspTransport = value
         }
-        if let stallTimeout { options.stallTimeout = stallTimeout }
+        if let stallTimeout { options.stallTimeout = try checked(stallTimeout, "--stall-timeout", OptionLimits.timeout) }
         return PipelineConfiguration.Input(location: location, decoder: options)
+    }
+
+    private func checked(_ value: Int, _ option: String, _ range: ClosedRange<Int>) throws -> Int {
+        if let violation = range.violation(of: value) { throw ConfigurationError(message: "\(option) \(violation)") }
+        return value
+    }
+
+    private func checked(_ value: Double, _ option: String, _ limit: NumberLimit) throws -> Double {
+        if let violation = limit.violation(of: value) { throw ConfigurationError(message: "\(option) \(violation)") }
+        return value
     }
 }

@@ -24,9 +24,10 @@ struct RunSummary {
             case .completed:
                 lines.append("\(report.input): completed")
             }
-            var detail = "  \(report.decodedFrames) frames decoded, \(counts.sampled) sampled, \(counts.labeled) labelled, \(counts.dropped) dropped"
-            if counts.skipped > 0 { detail += ", \(counts.skipped) already stored (skipped)" }
-            if report.corruptPackets > 0 { detail += ", \(report.corruptPackets) damaged packets skipped" }
+            var detail = "  \(counts.decoded) frames decoded, \(counts.sampled) sampled, \(counts.labeled) labelled, "
+                + "\(counts.dropped) dropped, \(counts.skipped) already stored (skipped)"
+            if counts.reconnects > 0 { detail += ", \(counts.reconnects) reconnects" }
+            if counts.corruptPackets > 0 { detail += ", \(counts.corruptPackets) damaged packets skipped" }
             lines.append(detail)
             let top = report.topClasses.prefix(5).map { "\(labels[$0.classIndex]) (\($0.frames))" }
             if !top.isEmpty { lines.append("  top labels: " + top.joined(separator: ", ")) }

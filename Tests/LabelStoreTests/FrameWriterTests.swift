@@ -30,7 +30,7 @@ struct FrameWriterTests {
         let (store, source, writer) = try openFixtureStore(directory.path("db.sqlite"))
         try writer.append(frame(0, [0]))
         try writer.close()  // the run is never finished, as after SIGKILL
-        let other = try store.register(source: SourceDescriptor(uri: "rtsp://camera/stream", kind: .rtsp))
+        let other = try store.register(source: SourceDescriptor(uri: "rtsp://camera/stream", kind: .rtsp)).id
         let otherRun = try store.beginRun(RunSettings(source: other, precision: "fp32", sampling: "all", modelSHA256: "test"))
         _ = try store.beginRun(RunSettings(source: source, precision: "fp32", sampling: "all", modelSHA256: "test"))
         let reader = try ReadOnlyDatabase(path: directory.path("db.sqlite"))
@@ -45,7 +45,7 @@ struct FrameWriterTests {
     func resumeAndRestart() throws {
         let directory = try TemporaryDirectory()
         let (store, source, writer) = try openFixtureStore(directory.path("db.sqlite"))
-        let other = try store.register(source: SourceDescriptor(uri: "rtsp://camera/stream", kind: .rtsp))
+        let other = try store.register(source: SourceDescriptor(uri: "rtsp://camera/stream", kind: .rtsp)).id
         let stored: [Int64] = [0, 5, 10, 15, 20, 23, 26, 40, 1_000]
         for index in stored.reversed() { try writer.append(frame(index, [0])) }
         try writer.close()

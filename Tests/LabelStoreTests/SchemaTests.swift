@@ -29,8 +29,15 @@ struct SchemaTests {
         do {
             let oldStore = try LabelStore(path: path, migratingUpTo: Schema.migrations[0].identifier)
             try oldStore.storeClasses(fixtureClasses)
-            let source = try oldStore.register(source: SourceDescriptor(uri: "/videos/old.mp4", kind: .file))
-            let run = try oldStore.beginRun(RunSettings(source: source, precision: "f32", sampling: "all", modelSHA256: "x"))
+            // What a Framewise of the first schema wrote: a source by its path, a run counting in frames_decoded.
+            try oldStore.pool.write { db in
+                try db.execute(sql: "INSERT INTO sources (id, uri, kind, created_at) VALUES (7, '/videos/old.mp4', 'file', 0)")
+                try db.execute(sql: """
+                    INSERT INTO runs (id, source_id, started_at, status, precision, sampling, model_sha256, frames_decoded)
+                    VALUES (3, 7, 0, 'completed', 'f32', 'all', 'x', 2)
+                    """)
+            }
+            let run = RunID(rawValue: 3)
             let writer = try oldStore.makeWriter(run: run)
             try writer.append(frame(0, [0, 1]))
             try writer.append(frame(1, [0, 2]))
@@ -46,6 +53,14 @@ struct SchemaTests {
             [.text("/videos/old.mp4"), .text("cat"), .real(0), .real(0.1), .integer(2)],
         ])
         #expect(try after.count("SELECT count(*) FROM predictions") == 4)
+        #expect(try after.rows("SELECT id, fingerprint FROM sources") == [[.integer(7), .text("")]])
+        #expect(try after.rows("SELECT frames_sampled, frames_skipped, live FROM runs") == [[.integer(2), .integer(0), .integer(0)]])
+
+        // The first fingerprinted run of that path adopts the old source (and so resumes its frames).
+        let upgraded = try LabelStore(path: path)
+        let registration = try upgraded.register(source: SourceDescriptor(uri: "/videos/old.mp4", kind: .file, fingerprint: "2:ab"))
+        #expect(registration == SourceRegistration(id: SourceID(rawValue: 7), supersedes: nil))
+        #expect(try upgraded.storedFrameIndices(of: registration.id).count == 2)
     }
 
     @Test("a database from a newer Framewise is refused with a clear message")

@@ -38,7 +38,7 @@ func openFixtureStore(_ path: String, uri: String = "/videos/a.mp4", policy: Fra
 {
     let store = try LabelStore(path: path)
     try store.storeClasses(fixtureClasses)
-    let source = try store.register(source: SourceDescriptor(uri: uri, kind: .file))
+    let source = try store.register(source: SourceDescriptor(uri: uri, kind: .file)).id
     let run = try store.beginRun(RunSettings(source: source, precision: "f32", sampling: "all", modelSHA256: "test"))
     return (store, source, try store.makeWriter(run: run, policy: policy))
 }

@@ -25,7 +25,7 @@ struct ViewTests {
         try writerA.append(frame(45, [2], top1: 1))
         try writerA.close()
 
-        let sourceB = try store.register(source: SourceDescriptor(uri: "/videos/b.mp4", kind: .file))
+        let sourceB = try store.register(source: SourceDescriptor(uri: "/videos/b.mp4", kind: .file)).id
         let runB = try store.beginRun(RunSettings(source: sourceB, precision: "f32", sampling: "all", modelSHA256: "t"))
         let writerB = try store.makeWriter(run: runB)
         try writerB.append(frame(2, [0], top1: 0.25))

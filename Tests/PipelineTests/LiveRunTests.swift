@@ -5,8 +5,7 @@ import Testing
 /// `framewise run` on a live RTSP stream from a real GStreamer server.
 @Suite(.serialized) struct LiveRunTests {
     private func query(_ database: String, _ sql: String) throws -> [[String: Any]] {
-        let result = try runFramewise(["query", "--db", database, "--format", "json", sql])
-        return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        try queryFramewise(database, sql)
     }
 
     @Test func framesTheWorkersCannotKeepUpWithAreDroppedAndCounted() throws {
@@ -26,13 +25,16 @@ import Testing
         let result = child.wait()
         #expect(result.status == 130)
 
-        let run = try #require(try query(database, "SELECT status, frames_decoded, frames_labeled, frames_dropped FROM runs").first)
-        let decoded = run["frames_decoded"] as? Int ?? -1
+        let run = try #require(try query(database, """
+            SELECT status, frames_decoded, frames_sampled, frames_labeled, frames_dropped, frames_skipped, live FROM runs
+            """).first)
         let labelled = run["frames_labeled"] as? Int ?? -1
         let dropped = run["frames_dropped"] as? Int ?? -1
         #expect(run["status"] as? String == "interrupted")
+        #expect(run["live"] as? Int == 1)
         #expect(dropped > 0)
-        #expect(decoded == labelled + dropped)
+        #expect(sampledIsAccountedFor(run))
+        #expect(run["frames_decoded"] as? Int == run["frames_sampled"] as? Int)
         #expect(try query(database, "SELECT count(*) AS n FROM frames").first?["n"] as? Int == labelled)
         // Live frames carry their arrival time, and indices only grow.
         let missingTimes = try query(database, "SELECT count(*) AS n FROM frames WHERE captured_at IS NULL")
@@ -40,7 +42,7 @@ import Testing
 
         // The password is nowhere: not in the database, not in what the program printed.
         let sources = try query(database, "SELECT uri FROM sources")
-        #expect(sources.first?["uri"] as? String == server.url.replacingOccurrences(of: "rtsp://", with: "rtsp://viewer:***@"))
+        #expect(sources.first?["uri"] as? String == server.url.replacingOccurrences(of: "rtsp://", with: "rtsp://***@"))
         for file in [database, database + "-wal"] where FileManager.default.fileExists(atPath: file) {
             #expect(try Data(contentsOf: URL(fileURLWithPath: file)).range(of: Data("hunter2".utf8)) == nil)
         }
@@ -59,7 +61,7 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 15)
         let errors = result.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
         #expect(errors.count == 1)
-        #expect(errors.first?.contains("rtsp://admin:***@127.0.0.1") == true)
+        #expect(errors.first?.contains("rtsp://***@127.0.0.1") == true)
         #expect(!result.stderr.contains("topsecret") && !result.stdout.contains("topsecret"))
     }
 }

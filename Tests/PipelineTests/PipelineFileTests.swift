@@ -59,8 +59,7 @@ import VideoDecoding
         #expect(input.location.kind == .file)
         #expect(input.decoder.sampling == .everyFrame)
         #expect(input.decoder.reconnect == nil)
-        #expect(configuration.backpressure(for: input) == .wait)
-        #expect(configuration.databasePath == "framewise.sqlite")
+        #expect(configuration.databasePath == nil)
         #expect(configuration.name == "test")
     }
 
@@ -74,7 +73,7 @@ import VideoDecoding
             """)
         #expect(configuration.inputs.map(\.location.description) == ["a.mp4", "rtsp://cam/one"])
         #expect(configuration.inputs[1].decoder.reconnect == nil)
-        #expect(configuration.backpressure(for: configuration.inputs[1]) == .dropOldest)
+        #expect(configuration.liveBackpressure == .dropOldest)
         #expect(configuration.inputs.allSatisfy { $0.decoder.sampling == .everyNth(5) })
     }
 

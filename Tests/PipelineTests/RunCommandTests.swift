@@ -17,10 +17,7 @@ import Testing
     }
 
     private func query(_ database: String, _ sql: String, parameters: [String] = []) throws -> [[String: Any]] {
-        let result = try runFramewise(["query", "--db", database, "--format", "json"]
-            + parameters.flatMap { ["--param", $0] } + [sql])
-        let parsed = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
-        return try #require(parsed as? [[String: Any]])
+        try queryFramewise(database, sql, parameters: parameters)
     }
 
     @discardableResult
@@ -48,10 +45,11 @@ import Testing
         }
         #expect(segments.map { $0["frames"] as? Int } == [20, 20])
 
-        let runs = try query(database, "SELECT status, frames_decoded, frames_labeled, frames_dropped, sampling FROM runs")
+        let runs = try query(database, "SELECT status, frames_decoded, frames_sampled, frames_labeled, frames_dropped, sampling FROM runs")
         #expect(runs.count == 1)
         #expect(runs.first?["status"] as? String == "completed")
-        #expect(runs.first?["frames_decoded"] as? Int == 40)
+        #expect(runs.first?["frames_decoded"] as? Int == 200)
+        #expect(runs.first?["frames_sampled"] as? Int == 40)
         #expect(runs.first?["frames_labeled"] as? Int == 40)
         #expect(runs.first?["frames_dropped"] as? Int == 0)
         let labels = try query(database, "SELECT count(*) AS n FROM labels")
@@ -73,9 +71,9 @@ import Testing
         let frames = try query(database, "SELECT frame_index FROM frames ORDER BY frame_index")
         #expect(frames.count == count)
         #expect(Array(frames.prefix(firstIndices.count).compactMap { $0["frame_index"] as? Int }) == firstIndices)
-        let runs = try query(database, "SELECT frames_decoded, frames_labeled, frames_dropped FROM runs")
+        let runs = try query(database, "SELECT frames_sampled, frames_labeled, frames_dropped FROM runs")
         #expect(runs.first?["frames_labeled"] as? Int == count)
-        #expect(runs.first?["frames_decoded"] as? Int == count)
+        #expect(runs.first?["frames_sampled"] as? Int == count)
         #expect(runs.first?["frames_dropped"] as? Int == 0)
     }
 
@@ -155,8 +153,9 @@ import Testing
         #expect(result.stdout.contains("interrupted"))
 
         #expect(try query(database, "PRAGMA integrity_check").first?["integrity_check"] as? String == "ok")
-        let first = try query(database, "SELECT status, frames_labeled FROM runs")
+        let first = try query(database, "SELECT status, frames_labeled, frames_sampled, frames_dropped, frames_skipped FROM runs")
         #expect(first.first?["status"] as? String == "interrupted")
+        #expect(first.first.map(sampledIsAccountedFor) == true)
         let storedAfterStop = try query(database, "SELECT count(*) AS n FROM frames").first?["n"] as? Int ?? -1
         #expect(first.first?["frames_labeled"] as? Int == storedAfterStop)
         #expect(storedAfterStop < 500)
@@ -197,4 +196,12 @@ import Testing
         #expect(result.stderr.contains("bad.yaml:3: workerz: unknown key"))
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
+}
+
+/// The counter identity every run keeps: each sampled frame is labelled, dropped or skipped, exactly once.
+func sampledIsAccountedFor(_ run: [String: Any]) -> Bool {
+    let sampled = run["frames_sampled"] as? Int, labeled = run["frames_labeled"] as? Int
+    let dropped = run["frames_dropped"] as? Int, skipped = run["frames_skipped"] as? Int
+    guard let sampled, let labeled, let dropped, let skipped else { return false }
+    return sampled == labeled + dropped + skipped
 }

@@ -102,12 +102,30 @@ public func runFramewise(_ arguments: [String], in directory: URL? = nil, enviro
     try runCommand(try framewiseExecutable(), arguments, in: directory, environment: environment, mustSucceed: mustSucceed)
 }
 
+/// Asks a database through `framewise query --format json`, as a user would: the rows, column → value.
+public func queryFramewise(_ database: String, _ sql: String, parameters: [String] = []) throws -> [[String: Any]] {
+    let result = try runFramewise(["query", "--db", database, "--format", "json"] + parameters.flatMap { ["--param", $0] } + [sql])
+    guard let rows = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] else {
+        throw CommandFailure(command: "framewise query \(sql)", result: result)
+    }
+    return rows
+}
+
 /// The ffmpeg command-line tool the tests make their clips with.
 private let ffmpeg = URL(fileURLWithPath: "/usr/bin/ffmpeg")
 
 /// Makes a media file with the ffmpeg command-line tool: `ffmpeg -y ARGUMENTS PATH`.
 public func makeClip(_ path: String, _ arguments: [String]) throws {
     try runCommand(ffmpeg, ["-hide_banner", "-loglevel", "error", "-y"] + arguments + [path])
+}
+
+/// An HLS playlist at `path` (1 s segments beside it) of `seconds` of ffmpeg's 320×240 test pattern at 25 fps;
+/// `hlsFlags: ["omit_endlist"]` leaves it open like a live stream's.
+public func makeHLSClip(_ path: String, seconds: Int, hlsFlags: [String] = []) throws {
+    try makeClip(path, [
+        "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=\(seconds)", "-c:v", "libx264", "-g", "25",
+        "-pix_fmt", "yuv420p", "-f", "hls", "-hls_time", "1", "-hls_list_size", "0",
+    ] + (hlsFlags.isEmpty ? [] : ["-hls_flags", hlsFlags.joined(separator: "+")]))
 }
 
 /// Whether the ffmpeg tool was built with the encoder `name` (e.g. `libaom-av1`).

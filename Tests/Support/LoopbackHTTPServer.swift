@@ -3,18 +3,22 @@ import Foundation
 import Glibc
 #endif
 
-/// `python3 -m http.server` on 127.0.0.1 and a free port, serving one directory; stopped by `stop()`.
+/// A plain HTTP server on 127.0.0.1 and a free port, serving one directory without range support
+/// (`Fixtures/http_file_server.py`); stopped by `stop()`. With `cutFirstResponseAfter` the first download of
+/// each file breaks after that many bytes, like a connection that drops in the middle.
 public final class LoopbackHTTPServer {
     private let server: ChildProcess
     public let port: Int
 
-    public init(serving root: String) throws {
+    public init(serving root: String, cutFirstResponseAfter cut: Int? = nil) throws {
         port = try unusedPort()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/http_file_server.py")
         server = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"),
-                                  ["python3", "-m", "http.server", "--bind", "127.0.0.1", "\(port)", "--directory", root])
+                                  ["python3", script.path, "--port", "\(port)", "--directory", root]
+                                      + (cut.map { ["--cut-after", "\($0)"] } ?? []))
         guard server.poll(every: 0.05, for: 10, until: { Self.acceptsConnections(port: port) }) else {
             stop()
-            throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "python3 -m http.server did not start"])
+            throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "http_file_server.py did not start"])
         }
     }
 

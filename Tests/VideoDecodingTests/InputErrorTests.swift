@@ -112,13 +112,30 @@ import Testing
 
     @Test func passwordsAreRedacted() throws {
         let location = try InputLocation("rtsp://admin:hunter2@camera.local:554/live?token=abc123&channel=1")
-        #expect(location.description == "rtsp://admin:***@camera.local:554/live?token=***&channel=1")
+        #expect(location.description == "rtsp://***@camera.local:554/live?token=***&channel=1")
         #expect(try InputLocation("/videos/a:b.mp4").description == "/videos/a:b.mp4")
         // In errors too.
         let error = openError("rtsp://admin:hunter2@127.0.0.1:\(try unusedPort())/live")
         #expect(error?.kind == .connectionRefused)
-        #expect(error?.description.contains("admin:***@127.0.0.1") == true)
+        #expect(error?.description.contains("rtsp://***@127.0.0.1") == true)
         #expect(error?.description.contains("hunter2") == false)
+    }
+
+    /// The whole user info (a user name can be a token), passwords with reserved characters, and the values
+    /// of query parameters that carry credentials.
+    @Test(arguments: [
+        ("rtsp://TOKEN1234@cam.example/live", "rtsp://***@cam.example/live"),
+        ("rtsp://user:p@ss/w:rd@cam.example:554/live", "rtsp://***@cam.example:554/live"),
+        ("rtsp://user:p%40ss@cam.example/live", "rtsp://***@cam.example/live"),
+        ("https://cdn.example/x.m3u8?sig=TOKEN&v=2", "https://cdn.example/x.m3u8?sig=***&v=2"),
+        ("https://cdn.example/a.mp4?X-Amz-Signature=abc&X-Amz-Credential=def&part=1",
+         "https://cdn.example/a.mp4?X-Amz-Signature=***&X-Amz-Credential=***&part=1"),
+        ("http://cam.example/video?access_token=a&api_key=b&pw=c&pass=d&auth=e&key=f&secret=g#top",
+         "http://cam.example/video?access_token=***&api_key=***&pw=***&pass=***&auth=***&key=***&secret=***#top"),
+        ("rtsp://cam.example/live?channel=1&subtype=0", "rtsp://cam.example/live?channel=1&subtype=0"),
+    ])
+    func secretFormsAreRedacted(url: String, redacted: String) throws {
+        #expect(try InputLocation(url).description == redacted)
     }
 
     @Test func reconnectBackoffDoublesToTheCap() {

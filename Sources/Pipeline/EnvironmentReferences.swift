@@ -1,0 +1,31 @@
+/// `${NAME}` references in a text, replaced by environment variables: pipeline files and command-line URLs
+/// take credentials this way, so that no password needs to sit in a file or in the process's arguments.
+public enum EnvironmentReferences {
+    /// Why a text could not be expanded.
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case unterminated
+        case unset(String)
+
+        public var description: String {
+            switch self {
+            case .unterminated: "unterminated ${ in value"
+            case .unset(let name): "environment variable \(name) is not set"
+            }
+        }
+    }
+
+    /// `text` with every `${NAME}` replaced by `environment[NAME]`.
+    public static func expand(_ text: String, environment: [String: String]) throws(Failure) -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            result += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else { throw .unterminated }
+            let name = String(rest[start.upperBound..<end])
+            guard let value = environment[name] else { throw .unset(name) }
+            result += value
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+}
