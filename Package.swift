@@ -47,6 +47,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // systemd's side of `framewise serve`: sd_notify over $NOTIFY_SOCKET, log lines for the journal.
+        .target(name: "Daemon", dependencies: [.product(name: "Logging", package: "swift-log")]),
 
         // Shared by the test targets: the ../shared data, temporary directories, clips, child processes, an RTSP server.
         .target(name: "FramewiseTestSupport", path: "Tests/Support", exclude: ["Fixtures"]),
@@ -54,5 +56,6 @@ let package = Package(
         .testTarget(name: "VideoDecodingTests", dependencies: ["VideoDecoding", "Pipeline", "FramewiseTestSupport"]),
         .testTarget(name: "LabelStoreTests", dependencies: ["LabelStore", "FramewiseTestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "framewise", "FramewiseTestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "FramewiseTestSupport"]),
     ]
 )
