@@ -37,12 +37,12 @@ struct JournalLogHandlerTests {
         logger[metadataKey: "pipeline"] = "lobby"
         logger[metadataKey: "attempt"] = "0"
         logger.warning("reconnect failed", metadata: [
-            "input": "rtsp://admin:***@127.0.0.1:8554/test", "attempt": "3", "reason": "Connection refused",
+            "input": "rtsp://***@127.0.0.1:8554/test", "attempt": "3", "reason": "Connection refused",
             "empty": "",
         ])
         logger.info("stopped")
         #expect(pipe.readLines() == [
-            "<4>framewise.decoder: reconnect failed attempt=3 empty=\"\" input=rtsp://admin:***@127.0.0.1:8554/test "
+            "<4>framewise.decoder: reconnect failed attempt=3 empty=\"\" input=rtsp://***@127.0.0.1:8554/test "
                 + "pipeline=lobby reason=\"Connection refused\"",
             "<6>framewise.decoder: stopped attempt=0 pipeline=lobby",
         ])
