@@ -75,7 +75,8 @@ public final class PipelineRunner: Sendable {
             do {
                 inputs.append(try open(input, position: position, frames: frames, after: inputs))
             } catch let error as InputError {
-                logger.error("cannot start input", metadata: ["input": "\(input.location)", "error": "\(error)"])
+                // The report carries the failure (the command line prints it as its one `error:` line).
+                logger.debug("cannot start input", metadata: ["input": "\(input.location)", "error": "\(error)"])
                 failures[position] = InputReport(input: input.location.description, status: .failed(error.description),
                                                  isLive: false, progress: InputProgress(), topClasses: [])
             } catch {
