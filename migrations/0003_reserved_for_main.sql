@@ -1,0 +1,2 @@
+-- Placeholder in the `report` branch only: migration numbers must count without gaps, and main's 0003 (new
+-- columns) was not merged yet. When merging, drop this file in favour of main's 0003.
