@@ -81,7 +81,7 @@ public final class ThumbnailScaler {
 
         let shape = ThumbnailPicture(width: size.width, height: size.height, planes: [])
         let total = shape.layout(ofPlane: 2).offset + shape.chromaWidth * shape.chromaHeight
-        let planes = [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
+        var planes = [UInt8](unsafeUninitializedCapacity: total) { buffer, count in
             for index in 0..<3 {
                 let (offset, rowBytes, rowCount) = shape.layout(ofPlane: index)
                 av_image_copy_plane(buffer.baseAddress! + offset, Int32(rowBytes), element(index, of: target.pointee.data),
@@ -89,7 +89,31 @@ public final class ThumbnailScaler {
             }
             count = total
         }
+        if Self.keepsVideoRange(descriptor, fullRange: FrameConverter.normalizedFormat(format, range: frame.pointee.color_range).1) {
+            Self.expandToFullRange(&planes, lumaCount: size.width * size.height)
+        }
         return ThumbnailPicture(width: size.width, height: size.height, planes: planes)
+    }
+
+    /// swscale (FFmpeg 5) does not apply a range change to YUV sources deeper than 8 bits when it is set after
+    /// the context is made (`sws_setColorspaceDetails`): their output keeps video range (16–235), and is expanded here.
+    private static func keepsVideoRange(_ descriptor: UnsafePointer<AVPixFmtDescriptor>, fullRange: Bool) -> Bool {
+        let isRGB = descriptor.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) != 0
+        return !fullRange && !isRGB && descriptor.pointee.nb_components >= 2 && descriptor.pointee.comp.0.depth > 8
+    }
+
+    /// Video range (Y 16–235, Cb/Cr 16–240) to JPEG's full range (0–255), in place.
+    private static func expandToFullRange(_ planes: inout [UInt8], lumaCount: Int) {
+        var luma = [UInt8](repeating: 0, count: 256)
+        var chroma = [UInt8](repeating: 0, count: 256)
+        for value in 0..<256 {
+            let y = (Double(value) - 16) * 255 / 219
+            let c = (Double(value) - 128) * 255 / 224 + 128
+            luma[value] = UInt8(min(255, max(0, y.rounded())))
+            chroma[value] = UInt8(min(255, max(0, c.rounded())))
+        }
+        for index in 0..<lumaCount { planes[index] = luma[Int(planes[index])] }
+        for index in lumaCount..<planes.count { planes[index] = chroma[Int(planes[index])] }
     }
 
     /// The swscale context and the aligned destination frame for this source and size, reused while they hold.
