@@ -42,8 +42,10 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "DequeModule", package: "swift-collections"),
         ]),
+        // The label timeline page (framewise report, the daemon's page): database rows -> one HTML file.
+        .target(name: "Report", dependencies: ["LabelStore"]),
         .executableTarget(name: "framewise", dependencies: [
-            "Pipeline", "VideoDecoding", "GoogLeNet", "LabelStore",
+            "Pipeline", "VideoDecoding", "GoogLeNet", "LabelStore", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -57,5 +59,6 @@ let package = Package(
         .testTarget(name: "LabelStoreTests", dependencies: ["LabelStore", "FramewiseTestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "framewise", "FramewiseTestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "FramewiseTestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "LabelStore", "VideoDecoding", "framewise", "FramewiseTestSupport"]),
     ]
 )

@@ -7,7 +7,8 @@ import GRDB
 /// A batch is committed when it holds `policy.maxFrames` frames or when its oldest frame has waited
 /// `policy.maxDelay`, whichever comes first, and on `flush()`/`close()`. A frame and its labels are written in
 /// the same transaction, so after a crash every stored frame has all its labels. A frame already stored for
-/// the source is skipped (`INSERT ... ON CONFLICT DO NOTHING`), which makes re-storing harmless.
+/// the source is skipped (`INSERT ... ON CONFLICT DO NOTHING`), which makes re-storing harmless. Thumbnails
+/// (`appendThumbnail`) join the batch and are written after its frames, in the same transaction.
 ///
 /// Thread safety: every mutable property is only touched on `queue` (callers enter it with `queue.sync`, the
 /// flush timer fires on it), which is why the class can be `@unchecked Sendable`.
@@ -30,6 +31,10 @@ public final class FrameWriter: @unchecked Sendable {
         public var alreadyStored = 0
         /// Committed transactions.
         public var batches = 0
+        /// Thumbnails inserted.
+        public var thumbnails = 0
+        /// Thumbnails skipped: their frame is not stored, or already has one.
+        public var thumbnailsSkipped = 0
     }
 
     private let pool: DatabasePool
@@ -39,6 +44,7 @@ public final class FrameWriter: @unchecked Sendable {
     private let policy: Policy
     private let queue = DispatchQueue(label: "framewise.label-store.writer")
     private var pending: [StoredFrame] = []
+    private var pendingThumbnails: [(frameIndex: Int64, thumbnail: StoredThumbnail)] = []
     private var timer: DispatchSourceTimer?
     /// An error of a timer-driven flush, thrown by the next call.
     private var deferredError: (any Error)?
@@ -68,11 +74,27 @@ public final class FrameWriter: @unchecked Sendable {
         try queue.sync {
             try throwDeferredError()
             pending.append(frame)
-            if pending.count >= policy.maxFrames {
-                try commitPending()
-            } else if pending.count == 1 {
-                scheduleDeadline()
-            }
+            try commitIfFull()
+        }
+    }
+
+    /// Queues a thumbnail of the source's frame `frameIndex`, appended earlier or in the same batch. It is
+    /// written with the batch; a frame that is not stored, or already has a thumbnail, is skipped (counted).
+    public func appendThumbnail(_ thumbnail: StoredThumbnail, frameIndex: Int64) throws {
+        try thumbnail.validate(frameIndex: frameIndex)
+        try queue.sync {
+            try throwDeferredError()
+            pendingThumbnails.append((frameIndex, thumbnail))
+            try commitIfFull()
+        }
+    }
+
+    private func commitIfFull() throws {
+        let queued = pending.count + pendingThumbnails.count
+        if queued >= policy.maxFrames {
+            try commitPending()
+        } else if queued == 1 {
+            scheduleDeadline()
         }
     }
 
@@ -147,14 +169,41 @@ public final class FrameWriter: @unchecked Sendable {
 
     /// One transaction for the whole batch. On failure the batch stays queued for the next attempt.
     private func commitPending() throws {
-        guard !pending.isEmpty else { return }
-        let batch = pending
-        let (stored, skipped) = try pool.write { db in try Self.insert(batch, source: source, run: run, db: db) }
+        guard !pending.isEmpty || !pendingThumbnails.isEmpty else { return }
+        let batch = pending, thumbnails = pendingThumbnails
+        let (stored, skipped, thumbnailsStored) = try pool.write { db in
+            let (stored, skipped) = try Self.insert(batch, source: source, run: run, db: db)
+            return (stored, skipped, try Self.insert(thumbnails, source: source, db: db))
+        }
         pending.removeAll(keepingCapacity: true)
+        pendingThumbnails.removeAll()
         totals.stored += stored
         totals.alreadyStored += skipped
+        totals.thumbnails += thumbnailsStored
+        totals.thumbnailsSkipped += thumbnails.count - thumbnailsStored
         totals.batches += 1
         onCommit?(stored, skipped)
+    }
+
+    /// Inserts each thumbnail for the source's frame of that index; returns how many were inserted.
+    private static func insert(_ thumbnails: [(frameIndex: Int64, thumbnail: StoredThumbnail)], source: SourceID,
+                               db: Database) throws -> Int
+    {
+        guard !thumbnails.isEmpty else { return 0 }
+        let insertThumbnail = try db.cachedStatement(sql: """
+            INSERT INTO thumbnails (frame_id, width, height, jpeg)
+            SELECT id, ?, ?, ? FROM frames WHERE source_id = ? AND frame_index = ?
+            ON CONFLICT (frame_id) DO NOTHING
+            """)
+        var inserted = 0
+        for (frameIndex, thumbnail) in thumbnails {
+            insertThumbnail.setUncheckedArguments([
+                thumbnail.width, thumbnail.height, thumbnail.jpeg, source.rawValue, frameIndex,
+            ])
+            try insertThumbnail.execute()
+            inserted += db.changesCount
+        }
+        return inserted
     }
 
     private static func insert(_ batch: [StoredFrame], source: SourceID, run: RunID, db: Database) throws

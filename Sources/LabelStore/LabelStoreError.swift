@@ -9,6 +9,7 @@ public enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendable
     case noClasses
     case unknownRun(Int64)
     case invalidFrame(frameIndex: Int64, reason: String)
+    case invalidThumbnail(frameIndex: Int64, reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +32,8 @@ public enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendable
             "no run \(id) in the database"
         case .invalidFrame(let frameIndex, let reason):
             "frame \(frameIndex) cannot be stored: \(reason)"
+        case .invalidThumbnail(let frameIndex, let reason):
+            "the thumbnail of frame \(frameIndex) cannot be stored: \(reason)"
         }
     }
 }

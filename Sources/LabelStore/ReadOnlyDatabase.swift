@@ -6,7 +6,7 @@ import GRDB
 /// before it runs, so a write is refused up front and nothing changes. Reads run in WAL snapshots: the
 /// pipeline keeps writing meanwhile.
 public final class ReadOnlyDatabase: Sendable {
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
 
     /// Opens an existing database; a missing file is an error (nothing is created).
     public init(path: String) throws {

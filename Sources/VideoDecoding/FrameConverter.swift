@@ -134,7 +134,7 @@ final class FrameConverter {
     }
 
     /// swscale wants the deprecated full-range `yuvj*` formats as their plain twins plus a range flag.
-    private static func normalizedFormat(_ format: AVPixelFormat, range: AVColorRange) -> (AVPixelFormat, Bool) {
+    static func normalizedFormat(_ format: AVPixelFormat, range: AVColorRange) -> (AVPixelFormat, Bool) {
         switch format {
         case AV_PIX_FMT_YUVJ420P: (AV_PIX_FMT_YUV420P, true)
         case AV_PIX_FMT_YUVJ422P: (AV_PIX_FMT_YUV422P, true)

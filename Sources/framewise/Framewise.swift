@@ -12,6 +12,7 @@ struct Framewise: AsyncParsableCommand {
             RunCommand.self,
             QueryCommand.self,
             SegmentsCommand.self,
+            ReportCommand.self,
             ClassifyCommand.self,
             ModelCommand.self,
             BenchCommand.self,

@@ -18,6 +18,7 @@ struct SchemaTests {
             [.text("table"), .text("classes")], [.text("table"), .text("frames")],
             [.text("view"), .text("label_segments")], [.text("table"), .text("labels")],
             [.text("view"), .text("predictions")], [.text("table"), .text("runs")], [.text("table"), .text("sources")],
+            [.text("table"), .text("thumbnails")],
         ])
         #expect(try reader.rows("SELECT * FROM pragma_journal_mode()") == [[.text("wal")]])
     }
