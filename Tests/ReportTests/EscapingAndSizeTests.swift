@@ -15,7 +15,7 @@ func addInjectedSource(_ path: String, directory: TemporaryDirectory) throws {
         ClassLabel(index: 2000, wnid: "n99999999", label: injectedLabel, names: injectedLabel),
         ClassLabel(index: 2001, wnid: "n99999998", label: "plain", names: "plain"),
     ])
-    let source = try store.register(source: SourceDescriptor(uri: injectedURI, kind: .file))
+    let source = try store.register(source: SourceDescriptor(uri: injectedURI, kind: .file)).id
     let run = try store.beginRun(RunSettings(source: source, precision: "f32", sampling: "all", modelSHA256: "x"))
     let writer = try store.makeWriter(run: run)
     for index in 0..<10 {

@@ -38,7 +38,7 @@ struct SyntheticCamera {
 /// default). Top-5 answers with falling scores, wall-clock `captured_at`.
 func synthesiseCamera(store: LabelStore, uri: String, hours: Double, framesPerSecond: Double, classes: [ClassLabel],
                       thumbnails: [StoredThumbnail], startingAt start: Date) throws -> SyntheticCamera {
-    let source = try store.register(source: SourceDescriptor(uri: uri, kind: .rtsp))
+    let source = try store.register(source: SourceDescriptor(uri: uri, kind: .rtsp)).id
     let run = try store.beginRun(RunSettings(source: source, precision: "f32", sampling: "\(framesPerSecond) fps", modelSHA256: "synthetic"))
     let writer = try store.makeWriter(run: run, policy: FrameWriter.Policy(maxFrames: 5_000, maxDelay: .seconds(60)))
     var random = SeededGenerator(seed: 12)
