@@ -4,15 +4,17 @@ import LabelStore
 import Logging
 import VideoDecoding
 
-/// The model a run labels with: weights shared read-only by every worker, the class labels, and the
-/// fingerprint recorded with each run.
+/// The model a run labels with: weights shared read-only by every worker, the precision they run at (with its
+/// calibration), the class labels, and the fingerprint recorded with each run.
 public struct LoadedModel: Sendable {
     public let weights: ModelWeights
+    public let numerics: EngineNumerics
     public let classes: [ClassLabel]
     public let sha256: String
 
-    public init(weights: ModelWeights, classes: [ClassLabel], sha256: String) {
+    public init(weights: ModelWeights, numerics: EngineNumerics = .fp32, classes: [ClassLabel], sha256: String) {
         self.weights = weights
+        self.numerics = numerics
         self.classes = classes
         self.sha256 = sha256
     }
@@ -82,7 +84,7 @@ public final class PipelineRunner: Sendable {
         let sinkGroup = DispatchGroup()
         let pool = WorkerPool(
             workers: configuration.workers, batchSize: configuration.batch, batchDeadline: configuration.batchDeadline,
-            weights: model.weights, frames: frames, results: results, resultsLane: resultsLane, stop: stop)
+            weights: model.weights, numerics: model.numerics, frames: frames, results: results, resultsLane: resultsLane, stop: stop)
         let sink = SinkStage(results: results, writers: opened.map(\.writer), counters: counters, stop: stop)
         let stages = opened.map(\.stage)
         stop.onChange { level in
@@ -148,7 +150,7 @@ public final class PipelineRunner: Sendable {
             ])
         }
         let run = try store.beginRun(RunSettings(
-            source: source, precision: "fp32", sampling: describe(input.decoder), modelSHA256: model.sha256))
+            source: source, precision: model.numerics.precision.rawValue, sampling: describe(input.decoder), modelSHA256: model.sha256))
         let counters = InputCounters(duration: reader.duration)
         let lane = frames.addLane(capacity: configuration.queueCapacity, policy: configuration.backpressure(for: input))
         let stage = DecodeStage(input: position, reader: reader, queue: frames, lane: lane,

@@ -37,6 +37,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Stop at T seconds.")
     var end: Double?
 
+    @Option(help: "Compute in fp32 (default), bf16 (CPUs with AVX512_BF16) or int8 (after `framewise model calibrate`).")
+    var precision: Precision?
+
     @Option(help: "GoogLeNet workers (default: the number of cores).")
     var workers: Int?
     @Option(help: "Frames per inference call (micro-batching; a batch waits at most --batch-deadline).")
@@ -78,7 +81,9 @@ struct RunCommand: AsyncParsableCommand {
         let configuration = try makeConfiguration()
         let loaded = try model.load(directory: configuration.modelDirectory)
         let store = try LabelStore(path: configuration.databasePath)
-        let runner = PipelineRunner(configuration: configuration, model: loaded.pipelineModel, store: store, logger: logger)
+        let numerics = try loaded.numerics(for: configuration.precision)
+        let runner = PipelineRunner(configuration: configuration, model: loaded.pipelineModel(numerics: numerics), store: store,
+                                    logger: logger)
 
         let stop = StopRequest()
         let stopper = SignalStopper(stop: stop)
@@ -114,6 +119,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let path = database.explicitPath { configuration.databasePath = path }
         if let directory = model.directory { configuration.modelDirectory = directory }
+        if let precision { configuration.precision = precision }
         if let workers { configuration.workers = workers }
         if let batch { configuration.batch = batch }
         if let batchDeadline { configuration.batchDeadline = batchDeadline }
