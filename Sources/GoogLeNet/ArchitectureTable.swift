@@ -25,7 +25,7 @@ extension GoogLeNetArchitecture {
         var rows: [ArchitectureTableRow] = []
         var shape = input
         var pendingReduce: (conv: Convolution, input: FeatureShape)?
-        for layer in layers {
+        for layer in layers where !(layer.isAuxiliaryClassifier) {
             let output = layer.outputShape(input: shape)
             defer { shape = output }
             let weights = layer.parameters(input: shape).filter { $0.name.hasSuffix("_w_0") }.reduce(0) { $0 + $1.elementCount }
@@ -67,7 +67,7 @@ extension GoogLeNetArchitecture {
                 rows.append(ArchitectureTableRow(name: name, type: "softmax", patchSizeStride: "", output: output, depth: 0,
                                                  parameters: 0, multiplyAccumulates: 0))
             case .localResponseNormalization, .auxiliaryClassifier:
-                break
+                break // not in the paper's table (an auxiliary classifier branches off and leaves the shape alone)
             }
         }
         return rows
@@ -86,5 +86,11 @@ extension GoogLeNetArchitecture {
                 + positions * input.channels * module.fiveByFive * 25
         }
         return (with, without)
+    }
+}
+
+extension Layer {
+    var isAuxiliaryClassifier: Bool {
+        if case .auxiliaryClassifier = self { true } else { false }
     }
 }

@@ -27,13 +27,30 @@ import Testing
             #expect(row.depth == depth, "\(name)")
             #expect([row.oneByOne, row.threeByThreeReduce, row.threeByThree, row.fiveByFiveReduce, row.fiveByFive,
                      row.poolProjection] == widths, "\(name)")
-            #expect(Int((Double(row.parameters) / 1024).rounded()) == kiloParameters, "\(name): \(row.parameters) weights")
-            #expect(Int((Double(row.multiplyAccumulates) / 1e6).rounded()) == megaOps, "\(name): \(row.multiplyAccumulates) MACs")
+            // The paper's params and ops columns are rounded estimates: some rows are the arithmetic of its own widths
+            // (conv2, 3a, 3b, the classifier), others are off by up to 7.5% in params (4c: 463K printed, 497.5K
+            // from the widths) and 6% in ops (5a: 54M printed, 51.1M). The widths and shapes above are exact.
+            let kilo = Double(row.parameters) / 1024, mega = Double(row.multiplyAccumulates) / 1e6
+            #expect(abs(kilo - Double(kiloParameters)) <= 0.08 * Double(kiloParameters), "\(name): \(row.parameters) weights")
+            #expect(abs(mega - Double(megaOps)) <= max(0.06 * Double(megaOps), 0.5), "\(name): \(row.multiplyAccumulates) MACs")
         }
     }
 
     /// The paper's conv1 row (2.7K params, 34M ops) does not follow from its own 7×7/2, 3 → 64 shapes; the
     /// table gives the arithmetic: 7·7·3·64 weights, at 112×112 outputs.
+    /// Rows where the paper prints exactly the arithmetic of its widths.
+    @Test func exactRowsAreExact() throws {
+        let table = GoogLeNetArchitecture.table
+        let conv2 = try #require(table.first { $0.name == "conv2/3x3" })
+        #expect(conv2.parameters == 64 * 64 + 64 * 192 * 9)   // 112K
+        #expect(conv2.multiplyAccumulates == 56 * 56 * (64 * 64 + 64 * 192 * 9))   // 360M
+        let inception3a = try #require(table.first { $0.name == "inception_3a" })
+        #expect(Int(Double(inception3a.parameters) / 1024) == 159)
+        #expect(Int((Double(inception3a.multiplyAccumulates) / 1e6).rounded()) == 128)
+        let classifier = try #require(table.first { $0.type == "linear" })
+        #expect(classifier.parameters == 1024 * 1000)
+    }
+
     @Test func firstConvolutionIsTheArithmeticNotThePapersTypo() throws {
         let conv1 = try #require(GoogLeNetArchitecture.table.first)
         #expect(conv1.type == "convolution" && conv1.patchSizeStride == "7×7/2")
