@@ -27,7 +27,10 @@ public struct Calibrator {
         var fp32Top1: [Int] = []
         for image in images {
             let outputs = try reference.activations(image, of: names)
-            for (name, values) in outputs { maxima[name] = max(maxima[name] ?? 0, values.max() ?? 0) }
+            for (name, values) in outputs {
+                let largest = values.withUnsafeBufferPointer { buffer in buffer.reduce(Float(0)) { Swift.max($0, $1) } }
+                maxima[name] = max(maxima[name] ?? 0, largest)
+            }
             fp32Top1.append(Self.top1(outputs["prob"] ?? []))
         }
 
@@ -37,8 +40,11 @@ public struct Calibrator {
                 let top = maxima[name] ?? 0
                 guard top > 0 else { continue }
                 let perBin = Float(Self.histogramBins) / top
+                let last = Self.histogramBins - 1
                 histograms[name]!.withUnsafeMutableBufferPointer { bins in
-                    for value in values { bins[min(Int(max(value, 0) * perBin), Self.histogramBins - 1)] += 1 }
+                    values.withUnsafeBufferPointer { buffer in
+                        for value in buffer { bins[min(Int(max(value, 0) * perBin), last)] += 1 }
+                    }
                 }
             }
         }

@@ -165,6 +165,15 @@ enum SharedCalibration {
         #expect(info.stdout.contains("int8:        available (calibrated"), "\(info.stdout)")
         let answer = try runFramewise(["classify", "--model", model.url.path, "--precision", "int8", "--top", "1", photos[0]])
         #expect(answer.stdout.contains("espresso"), "\(answer.stdout)")
+
+        // A run at int8 labels the clip and records its precision.
+        let clip = model.path("coffee.mp4"), database = model.path("labels.sqlite")
+        try makeClip(clip, ["-loop", "1", "-framerate", "25", "-t", "1", "-i", photos[0], "-vf", "scale=600:-2,crop=600:400",
+                            "-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        try runFramewise(["run", clip, "--model", model.url.path, "--precision", "int8", "--every", "5", "--db", database, "--quiet"])
+        let recorded = try runFramewise(["query", "--db", database, "--format", "csv",
+                                       "SELECT r.precision, count(*) FROM runs r JOIN predictions p ON p.rank = 1 AND p.label = 'espresso' GROUP BY r.id"])
+        #expect(recorded.stdout.split(whereSeparator: \.isNewline).last == "int8,5", "\(recorded.stdout)")
     }
 
     /// oneDNN's own switch makes this CPU look like one without AVX512_BF16 (whatever it really has).
