@@ -23,11 +23,18 @@ func dnnlDims(_ values: [Int]) -> [dnnl_dim_t] {
 extension dnnl_memory_desc_t {
     /// A float32 descriptor with the given logical dims and layout (`dnnl_format_tag_any` lets the primitive choose).
     static func float32(_ dims: [Int], _ tag: dnnl_format_tag_t) throws -> dnnl_memory_desc_t {
+        try make(dims, dnnl_f32, tag)
+    }
+
+    /// A descriptor of the given element type, logical dims and layout.
+    static func make(_ dims: [Int], _ type: dnnl_data_type_t, _ tag: dnnl_format_tag_t) throws -> dnnl_memory_desc_t {
         var desc = dnnl_memory_desc_t()
-        try check(dnnl_memory_desc_init_by_tag(&desc, Int32(dims.count), dnnlDims(dims), dnnl_f32, tag),
+        try check(dnnl_memory_desc_init_by_tag(&desc, Int32(dims.count), dnnlDims(dims), type, tag),
                   "memory_desc_init \(dims)")
         return desc
     }
+
+    var dataType: dnnl_data_type_t { data_type }
 
     var byteCount: Int {
         var desc = self
@@ -134,7 +141,7 @@ final class PrimitiveDescriptor {
     let handle: dnnl_primitive_desc_t
 
     /// Creates the descriptor for an operation descriptor (`dnnl_convolution_desc_t`, ...), with optional attributes.
-    init<OperationDesc>(_ operation: OperationDesc, attributes: FusedReLUAttributes? = nil, context: DNNLContext,
+    init<OperationDesc>(_ operation: OperationDesc, attributes: PrimitiveAttributes? = nil, context: DNNLContext,
                         what: String) throws {
         var operation = operation
         var descriptor: dnnl_primitive_desc_t?
@@ -159,19 +166,26 @@ final class PrimitiveDescriptor {
     deinit { dnnl_primitive_desc_destroy(handle) }
 }
 
-/// Primitive attributes holding one post-op: a ReLU fused into the primitive's output.
-final class FusedReLUAttributes {
+/// Primitive attributes: optional output scales (int8: the factor from the accumulator to the destination's
+/// quantized values, per output channel when `scaleMask` names that dimension) and an optional fused ReLU.
+final class PrimitiveAttributes {
     let handle: dnnl_primitive_attr_t
 
-    init() throws {
+    init(relu: Bool = false, outputScales: [Float] = [], scaleMask: Int32 = 0) throws {
         var attributes: dnnl_primitive_attr_t?
         try check(dnnl_primitive_attr_create(&attributes), "primitive_attr_create")
         handle = attributes!
-        var postOps: dnnl_post_ops_t?
-        try check(dnnl_post_ops_create(&postOps), "post_ops_create")
-        defer { dnnl_post_ops_destroy(postOps) }
-        try check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "append ReLU")
-        try check(dnnl_primitive_attr_set_post_ops(handle, postOps), "set_post_ops")
+        if !outputScales.isEmpty {
+            try check(dnnl_primitive_attr_set_output_scales(handle, dnnl_dim_t(outputScales.count), scaleMask, outputScales),
+                      "set_output_scales")
+        }
+        if relu {
+            var postOps: dnnl_post_ops_t?
+            try check(dnnl_post_ops_create(&postOps), "post_ops_create")
+            defer { dnnl_post_ops_destroy(postOps) }
+            try check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "append ReLU")
+            try check(dnnl_primitive_attr_set_post_ops(handle, postOps), "set_post_ops")
+        }
     }
 
     deinit { dnnl_primitive_attr_destroy(handle) }

@@ -11,17 +11,32 @@ public enum LayerKind: String, Sendable, CaseIterable {
     case innerProduct = "inner-product", softmax, reorder
 }
 
-/// A layer as built for one engine: its primitives (in execution order) and the memory holding its output.
-protocol EngineLayer {
-    var name: String { get }
-    var output: Memory { get }
-    var primitives: [(kind: LayerKind, primitive: BoundPrimitive)] { get }
+/// A layer's output as the next layer reads it: the memory, the layer that wrote it, and for u8 memory the
+/// factor from real values to stored ones (stored = real × `scale`; 1 for fp32 and bf16).
+struct Activation {
+    let memory: Memory
+    let producer: String
+    let scale: Float
 }
 
-/// Where a layer writes: a buffer of its own in the layout oneDNN prefers, or a given region of a larger buffer.
+/// A layer as built for one engine: its primitives (in execution order) and the activation holding its output.
+protocol EngineLayer {
+    var name: String { get }
+    var output: Activation { get }
+    var primitives: [(kind: LayerKind, primitive: BoundPrimitive)] { get }
+    /// Layers built inside this one (an Inception module's branches), for looking up their outputs.
+    var innerLayers: [EngineLayer] { get }
+}
+
+extension EngineLayer {
+    var innerLayers: [EngineLayer] { [] }
+}
+
+/// Where a layer writes: a buffer of its own in the layout oneDNN prefers, or a given region of a larger buffer
+/// holding values at `scale`.
 enum Destination {
     case ownBuffer
-    case region(Memory)
+    case region(Memory, scale: Float)
 }
 
 extension dnnl_memory_desc_t {
@@ -31,49 +46,94 @@ extension dnnl_memory_desc_t {
     }
 }
 
-/// A reorder primitive copying `source` into `destination` (same logical tensor, any two layouts).
-func reorder(from source: Memory, to destination: Memory, context: DNNLContext) throws -> BoundPrimitive {
+/// A reorder primitive copying `source` into `destination` (same logical tensor, any two layouts and element
+/// types), multiplying by `scales` on the way when given (one value, or one per index of the dimensions in `mask`).
+func reorder(from source: Memory, to destination: Memory, scales: [Float] = [], mask: Int32 = 0,
+             context: DNNLContext) throws -> BoundPrimitive {
     var sourceDesc = source.desc, destinationDesc = destination.desc
     var handle: dnnl_primitive_desc_t?
-    try check(dnnl_reorder_primitive_desc_create(&handle, &sourceDesc, context.engine, &destinationDesc, context.engine, nil),
+    let attributes = try PrimitiveAttributes(outputScales: scales, scaleMask: mask)
+    try check(dnnl_reorder_primitive_desc_create(&handle, &sourceDesc, context.engine, &destinationDesc, context.engine,
+                                                 attributes.handle),
               "reorder_primitive_desc_create \(source.desc.shape)")
     let descriptor = PrimitiveDescriptor(adopting: handle!)
     return try BoundPrimitive(descriptor, arguments: [(DNNL_ARG_FROM, source), (DNNL_ARG_TO, destination)])
 }
 
 /// A convolution or inner-product primitive bound to its input, output and the layer's weights (`<layer>_w_0`,
-/// plain OIHW) and bias (`<layer>_b_0`) in the layouts oneDNN chose, shared with every other engine.
+/// plain OIHW) and bias (`<layer>_b_0`) in the layouts oneDNN chose, shared with every other engine. int8 layers
+/// pass `quantization`: the weights are stored ×`weightScales` (per output channel), the bias ×`biasScales`.
 private func bindWithWeights(_ descriptor: PrimitiveDescriptor, layer: String, weightShape: [Int], input: Memory,
-                             output: Memory, weights: PreparedWeights, context: DNNLContext) throws -> BoundPrimitive {
+                             output: Memory, quantization: (weightScales: [Float], biasScales: [Float])? = nil,
+                             weights: PreparedWeights, context: DNNLContext) throws -> BoundPrimitive {
     let filters = try weights.tensor("\(layer)_w_0", shape: weightShape, plainTag: dnnl_oihw,
-                                     as: descriptor.memoryDesc(dnnl_query_weights_md), context: context)
+                                     as: descriptor.memoryDesc(dnnl_query_weights_md),
+                                     scales: quantization?.weightScales ?? [], context: context)
     let bias = try weights.tensor("\(layer)_b_0", shape: [weightShape[0]], plainTag: dnnl_x,
-                                  as: descriptor.memoryDesc(dnnl_query_weights_md, index: 1), context: context)
+                                  as: descriptor.memoryDesc(dnnl_query_weights_md, index: 1),
+                                  scales: quantization?.biasScales ?? [], context: context)
     return try BoundPrimitive(descriptor, arguments: [
         (DNNL_ARG_SRC, input), (DNNL_ARG_WEIGHTS, try Memory(sharing: filters, context: context)),
         (DNNL_ARG_BIAS, try Memory(sharing: bias, context: context)), (DNNL_ARG_DST, output)])
 }
 
-/// Convolution + bias + ReLU in one primitive (ReLU as a fused post-op).
+/// Per-output-channel factors that map each filter's largest |weight| to 127 (s8).
+private func filterScales(_ values: [Float], outputChannels: Int) -> [Float] {
+    let perChannel = values.count / outputChannels
+    return (0..<outputChannels).map { channel in
+        let largest = values[channel * perChannel ..< (channel + 1) * perChannel].reduce(0) { max($0, abs($1)) }
+        return largest > 0 ? 127 / largest : 1
+    }
+}
+
+/// A convolution destination region cannot be written by an optimised kernel (oneDNN would use its slow
+/// reference one), so the caller should give the convolution a buffer of its own.
+struct RegionNeedsReferenceKernel: Error {}
+
+/// Convolution + bias + ReLU in one primitive (ReLU as a fused post-op). fp32: f32 throughout; bf16: bf16 data
+/// and weights, f32 bias; int8: u8 input and output, s8 weights with a scale per output channel.
 final class ConvolutionLayer: EngineLayer {
     let name: String
-    let output: Memory
+    let output: Activation
     let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
 
-    init(_ spec: Convolution, input: Memory, destination: Destination, weights: PreparedWeights, context: DNNLContext) throws {
+    init(_ spec: Convolution, input: Activation, destination: Destination, weights: PreparedWeights,
+         context: DNNLContext) throws {
         name = spec.name
-        let inputShape = input.desc.shape
+        let inputShape = input.memory.desc.shape
         let (batch, inputChannels) = (inputShape[0], inputShape[1])
         let outputShape = spec.outputShape(input: FeatureShape(channels: inputChannels, height: inputShape[2], width: inputShape[3]))
         let weightShape = [spec.outputChannels, inputChannels, spec.kernel, spec.kernel]
+        let dataType = input.memory.desc.dataType
+        let quantized = dataType == dnnl_u8
 
-        var sourceDesc = input.desc
-        var weightDesc = try dnnl_memory_desc_t.float32(weightShape, dnnl_format_tag_any)
+        // int8: weights ×filterScales; the accumulator (input × weights) is scaled to the destination's scale;
+        // oneDNN adds the bias to the accumulator before scaling, so the bias is stored at the accumulator's scale.
+        let outputScale: Float
+        var quantization: (weightScales: [Float], biasScales: [Float])?
+        var attributes: PrimitiveAttributes
+        if quantized {
+            outputScale = switch destination {
+            case .ownBuffer: try weights.quantizationScale(of: spec.name)
+            case .region(_, let scale): scale
+            }
+            let weightScales = filterScales(try weights.weights.values("\(spec.name)_w_0"), outputChannels: spec.outputChannels)
+            let accumulatorScales = weightScales.map { $0 * input.scale }
+            quantization = (weightScales, accumulatorScales)
+            attributes = try PrimitiveAttributes(relu: true, outputScales: accumulatorScales.map { outputScale / $0 },
+                                                 scaleMask: 1 << 1)
+        } else {
+            outputScale = 1
+            attributes = try PrimitiveAttributes(relu: true)
+        }
+
+        var sourceDesc = input.memory.desc
+        var weightDesc = try dnnl_memory_desc_t.make(weightShape, quantized ? dnnl_s8 : dataType, dnnl_format_tag_any)
         var biasDesc = try dnnl_memory_desc_t.float32([spec.outputChannels], dnnl_x)
         var destinationDesc = switch destination {
-        case .ownBuffer: try dnnl_memory_desc_t.float32([batch, outputShape.channels, outputShape.height, outputShape.width],
-                                                       dnnl_format_tag_any)
-        case .region(let region): region.desc
+        case .ownBuffer: try dnnl_memory_desc_t.make([batch, outputShape.channels, outputShape.height, outputShape.width],
+                                                     dataType, dnnl_format_tag_any)
+        case .region(let region, _): region.desc
         }
         let strides = dnnlDims([spec.stride, spec.stride])
         let padding = dnnlDims([spec.padding, spec.padding])
@@ -82,41 +142,48 @@ final class ConvolutionLayer: EngineLayer {
             try check(dnnl_convolution_forward_desc_init(&operation, dnnl_forward_inference, algorithm,
                                                          &sourceDesc, &weightDesc, &biasDesc, &destinationDesc,
                                                          strides, padding, padding), "convolution \(spec.name)")
-            return try PrimitiveDescriptor(operation, attributes: FusedReLUAttributes(), context: context,
+            return try PrimitiveDescriptor(operation, attributes: attributes, context: context,
                                            what: "convolution \(spec.name)")
         }
-        // 3×3 stride-1 convolutions run as Winograd F(4×3), which needs far fewer multiplications (one engine:
+        // fp32 3×3 stride-1 convolutions run as Winograd F(4×3), which needs far fewer multiplications (one engine:
         // ~30 → ~39 frames/s, same accuracy against the references); oneDNN has it only for some CPUs (AVX-512),
         // elsewhere it reports "unimplemented" and the direct algorithm is used.
         let chosen: PrimitiveDescriptor
         do {
-            chosen = try descriptor(spec.kernel == 3 && spec.stride == 1 ? dnnl_convolution_winograd : dnnl_convolution_direct)
+            let winograd = dataType == dnnl_f32 && spec.kernel == 3 && spec.stride == 1
+            chosen = try descriptor(winograd ? dnnl_convolution_winograd : dnnl_convolution_direct)
         } catch let error as DNNLError where error.status == dnnl_unimplemented {
             chosen = try descriptor(dnnl_convolution_direct)
         }
-        output = switch destination {
-        case .ownBuffer: try Memory(chosen.memoryDesc(dnnl_query_dst_md), context: context)
-        case .region(let region): region
+        let memory: Memory
+        switch destination {
+        case .ownBuffer: memory = try Memory(chosen.memoryDesc(dnnl_query_dst_md), context: context)
+        case .region(let region, _):
+            if chosen.implementation.hasPrefix("ref") { throw RegionNeedsReferenceKernel() }
+            memory = region
         }
+        output = Activation(memory: memory, producer: spec.name, scale: outputScale)
         primitives = [(.convolution, try bindWithWeights(chosen, layer: spec.name, weightShape: weightShape,
-                                                         input: input, output: output, weights: weights, context: context))]
+                                                         input: input.memory, output: memory, quantization: quantization,
+                                                         weights: weights, context: context))]
     }
 }
 
 /// Max or average pooling with Caffe's ceil-mode output size (the right/bottom padding is widened to get it;
-/// oneDNN ignores padded positions for max and excludes them from the average).
+/// oneDNN ignores padded positions for max and excludes them from the average). Keeps the input's element type
+/// and scale.
 final class PoolingLayer: EngineLayer {
     let name: String
-    let output: Memory
+    let output: Activation
     let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
 
-    init(_ spec: Pooling, maximum: Bool, input: Memory, context: DNNLContext) throws {
+    init(_ spec: Pooling, maximum: Bool, input: Activation, context: DNNLContext) throws {
         name = spec.name
-        let inputShape = input.desc.shape
+        let inputShape = input.memory.desc.shape
         let outputShape = spec.outputShape(input: FeatureShape(channels: inputShape[1], height: inputShape[2], width: inputShape[3]))
-        var sourceDesc = input.desc
-        var destinationDesc = try dnnl_memory_desc_t.float32([inputShape[0], inputShape[1], outputShape.height, outputShape.width],
-                                                             dnnl_format_tag_any)
+        var sourceDesc = input.memory.desc
+        var destinationDesc = try dnnl_memory_desc_t.make([inputShape[0], inputShape[1], outputShape.height, outputShape.width],
+                                                          sourceDesc.dataType, dnnl_format_tag_any)
         let strides = dnnlDims([spec.stride, spec.stride])
         let kernel = dnnlDims([spec.kernel, spec.kernel])
         let dilation = dnnlDims([0, 0])
@@ -128,134 +195,203 @@ final class PoolingLayer: EngineLayer {
                                                     &sourceDesc, &destinationDesc, strides, kernel, dilation,
                                                     leading, trailing), "pooling \(spec.name)")
         let descriptor = try PrimitiveDescriptor(operation, context: context, what: "pooling \(spec.name)")
-        output = try Memory(descriptor.memoryDesc(dnnl_query_dst_md), context: context)
+        let memory = try Memory(descriptor.memoryDesc(dnnl_query_dst_md), context: context)
+        output = Activation(memory: memory, producer: spec.name, scale: input.scale)
         primitives = [(maximum ? .maxPool : .averagePool,
-                       try BoundPrimitive(descriptor, arguments: [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output)]))]
+                       try BoundPrimitive(descriptor, arguments: [(DNNL_ARG_SRC, input.memory), (DNNL_ARG_DST, memory)]))]
     }
 }
 
-/// Local response normalisation across channels.
+/// Local response normalisation across channels (fp32 or bf16: oneDNN has no int8 LRN).
 final class LocalResponseNormalizationLayer: EngineLayer {
     let name: String
-    let output: Memory
+    let output: Activation
     let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
 
-    init(_ spec: LocalResponseNormalization, input: Memory, context: DNNLContext) throws {
+    init(_ spec: LocalResponseNormalization, input: Activation, context: DNNLContext) throws {
         name = spec.name
-        var dataDesc = input.desc
+        var dataDesc = input.memory.desc
         var operation = dnnl_lrn_desc_t()
         // oneDNN, like Caffe, divides alpha by the window size.
         try check(dnnl_lrn_forward_desc_init(&operation, dnnl_forward_inference, dnnl_lrn_across_channels, &dataDesc,
                                              dnnl_dim_t(spec.size), spec.alpha, spec.beta, spec.k), "lrn \(spec.name)")
         let descriptor = try PrimitiveDescriptor(operation, context: context, what: "lrn \(spec.name)")
-        output = try Memory(descriptor.memoryDesc(dnnl_query_dst_md), context: context)
+        let memory = try Memory(descriptor.memoryDesc(dnnl_query_dst_md), context: context)
+        output = Activation(memory: memory, producer: spec.name, scale: 1)
         primitives = [(.localResponseNormalization,
-                       try BoundPrimitive(descriptor, arguments: [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output)]))]
+                       try BoundPrimitive(descriptor, arguments: [(DNNL_ARG_SRC, input.memory), (DNNL_ARG_DST, memory)]))]
     }
 }
 
-/// The channel blocking oneDNN's optimised convolutions work in on this CPU: 16 channels (nChw16c) with
-/// AVX-512, 8 (nChw8c) with AVX2 and older. Forcing the other one sends every convolution that writes it to
-/// oneDNN's reference kernel, hundreds of times slower.
-struct ChannelBlocking {
-    let channels: Int
-    let tag: dnnl_format_tag_t
-
-    static let native: ChannelBlocking = dnnl_get_effective_cpu_isa().rawValue >= dnnl_cpu_isa_avx512_core.rawValue
-        ? ChannelBlocking(channels: 16, tag: dnnl_nChw16c)
-        : ChannelBlocking(channels: 8, tag: dnnl_nChw8c)
-}
-
-/// An Inception module: the four branches write their last convolution straight into their channel range of
-/// one output buffer, so the concatenation costs nothing. The buffer holds one image in the CPU's native
-/// channel blocks (`ChannelBlocking`: nChw16c or nChw8c); every branch width in GoogLeNet is a multiple of 16,
-/// so each branch's channels are a dense blocked tensor of their own at an offset in the buffer, which oneDNN's
-/// optimised convolutions accept as their destination (a strided sub-memory would send them to the slow
-/// reference kernel).
+/// An Inception module: four branches over the same input, concatenated along the channels.
+///
+/// Where an optimised kernel can write into a slice of the output, each branch's last convolution writes straight
+/// into its channel range and the concatenation costs nothing: fp32 and bf16 hold one image in 16- or 8-channel
+/// blocks (nChw16c/nChw8c), every branch width in GoogLeNet is a multiple of 16, so each branch's channels are a
+/// dense blocked tensor of their own at an offset in the buffer. int8 activations are nhwc (the only layout of
+/// oneDNN 2.6's int8 kernels on AVX2), where a branch's channels are strided; those branches write buffers of their
+/// own and a concat primitive copies them (u8, one byte per value). All branches of an int8 module write at the
+/// module's one scale, so the concatenation is a plain copy either way.
 final class InceptionLayer: EngineLayer {
     let name: String
-    let output: Memory
+    let output: Activation
     let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
+    let innerLayers: [EngineLayer]
 
-    init(_ module: InceptionModule, input: Memory, weights: PreparedWeights, context: DNNLContext) throws {
+    init(_ module: InceptionModule, input: Activation, weights: PreparedWeights, context: DNNLContext) throws {
         name = module.name
-        let inputShape = input.desc.shape
+        let inputShape = input.memory.desc.shape
         precondition(inputShape[0] == 1, "Inception layers are built for one image at a time")
         let (height, width) = (inputShape[2], inputShape[3])
-        let blocking = ChannelBlocking.native
-        output = try Memory(.float32([1, module.outputChannels, height, width], blocking.tag), context: context)
+        let dataType = input.memory.desc.dataType
+        let scale = dataType == dnnl_u8 ? try weights.quantizationScale(of: module.name) : 1
+        let block = weights.numerics.activationBlock
+        let layout = dataType == dnnl_u8 ? dnnl_nhwc : (block == 16 ? dnnl_nChw16c : dnnl_nChw8c)
+        let elementSize = dataType == dnnl_u8 ? 1 : (dataType == dnnl_bf16 ? 2 : 4)
+        let buffer = try Memory(.make([1, module.outputChannels, height, width], dataType, layout), context: context)
+        output = Activation(memory: buffer, producer: module.name, scale: scale)
 
         var channelOffset = 0
         var primitives: [(kind: LayerKind, primitive: BoundPrimitive)] = []
+        var inner: [EngineLayer] = []
+        var separateOutputs: [(channelOffset: Int, memory: Memory)] = []
         for branch in module.branches {
             var branchInput = input
             for (index, layer) in branch.layers.enumerated() {
                 let built: EngineLayer
                 if index == branch.layers.count - 1, case .convolution(let last) = layer {
-                    precondition(channelOffset % blocking.channels == 0 && last.outputChannels % blocking.channels == 0,
-                                 "branch widths are multiples of the channel block")
-                    let region = try Memory(view: .float32([1, last.outputChannels, height, width], blocking.tag), of: output,
-                                            byteOffset: channelOffset * height * width * MemoryLayout<Float>.size,
-                                            context: context)
-                    built = try ConvolutionLayer(last, input: branchInput, destination: .region(region), weights: weights,
-                                                 context: context)
+                    precondition(channelOffset % block == 0 && last.outputChannels % block == 0, "branch widths are multiples of the block")
+                    do {
+                        guard layout != dnnl_nhwc else { throw RegionNeedsReferenceKernel() }
+                        let region = try Memory(view: .make([1, last.outputChannels, height, width], dataType, layout), of: buffer,
+                                                byteOffset: channelOffset * height * width * elementSize, context: context)
+                        built = try ConvolutionLayer(last, input: branchInput, destination: .region(region, scale: scale),
+                                                     weights: weights, context: context)
+                    } catch is RegionNeedsReferenceKernel {
+                        let own = try Memory(.make([1, last.outputChannels, height, width], dataType, layout), context: context)
+                        built = try ConvolutionLayer(last, input: branchInput, destination: .region(own, scale: scale),
+                                                     weights: weights, context: context)
+                        separateOutputs.append((channelOffset, own))
+                    }
                     channelOffset += last.outputChannels
                 } else {
                     built = try buildLayer(layer, input: branchInput, weights: weights, context: context)
                 }
+                inner.append(built)
                 primitives += built.primitives
                 branchInput = built.output
             }
         }
         precondition(channelOffset == module.outputChannels, "every Inception branch ends in a convolution")
+        if !separateOutputs.isEmpty {
+            precondition(separateOutputs.count == module.branches.count, "branches either all write in place or none")
+            primitives.append((.reorder, try concatenation(separateOutputs.map(\.memory), into: buffer, context: context)))
+        }
         self.primitives = primitives
+        innerLayers = inner
     }
 }
 
-/// The classifier: a fully connected layer over the pooled features (no ReLU).
+/// A concat primitive joining `parts` along the channels into `destination`.
+private func concatenation(_ parts: [Memory], into destination: Memory, context: DNNLContext) throws -> BoundPrimitive {
+    var destinationDesc = destination.desc
+    let sourceDescs = parts.map(\.desc)
+    var handle: dnnl_primitive_desc_t?
+    try sourceDescs.withUnsafeBufferPointer { descs in
+        try check(dnnl_concat_primitive_desc_create(&handle, &destinationDesc, Int32(parts.count), 1, descs.baseAddress,
+                                                    nil, context.engine), "concat \(destination.desc.shape)")
+    }
+    let descriptor = PrimitiveDescriptor(adopting: handle!)
+    let sources = parts.enumerated().map { (DNNL_ARG_MULTIPLE_SRC + Int32($0.offset), $0.element) }
+    return try BoundPrimitive(descriptor, arguments: sources + [(DNNL_ARG_DST, destination)])
+}
+
+/// The classifier: a fully connected layer over the pooled features (no ReLU), writing f32.
 final class InnerProductLayer: EngineLayer {
     let name: String
-    let output: Memory
+    let output: Activation
     let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
 
-    init(_ spec: FullyConnected, input: Memory, weights: PreparedWeights, context: DNNLContext) throws {
+    init(_ spec: FullyConnected, input: Activation, weights: PreparedWeights, context: DNNLContext) throws {
         name = spec.name
-        let inputShape = input.desc.shape
+        let inputShape = input.memory.desc.shape
         // The weights are [outputs, inputs]; viewed as [outputs, C, H, W] they match the 4-D input directly.
         let weightShape = [spec.outputs] + inputShape.dropFirst()
-        var sourceDesc = input.desc
-        var weightDesc = try dnnl_memory_desc_t.float32(weightShape, dnnl_format_tag_any)
+        var sourceDesc = input.memory.desc
+        var weightDesc = try dnnl_memory_desc_t.make(weightShape, sourceDesc.dataType, dnnl_format_tag_any)
         var biasDesc = try dnnl_memory_desc_t.float32([spec.outputs], dnnl_x)
         var destinationDesc = try dnnl_memory_desc_t.float32([inputShape[0], spec.outputs], dnnl_nc)
         var operation = dnnl_inner_product_desc_t()
         try check(dnnl_inner_product_forward_desc_init(&operation, dnnl_forward_inference, &sourceDesc, &weightDesc,
                                                        &biasDesc, &destinationDesc), "inner product \(spec.name)")
         let descriptor = try PrimitiveDescriptor(operation, context: context, what: "inner product \(spec.name)")
-        output = try Memory(destinationDesc, context: context)
+        let memory = try Memory(destinationDesc, context: context)
+        output = Activation(memory: memory, producer: spec.name, scale: 1)
         primitives = [(.innerProduct, try bindWithWeights(descriptor, layer: spec.name, weightShape: weightShape,
-                                                          input: input, output: output, weights: weights, context: context))]
+                                                          input: input.memory, output: memory, weights: weights,
+                                                          context: context))]
     }
 }
 
-/// Softmax over the classes of each image.
+/// Softmax over the classes of each image (f32).
 final class SoftmaxLayer: EngineLayer {
     let name: String
-    let output: Memory
+    let output: Activation
     let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
 
-    init(name: String, input: Memory, context: DNNLContext) throws {
+    init(name: String, input: Activation, context: DNNLContext) throws {
         self.name = name
-        var dataDesc = input.desc
+        var dataDesc = input.memory.desc
         var operation = dnnl_softmax_desc_t()
         try check(dnnl_softmax_forward_desc_init(&operation, dnnl_forward_inference, &dataDesc, 1), "softmax \(name)")
         let descriptor = try PrimitiveDescriptor(operation, context: context, what: "softmax \(name)")
-        output = try Memory(input.desc, context: context)
-        primitives = [(.softmax, try BoundPrimitive(descriptor, arguments: [(DNNL_ARG_SRC, input), (DNNL_ARG_DST, output)]))]
+        let memory = try Memory(input.memory.desc, context: context)
+        output = Activation(memory: memory, producer: name, scale: 1)
+        primitives = [(.softmax, try BoundPrimitive(descriptor, arguments: [(DNNL_ARG_SRC, input.memory), (DNNL_ARG_DST, memory)]))]
     }
 }
 
-/// Builds one inference layer of the architecture on `input`. Training-only layers are never passed here.
-func buildLayer(_ layer: Layer, input: Memory, weights: PreparedWeights, context: DNNLContext) throws -> EngineLayer {
+/// A reorder that hands a layer its input in the element type it computes in: f32 → u8 at the calibrated scale
+/// of the layer that wrote it, u8 → f32 (undoing the scale), f32 ↔ bf16. u8 is laid out nhwc (what oneDNN's int8
+/// kernels read), floats from u8 in the engine's blocked layout, bf16 ↔ f32 keep the layout.
+final class ConversionLayer: EngineLayer {
+    let name: String
+    let output: Activation
+    let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
+
+    init(_ input: Activation, to type: dnnl_data_type_t, weights: PreparedWeights, context: DNNLContext) throws {
+        name = input.producer
+        let shape = input.memory.desc.shape
+        let block = weights.numerics.activationBlock
+        let (desc, scale): (dnnl_memory_desc_t, Float)
+        if type == dnnl_u8 {
+            desc = try .make(shape, type, dnnl_nhwc)
+            scale = try weights.quantizationScale(of: input.producer)
+        } else if input.memory.desc.dataType == dnnl_u8 {
+            desc = try .make(shape, type, shape.count == 4 ? (block == 16 ? dnnl_nChw16c : dnnl_nChw8c) : dnnl_nc)
+            scale = 1
+        } else {
+            var same = input.memory.desc
+            same.data_type = type
+            desc = same
+            scale = 1
+        }
+        let memory = try Memory(desc, context: context)
+        output = Activation(memory: memory, producer: input.producer, scale: scale)
+        let factor = scale / input.scale
+        primitives = [(.reorder, try reorder(from: input.memory, to: memory, scales: factor == 1 ? [] : [factor],
+                                             context: context))]
+    }
+}
+
+/// Builds one inference layer of the architecture on `input`, converting the input first when the layer computes
+/// in another element type (see `EngineNumerics.inputType(of:)`). Training-only layers are never passed here.
+func buildLayer(_ layer: Layer, input: Activation, weights: PreparedWeights, context: DNNLContext) throws -> EngineLayer {
+    if let wanted = weights.numerics.inputType(of: layer), wanted != input.memory.desc.dataType {
+        let conversion = try ConversionLayer(input, to: wanted, weights: weights, context: context)
+        return ConvertedLayer(conversion: conversion,
+                              layer: try buildLayer(layer, input: conversion.output, weights: weights, context: context))
+    }
     switch layer {
     case .convolution(let spec):
         return try ConvolutionLayer(spec, input: input, destination: .ownBuffer, weights: weights, context: context)
@@ -274,4 +410,14 @@ func buildLayer(_ layer: Layer, input: Memory, weights: PreparedWeights, context
     case .dropout, .auxiliaryClassifier:
         preconditionFailure("\(layer.name) is training-only; inference does not build it")
     }
+}
+
+/// A layer preceded by the conversion of its input: runs both, answers for the layer.
+private struct ConvertedLayer: EngineLayer {
+    let conversion: ConversionLayer
+    let layer: EngineLayer
+    var name: String { layer.name }
+    var output: Activation { layer.output }
+    var primitives: [(kind: LayerKind, primitive: BoundPrimitive)] { conversion.primitives + layer.primitives }
+    var innerLayers: [EngineLayer] { layer.innerLayers }
 }

@@ -2,8 +2,9 @@ import CDNNL
 import Foundation
 
 /// GoogLeNet inference for one worker: a oneDNN engine and stream, every layer's primitives and the activation
-/// memory. Built once from the process's `PreparedWeights` (whose reordered weights all engines share), then run
-/// over and over on batches of `batchSize` preprocessed images (see `GoogLeNetArchitecture.cropFraction`).
+/// memory. Built once from the process's `PreparedWeights` (whose reordered weights all engines share, and whose
+/// precision the engine computes at), then run over and over on batches of `batchSize` preprocessed images (see
+/// `GoogLeNetArchitecture.cropFraction`). Input and output are f32 at every precision.
 ///
 /// The primitives are built for one image and a batch runs through them image by image: with one thread per
 /// engine oneDNN's convolutions loop over the images anyway, and one image per buffer is what lets the
@@ -15,11 +16,12 @@ import Foundation
 public final class GoogLeNetEngine: @unchecked Sendable {
     public let batchSize: Int
     public let threads: Int
+    public let precision: Precision
     private let context: DNNLContext
     private let input: Memory
     private let layers: [EngineLayer]
     private let steps: [(kind: LayerKind, primitive: BoundPrimitive)]
-    private let probabilities: Memory
+    private let probabilities: Activation
     private let lock = NSLock()
     private var profile = LayerProfile()
 
@@ -30,13 +32,15 @@ public final class GoogLeNetEngine: @unchecked Sendable {
         precondition(batchSize >= 1 && threads >= 1, "batch size and threads must be at least 1")
         self.batchSize = batchSize
         self.threads = threads
+        precision = weights.precision
+        try CPUSupport.require(precision)
         omp_set_num_threads(Int32(threads))
         context = try DNNLContext()
         let inputShape = GoogLeNetArchitecture.input
         input = try Memory(.float32([1, inputShape.channels, inputShape.height, inputShape.width], dnnl_nchw),
                            context: context)
         var layers: [EngineLayer] = []
-        var current = input
+        var current = Activation(memory: input, producer: "data", scale: 1)
         for (layer, _) in GoogLeNetArchitecture.inferenceLayers {
             let built = try buildLayer(layer, input: current, weights: weights, context: context)
             layers.append(built)
@@ -74,21 +78,30 @@ public final class GoogLeNetEngine: @unchecked Sendable {
         }
     }
 
-    /// Runs the network on one image and returns the named layers' outputs in plain CHW order, for checking
-    /// intermediate activations. Names are `GoogLeNetArchitecture.layers` names, e.g. `conv1/7x7_s2`,
-    /// `pool1/norm1`, `inception_3a`, `pool5/7x7_s1`, `prob`.
+    /// Runs the network on one image and returns the named layers' outputs in plain CHW order as real values
+    /// (u8 activations divided by their scale), for checking intermediate activations and for calibration.
+    /// Names are `GoogLeNetArchitecture.layers` names, e.g. `conv1/7x7_s2`, `pool1/norm1`, `inception_3a`,
+    /// `pool5/7x7_s1`, `prob`, or of layers inside a module, e.g. `inception_3a/3x3_reduce`.
     public func activations(_ image: [Float], of names: Set<String>) throws -> [String: [Float]] {
         try withLock {
             try image.withUnsafeBufferPointer { _ = try run($0, images: 1, profiling: false) }
+            let all = Self.flattened(layers)
             var result: [String: [Float]] = [:]
             for name in names {
-                guard let layer = layers.first(where: { $0.name == name }) else {
-                    throw EngineError(message: "no layer named \(name); layers: \(layers.map(\.name).joined(separator: ", "))")
+                guard let layer = all.first(where: { $0.name == name }) else {
+                    throw EngineError(message: "no layer named \(name); layers: \(all.map(\.name).joined(separator: ", "))")
                 }
                 result[name] = try readPlain(layer.output)
             }
             return result
         }
+    }
+
+    /// The names of every layer whose output `activations(_:of:)` can return, in execution order.
+    public var layerNames: [String] { Self.flattened(layers).map(\.name) }
+
+    private static func flattened(_ layers: [EngineLayer]) -> [EngineLayer] {
+        layers.flatMap { flattened($0.innerLayers) + [$0] }
     }
 
     private func withLock<T>(_ body: () throws -> T) rethrows -> T {
@@ -123,8 +136,10 @@ public final class GoogLeNetEngine: @unchecked Sendable {
         return probabilities
     }
 
-    /// Copies a memory's contents out in plain row-major order (a reorder if oneDNN chose a blocked layout).
-    private func readPlain(_ memory: Memory) throws -> [Float] {
+    /// Copies an activation out as f32 in plain row-major order (a reorder if oneDNN chose a blocked layout or
+    /// another element type; u8 values are divided by their scale).
+    private func readPlain(_ activation: Activation) throws -> [Float] {
+        let memory = activation.memory
         let shape = memory.desc.shape
         let plainDesc = try dnnl_memory_desc_t.float32(shape, shape.count == 4 ? dnnl_nchw : dnnl_nc)
         let count = shape.reduce(1, *)
@@ -133,7 +148,8 @@ public final class GoogLeNetEngine: @unchecked Sendable {
         }
         return try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
             let plain = try Memory(view: plainDesc, over: UnsafeMutableRawPointer(buffer.baseAddress!), context: context)
-            try reorder(from: memory, to: plain, context: context).execute(on: context)
+            let scales = activation.scale == 1 ? [] : [1 / activation.scale]
+            try reorder(from: memory, to: plain, scales: scales, context: context).execute(on: context)
             try context.wait()
             initialized = count
         }

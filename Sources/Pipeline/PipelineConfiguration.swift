@@ -1,4 +1,5 @@
 import Foundation
+import GoogLeNet
 import VideoDecoding
 
 /// Everything one pipeline run needs: its inputs, how they are sampled and decoded, the worker pool, the
@@ -27,6 +28,8 @@ public struct PipelineConfiguration: Sendable {
     public var inputs: [Input]
     /// The model directory; `nil` means the default location (environment, then the user's data directory).
     public var modelDirectory: String?
+    /// The number format the engines compute in (int8 needs the model's calibration file).
+    public var precision: Precision
     /// Number of GoogLeNet workers, each with its own engine.
     public var workers: Int
     /// Frames per inference call; with more than one, a worker waits at most `batchDeadline` to fill a batch.
@@ -43,7 +46,7 @@ public struct PipelineConfiguration: Sendable {
     public var restart: Bool
 
     public init(
-        name: String, inputs: [Input], modelDirectory: String? = nil,
+        name: String, inputs: [Input], modelDirectory: String? = nil, precision: Precision = .fp32,
         workers: Int = ProcessInfo.processInfo.activeProcessorCount, batch: Int = 1, batchDeadline: TimeInterval = 0.05,
         queueCapacity: Int = 8, liveBackpressure: BackpressurePolicy = .dropOldest,
         databasePath: String? = nil, restart: Bool = false
@@ -51,6 +54,7 @@ public struct PipelineConfiguration: Sendable {
         self.name = name
         self.inputs = inputs
         self.modelDirectory = modelDirectory
+        self.precision = precision
         self.workers = workers
         self.batch = batch
         self.batchDeadline = batchDeadline

@@ -1,4 +1,5 @@
 import Foundation
+import GoogLeNet
 import VideoDecoding
 import Yams
 
@@ -53,9 +54,7 @@ public enum PipelineFile {
         var configuration = PipelineConfiguration(name: name, inputs: inputs)
         if var model = try fields.mapping("model") {
             configuration.modelDirectory = try model.string("directory").map(expandingTilde)
-            if let precision = try model.string("precision"), precision != "fp32" {
-                throw model.error("precision", "only fp32 is supported, found '\(precision)'")
-            }
+            configuration.precision = try model.choice("precision", of: Precision.self) ?? configuration.precision
             try model.rejectUnknownKeys()
         }
         configuration.workers = try fields.int("workers", in: OptionLimits.workers) ?? configuration.workers

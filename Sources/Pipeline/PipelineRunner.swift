@@ -4,15 +4,17 @@ import LabelStore
 import Logging
 import VideoDecoding
 
-/// The model a run labels with: weights shared read-only by every worker, the class labels, and the
-/// fingerprint recorded with each run.
+/// The model a run labels with: weights shared read-only by every worker, the precision they run at (with its
+/// calibration), the class labels, and the fingerprint recorded with each run.
 public struct LoadedModel: Sendable {
     public let weights: ModelWeights
+    public let numerics: EngineNumerics
     public let classes: [ClassLabel]
     public let sha256: String
 
-    public init(weights: ModelWeights, classes: [ClassLabel], sha256: String) {
+    public init(weights: ModelWeights, numerics: EngineNumerics = .fp32, classes: [ClassLabel], sha256: String) {
         self.weights = weights
+        self.numerics = numerics
         self.classes = classes
         self.sha256 = sha256
     }
@@ -93,7 +95,8 @@ public final class PipelineRunner: Sendable {
         let sinkGroup = DispatchGroup()
         let pool = WorkerPool(
             workers: configuration.workers, batchSize: configuration.batch, batchDeadline: configuration.batchDeadline,
-            weights: model.weights, frames: frames, results: results, resultsLane: resultsLane, stop: stop)
+            weights: model.weights, numerics: model.numerics, frames: frames, results: results, resultsLane: resultsLane,
+            stop: stop)
         let sink = SinkStage(results: results, stop: stop)
         let opened = inputs
         stop.onChange { level in
@@ -188,8 +191,8 @@ public final class PipelineRunner: Sendable {
             }
         }
         let run = try store.beginRun(RunSettings(
-            source: registration.id, precision: "fp32", sampling: describe(input.decoder), modelSHA256: model.sha256,
-            live: reader.isLive))
+            source: registration.id, precision: model.numerics.precision.rawValue, sampling: describe(input.decoder),
+            modelSHA256: model.sha256, live: reader.isLive))
         let counters = InputCounters(duration: reader.duration)
         let writer: FrameWriter
         do {

@@ -31,14 +31,14 @@ final class WorkerPool: Sendable {
     private let stop: StopRequest
     private let firstError = Mutex<(any Error)?>(nil)
 
-    init(workers: Int, batchSize: Int, batchDeadline: TimeInterval, weights: ModelWeights,
+    init(workers: Int, batchSize: Int, batchDeadline: TimeInterval, weights: ModelWeights, numerics: EngineNumerics,
          frames: FrameQueue<PendingFrame>, results: FrameQueue<RankedFrame>, resultsLane: FrameQueue<RankedFrame>.LaneID,
          stop: StopRequest)
     {
         self.workerCount = workers
         self.batchSize = batchSize
         self.batchDeadline = batchDeadline
-        self.weights = PreparedWeights(weights)
+        self.weights = PreparedWeights(weights, numerics: numerics)
         self.frames = frames
         self.results = results
         self.resultsLane = resultsLane

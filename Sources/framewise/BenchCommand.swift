@@ -9,6 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
             BenchEngineCommand.self,
             BenchSinkCommand.self,
             BenchDecodeCommand.self,
+            BenchAgreementCommand.self,
         ],
         defaultSubcommand: BenchEngineCommand.self
     )

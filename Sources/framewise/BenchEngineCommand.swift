@@ -12,6 +12,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var model: ModelOption
+    @OptionGroup var precision: PrecisionOption
 
     @Option(help: "Images per engine call.")
     var batch = 1
@@ -38,14 +39,14 @@ struct BenchEngineCommand: AsyncParsableCommand {
     }
 
     private func measure() throws {
-        let weights = try model.load().weights
-        let measurement = try EngineBenchmark(weights: PreparedWeights(weights), batchSize: batch, workers: workers,
+        let weights = try precision.prepare(model.load())
+        let measurement = try EngineBenchmark(weights: weights, batchSize: batch, workers: workers,
                                               seconds: seconds, profiling: profile).run()
         let peakResidentMB = Double(ProcessMemory.peakResidentKilobytes ?? 0) / 1024
         let framesPerSecond = Double(measurement.frames) / measurement.seconds
         if json {
             var fields: [String: Any] = [
-                "frames_per_second": framesPerSecond, "workers": workers, "batch": batch, "precision": "fp32",
+                "frames_per_second": framesPerSecond, "workers": workers, "batch": batch, "precision": precision.precision.rawValue,
                 "frames": measurement.frames, "seconds": measurement.seconds, "threads_per_worker": 1,
                 "peak_resident_mb": peakResidentMB,
             ]
@@ -55,8 +56,8 @@ struct BenchEngineCommand: AsyncParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print(String(format: "%.1f frames/s (fp32, %d worker(s) × 1 thread, batch %d; %d frames in %.2f s); peak RSS %.0f MB",
-                         framesPerSecond, workers, batch, measurement.frames, measurement.seconds, peakResidentMB))
+            print(String(format: "%.1f frames/s (%@, %d worker(s) × 1 thread, batch %d; %d frames in %.2f s); peak RSS %.0f MB",
+                         framesPerSecond, precision.precision.rawValue, workers, batch, measurement.frames, measurement.seconds, peakResidentMB))
             for (kind, milliseconds) in measurement.millisecondsPerFrame.sorted(by: { $0.value > $1.value }) {
                 print("  " + kind.padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%7.2f ms/frame", milliseconds))
             }

@@ -12,6 +12,7 @@ struct ClassifyCommand: AsyncParsableCommand {
     )
 
     @OptionGroup var model: ModelOption
+    @OptionGroup var precision: PrecisionOption
 
     @Option(help: "How many classes to print per picture.")
     var top = 5
@@ -32,7 +33,7 @@ struct ClassifyCommand: AsyncParsableCommand {
     func run() async throws {
         try await exitingOnError {
             let loaded = try model.load()
-            let engine = try GoogLeNetEngine(weights: PreparedWeights(loaded.weights))
+            let engine = try GoogLeNetEngine(weights: precision.prepare(loaded))
             var failures = 0
             for image in images {
                 let best: [RankedClass]

@@ -15,10 +15,10 @@ struct ModelOption: ParsableArguments {
 }
 
 extension LoadedModelFiles {
-    /// The model as the pipeline takes it, with the labels in the store's terms.
-    var pipelineModel: LoadedModel {
+    /// The model as the pipeline takes it, at `numerics`, with the labels in the store's terms.
+    func pipelineModel(numerics: EngineNumerics) -> LoadedModel {
         LoadedModel(
-            weights: weights,
+            weights: weights, numerics: numerics,
             classes: labels.classes.enumerated().map { index, imageNetClass in
                 ClassLabel(index: index, wnid: imageNetClass.wnid, label: imageNetClass.label,
                            names: imageNetClass.names.joined(separator: ", "))

@@ -39,6 +39,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Stop at T seconds.")
     var end: Double?
 
+    @Option(help: "Compute in fp32 (default), bf16 (CPUs with AVX512_BF16) or int8 (after `framewise model calibrate`).")
+    var precision: Precision?
+
     @Option(help: "GoogLeNet workers (default: the number of cores).")
     var workers: Int?
     @Option(help: "Frames per inference call (micro-batching; a batch waits at most --batch-deadline).")
@@ -70,7 +73,9 @@ struct RunCommand: AsyncParsableCommand {
         let loaded = try model.load(directory: configuration.modelDirectory)
         let databasePath = database.explicitPath ?? configuration.databasePath ?? database.path
         let store = try LabelStore(path: databasePath)
-        let runner = PipelineRunner(configuration: configuration, model: loaded.pipelineModel, store: store, logger: logger)
+        let numerics = try loaded.numerics(for: configuration.precision)
+        let runner = PipelineRunner(configuration: configuration, model: loaded.pipelineModel(numerics: numerics), store: store,
+                                    logger: logger)
 
         let stop = StopRequest()
         let stopper = SignalStopper(stop: stop)
@@ -104,6 +109,7 @@ struct RunCommand: AsyncParsableCommand {
             configuration = PipelineConfiguration(name: "command line", inputs: try inputs.map(makeInput))
         }
         if let directory = model.directory { configuration.modelDirectory = directory }
+        if let precision { configuration.precision = precision }
         if let workers { configuration.workers = try checked(workers, "--workers", OptionLimits.workers) }
         if let batch { configuration.batch = try checked(batch, "--batch", OptionLimits.batch) }
         if let batchDeadline { configuration.batchDeadline = try checked(batchDeadline, "--batch-deadline", OptionLimits.batchDeadline) }

@@ -27,13 +27,14 @@ import VideoDecoding
               timeouts: {open: 3, stall: 4.5}
               reconnect: {initial_delay: 0.5, max_delay: 8, max_attempts: 3}
             sampling: {fps: 2, start: 10, end: 70}
-            model: {directory: /models/googlenet, precision: fp32}
+            model: {directory: /models/googlenet, precision: int8}
             workers: 3
             batch: 4
             queue: {capacity: 16, when_full: wait, batch_deadline: 0.02}
             sink: {database: /data/lobby.sqlite}
             """)
         #expect(configuration.name == "lobby")
+        #expect(configuration.precision == .int8)
         #expect(configuration.inputs.count == 1)
         let input = try #require(configuration.inputs.first)
         #expect(input.location.kind == .rtsp)
@@ -96,7 +97,7 @@ import VideoDecoding
         #expect(failure("source: {uri: 'rtsp://${NOPE}@cam/x'}\n") == "test.yaml:1: source.uri: environment variable NOPE is not set")
         #expect(failure("name: x\n") == "test.yaml:1: source: a pipeline needs a source (or a list of sources)")
         #expect(failure("source: [a, b]\n") == "test.yaml:1: source: expected a mapping of keys to values")
-        #expect(failure("source: {uri: a.mp4}\nmodel: {precision: int8}\n") == "test.yaml:2: model.precision: only fp32 is supported, found 'int8'")
+        #expect(failure("source: {uri: a.mp4}\nmodel: {precision: fp16}\n") == "test.yaml:2: model.precision: expected one of fp32, bf16, int8, found 'fp16'")
     }
 
     @Test func badYAMLIsOneLine() {
