@@ -145,7 +145,9 @@ final class PrimitiveDescriptor {
                         what: String) throws {
         var operation = operation
         var descriptor: dnnl_primitive_desc_t?
-        try check(dnnl_primitive_desc_create(&descriptor, &operation, attributes?.handle, context.engine, nil), what)
+        try withUnsafeBytes(of: &operation) { bytes in
+            try check(dnnl_primitive_desc_create(&descriptor, bytes.baseAddress, attributes?.handle, context.engine, nil), what)
+        }
         handle = descriptor!
     }
 

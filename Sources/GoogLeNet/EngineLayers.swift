@@ -117,7 +117,7 @@ final class ConvolutionLayer: EngineLayer {
             case .ownBuffer: try weights.quantizationScale(of: spec.name)
             case .region(_, let scale): scale
             }
-            let weightScales = filterScales(try weights.weights.values("\(spec.name)_w_0"), outputChannels: spec.outputChannels)
+            let weightScales = filterScales(weights.weights.values("\(spec.name)_w_0"), outputChannels: spec.outputChannels)
             let accumulatorScales = weightScales.map { $0 * input.scale }
             quantization = (weightScales, accumulatorScales)
             attributes = try PrimitiveAttributes(relu: true, outputScales: accumulatorScales.map { outputScale / $0 },
