@@ -73,7 +73,7 @@ public struct PipelineConfiguration: Sendable {
                 throw ConfigurationError(message: "\(input.location) is given twice")
             }
             if restart, input.location.kind == .rtsp {
-                throw ConfigurationError(message: "\(input.location): --restart applies to files; every run of a live stream is a new session")
+                throw .restartOfLiveInput(input.location)
             }
         }
     }
@@ -84,4 +84,10 @@ public struct ConfigurationError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
     public init(message: String) { self.message = message }
+
+    /// `--restart` given for a live input: its runs are sessions, there is nothing to redo. Checked before
+    /// opening for RTSP and after opening for inputs found live then.
+    static func restartOfLiveInput(_ location: InputLocation) -> ConfigurationError {
+        ConfigurationError(message: "\(location): --restart applies to files; every run of a live stream is a new session")
+    }
 }

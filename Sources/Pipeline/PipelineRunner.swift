@@ -161,11 +161,11 @@ public final class PipelineRunner: Sendable {
             throw InputError(description: error.description)
         }
         if configuration.restart, reader.isLive {
-            throw InputError(description: "\(location): --restart applies to files; every run of a live stream is a new session")
+            throw InputError(description: ConfigurationError.restartOfLiveInput(location).message)
         }
         let descriptor: SourceDescriptor
         do {
-            descriptor = try SourceIdentity.descriptor(for: location, isLive: reader.isLive)
+            descriptor = try SourceIdentity.descriptor(for: location)
         } catch {
             throw InputError(description: "\(error)")
         }

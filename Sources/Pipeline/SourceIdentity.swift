@@ -14,7 +14,7 @@ import VideoDecoding
 enum SourceIdentity {
     static let sampledBytes = 1 << 20
 
-    static func descriptor(for location: InputLocation, isLive: Bool) throws -> SourceDescriptor {
+    static func descriptor(for location: InputLocation) throws -> SourceDescriptor {
         switch location.kind {
         case .file:
             let path = canonicalPath(location.description)
