@@ -119,11 +119,12 @@ public final class FrameReader {
         return nil
     }
 
-    /// Reconnecting is for network inputs that were delivering frames, when a policy allows it, and never
-    /// after a cancellation or an authentication failure. A file (with an end) is reopened only after a
-    /// failure, never at its end (`error == nil`).
+    /// Reconnecting is for network inputs, when a policy allows it, and never after a cancellation or an
+    /// authentication failure. A live stream reconnects only once it has delivered frames (one that never
+    /// worked fails at once); a file over the network that opened is reopened after a failure even before its
+    /// first frame, but never at its end (`error == nil`).
     private func canReconnect(after error: DecodingError?) -> Bool {
-        guard input.isNetwork, options.reconnect != nil, lastFrameIndex >= 0 else { return false }
+        guard input.isNetwork, options.reconnect != nil, !isLive || lastFrameIndex >= 0 else { return false }
         guard let error else { return isLive }
         return error.kind != .cancelled && error.kind != .authenticationFailed && error.kind != .notMedia
     }

@@ -73,12 +73,14 @@ import Testing
     }
 
     /// A download that breaks in the middle is opened again and goes on after the last frame delivered: the
-    /// same numbering, every frame once.
-    @Test func aBrokenDownloadIsReopenedAndGoesOn() throws {
+    /// same numbering, every frame once. Also when it breaks before its first frame was decoded (at 5% the
+    /// first key frame, about 6 of the clip's 87 KB, is not complete).
+    @Test(arguments: [40, 5])
+    func aBrokenDownloadIsReopenedAndGoesOn(cutAtPercent: Int) throws {
         let directory = try TemporaryDirectory()
         try makeTwoSecondClip(directory, "clip.ts")
         let size = try #require(try FileManager.default.attributesOfItem(atPath: directory.path("clip.ts"))[.size] as? Int)
-        let server = try LoopbackHTTPServer(serving: directory.url.path, cutFirstResponseAfter: size * 2 / 5)
+        let server = try LoopbackHTTPServer(serving: directory.url.path, cutFirstResponseAfter: size * cutAtPercent / 100)
         defer { server.stop() }
         var options = networkOptions
         options.reconnect = ReconnectPolicy(initialDelay: 0.1, maximumDelay: 0.2)
