@@ -1,9 +1,9 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
     name: "Framewise",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "framewise", targets: ["framewise"]),
     ],
@@ -14,6 +14,11 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // Without the swift-configuration and full-Foundation traits: neither is used, both cost build time.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
@@ -41,6 +46,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "DequeModule", package: "swift-collections"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ]),
         // The label timeline page (framewise report, the daemon's page): database rows -> one HTML file.
         .target(name: "Report", dependencies: ["LabelStore"]),
@@ -50,7 +56,14 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // systemd's side of `framewise serve`: sd_notify over $NOTIFY_SOCKET, log lines for the journal.
-        .target(name: "Daemon", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "Daemon", dependencies: [
+            "Pipeline",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
 
         // Shared by the test targets: the ../shared data, temporary directories, clips, child processes, an RTSP server.
         .target(name: "FramewiseTestSupport", path: "Tests/Support", exclude: ["Fixtures"]),

@@ -8,7 +8,9 @@ import GRDB
 /// `policy.maxDelay`, whichever comes first, and on `flush()`/`close()`. A frame and its labels are written in
 /// the same transaction, so after a crash every stored frame has all its labels. A frame already stored for
 /// the source is skipped (`INSERT ... ON CONFLICT DO NOTHING`), which makes re-storing harmless. Thumbnails
-/// (`appendThumbnail`) join the batch and are written after its frames, in the same transaction.
+/// (`appendThumbnail`) join the batch and are written after its frames, in the same transaction. A batch whose
+/// transaction fails is rolled back and discarded (nothing stored is touched); `onBatch` hears of every batch,
+/// committed or lost, so callers count frames exactly, also for commits the flush timer makes.
 ///
 /// Thread safety: every mutable property is only touched on `queue` (callers enter it with `queue.sync`, the
 /// flush timer fires on it), which is why the class can be `@unchecked Sendable`.
@@ -21,6 +23,14 @@ public final class FrameWriter: @unchecked Sendable {
             self.maxFrames = maxFrames
             self.maxDelay = maxDelay
         }
+    }
+
+    /// What became of one batch.
+    public enum BatchOutcome: Sendable {
+        /// Committed: `inserted` frames stored, `alreadyStored` skipped, in `duration`.
+        case committed(inserted: Int, alreadyStored: Int, duration: Duration)
+        /// The transaction failed (disk full, read-only, locked): its `frames` are lost, nothing else.
+        case failed(frames: Int, error: any Error)
     }
 
     /// What the writer has committed so far.
@@ -46,20 +56,18 @@ public final class FrameWriter: @unchecked Sendable {
     private var pending: [StoredFrame] = []
     private var pendingThumbnails: [(frameIndex: Int64, thumbnail: StoredThumbnail)] = []
     private var timer: DispatchSourceTimer?
-    /// An error of a timer-driven flush, thrown by the next call.
-    private var deferredError: (any Error)?
     private var totals = Totals()
-    private let onCommit: (@Sendable (_ inserted: Int, _ alreadyStored: Int) -> Void)?
+    private let onBatch: (@Sendable (BatchOutcome) -> Void)?
 
     init(pool: DatabasePool, source: SourceID, run: RunID, classIndices: Set<Int>, policy: Policy,
-         onCommit: (@Sendable (_ inserted: Int, _ alreadyStored: Int) -> Void)?)
+         onBatch: (@Sendable (BatchOutcome) -> Void)?)
     {
         self.pool = pool
         self.source = source
         self.run = run
         self.classIndices = classIndices
         self.policy = policy
-        self.onCommit = onCommit
+        self.onBatch = onBatch
         pending.reserveCapacity(policy.maxFrames)
     }
 
@@ -68,11 +76,11 @@ public final class FrameWriter: @unchecked Sendable {
     }
 
     /// Queues `frame`; commits the batch if it is full. Throws for a frame that cannot be stored (no labels,
-    /// unknown class, non-finite score) without affecting the others, and for a failed commit.
+    /// unknown class, non-finite score) without affecting the others, and when the commit this call made failed
+    /// (its batch, this frame included, is lost and reported to `onBatch`).
     public func append(_ frame: StoredFrame) throws {
         try validate(frame)
         try queue.sync {
-            try throwDeferredError()
             pending.append(frame)
             try commitIfFull()
         }
@@ -83,7 +91,6 @@ public final class FrameWriter: @unchecked Sendable {
     public func appendThumbnail(_ thumbnail: StoredThumbnail, frameIndex: Int64) throws {
         try thumbnail.validate(frameIndex: frameIndex)
         try queue.sync {
-            try throwDeferredError()
             pendingThumbnails.append((frameIndex, thumbnail))
             try commitIfFull()
         }
@@ -101,7 +108,6 @@ public final class FrameWriter: @unchecked Sendable {
     /// Commits the frames queued so far.
     public func flush() throws {
         try queue.sync {
-            try throwDeferredError()
             try commitPending()
         }
     }
@@ -111,14 +117,8 @@ public final class FrameWriter: @unchecked Sendable {
         try queue.sync {
             timer?.cancel()
             timer = nil
-            try throwDeferredError()
             try commitPending()
         }
-    }
-
-    /// Frames appended and not yet committed (a failed commit keeps them here).
-    public var uncommittedCount: Int {
-        queue.sync { pending.count }
     }
 
     /// Counters of what was committed.
@@ -142,13 +142,6 @@ public final class FrameWriter: @unchecked Sendable {
         }
     }
 
-    private func throwDeferredError() throws {
-        if let error = deferredError {
-            deferredError = nil
-            throw error
-        }
-    }
-
     private func scheduleDeadline() {
         if timer == nil {
             let timer = DispatchSource.makeTimerSource(queue: queue)
@@ -160,29 +153,34 @@ public final class FrameWriter: @unchecked Sendable {
     }
 
     private func deadlineReached() {
-        do {
-            try commitPending()
-        } catch {
-            deferredError = error
-        }
+        // A failure here reaches the caller through `onBatch`.
+        try? commitPending()
     }
 
-    /// One transaction for the whole batch. On failure the batch stays queued for the next attempt.
+    /// One transaction for the whole batch. On failure it is rolled back, and the batch is discarded and
+    /// reported as lost: a database that refuses writes must not make the writer hold frames without bound.
     private func commitPending() throws {
         guard !pending.isEmpty || !pendingThumbnails.isEmpty else { return }
         let batch = pending, thumbnails = pendingThumbnails
-        let (stored, skipped, thumbnailsStored) = try pool.write { db in
-            let (stored, skipped) = try Self.insert(batch, source: source, run: run, db: db)
-            return (stored, skipped, try Self.insert(thumbnails, source: source, db: db))
-        }
         pending.removeAll(keepingCapacity: true)
         pendingThumbnails.removeAll()
+        let started = ContinuousClock.now
+        let (stored, skipped, thumbnailsStored): (Int, Int, Int)
+        do {
+            (stored, skipped, thumbnailsStored) = try pool.write { db in
+                let (stored, skipped) = try Self.insert(batch, source: source, run: run, db: db)
+                return (stored, skipped, try Self.insert(thumbnails, source: source, db: db))
+            }
+        } catch {
+            onBatch?(.failed(frames: batch.count, error: error))
+            throw error
+        }
         totals.stored += stored
         totals.alreadyStored += skipped
         totals.thumbnails += thumbnailsStored
         totals.thumbnailsSkipped += thumbnails.count - thumbnailsStored
         totals.batches += 1
-        onCommit?(stored, skipped)
+        onBatch?(.committed(inserted: stored, alreadyStored: skipped, duration: ContinuousClock.now - started))
     }
 
     /// Inserts each thumbnail for the source's frame of that index; returns how many were inserted.

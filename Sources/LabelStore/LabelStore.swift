@@ -118,10 +118,10 @@ public final class LabelStore: Sendable {
         }
     }
 
-    /// A writer that stores frames of `run` (for the run's source) in batched transactions; `onCommit` hears
-    /// after each commit how many frames it inserted and how many were already stored.
+    /// A writer that stores frames of `run` (for the run's source) in batched transactions; `onBatch` hears
+    /// of each batch: how many frames it inserted and how many were already stored, or that it was lost.
     public func makeWriter(run: RunID, policy: FrameWriter.Policy = .init(),
-                           onCommit: (@Sendable (_ inserted: Int, _ alreadyStored: Int) -> Void)? = nil) throws -> FrameWriter
+                           onBatch: (@Sendable (FrameWriter.BatchOutcome) -> Void)? = nil) throws -> FrameWriter
     {
         let (source, classIndices) = try pool.read { db in
             guard let source = try Int64.fetchOne(db, sql: "SELECT source_id FROM runs WHERE id = ?",
@@ -131,7 +131,7 @@ public final class LabelStore: Sendable {
         }
         guard !classIndices.isEmpty else { throw LabelStoreError.noClasses }
         return FrameWriter(pool: pool, source: SourceID(rawValue: source), run: run,
-                           classIndices: classIndices, policy: policy, onCommit: onCommit)
+                           classIndices: classIndices, policy: policy, onBatch: onBatch)
     }
 
     /// The frame indices already stored for `source`: a resumed run skips them.

@@ -14,19 +14,17 @@ enum DecodeOutcome: Sendable {
     case failed(DecodingError)
 }
 
-/// The first stage, for one input: a dedicated thread pulls sampled frames from the input's `FrameReader`
-/// and puts them in the input's lane of the frame queue, skipping frames the database already holds (files).
+/// The first stage, for one input: pulls sampled frames from the input's `FrameReader` and puts them in the
+/// input's lane of the frame queue, skipping frames the database already holds (files).
 ///
-/// The stage owns the reader and only its thread touches it (it publishes the reader's counters to the
-/// input's atomics); `stop()` may be called from any thread.
+/// The stage owns the reader and only the thread that calls `run` touches it (it publishes the reader's
+/// counters to the input's atomics); `stop()` and `dropWaitingFrames()` may be called from any thread.
 final class DecodeStage: @unchecked Sendable {
     private let reader: FrameReader
     private let queue: FrameQueue<PendingFrame>
     private let lane: FrameQueue<PendingFrame>.LaneID
     /// Whether a frame index is already stored (a file's earlier runs): a resumed run skips it.
     private let isStored: @Sendable (Int64) -> Bool
-    /// Written by the stage's thread before it leaves the group; read only after the group is waited for.
-    private(set) var outcome: DecodeOutcome = .finished
 
     init(reader: FrameReader, queue: FrameQueue<PendingFrame>, lane: FrameQueue<PendingFrame>.LaneID,
          isStored: @escaping @Sendable (Int64) -> Bool)
@@ -37,29 +35,9 @@ final class DecodeStage: @unchecked Sendable {
         self.isStored = isStored
     }
 
-    /// Starts decoding `input` on a thread of its own, which leaves `group` when the input is done.
-    func start(for input: RunningInput, in group: DispatchGroup) {
-        group.enter()
-        let thread = Thread { [self] in
-            outcome = decodeAll(for: input)
-            queue.close(lane)
-            group.leave()
-        }
-        thread.name = "framewise.decode.\(input.position)"
-        thread.start()
-    }
-
-    /// Stops decoding: a blocked read is interrupted, and the lane closes once the stage notices.
-    func stop() {
-        reader.cancellation.cancel()
-    }
-
-    /// Removes the frames still waiting in this input's lane and returns how many there were.
-    func dropWaitingFrames() -> Int {
-        queue.drain(lane).count
-    }
-
-    private func decodeAll(for input: RunningInput) -> DecodeOutcome {
+    /// Decodes `input` to its end (or a stop) on the calling thread, then closes the input's lane.
+    func run(for input: RunningInput) -> DecodeOutcome {
+        defer { queue.close(lane) }
         let counters = input.counters
         defer { publish(reader.counters, to: counters) }
         do {
@@ -71,14 +49,28 @@ final class DecodeStage: @unchecked Sendable {
                     counters.skipped.add(1, ordering: .relaxed)
                     continue
                 }
-                if queue.put(PendingFrame(input: input, frame: frame), in: lane) != nil {
+                input.framesAtWorkers.enter()
+                if let pushedOut = queue.put(PendingFrame(input: input, frame: frame), in: lane) {
                     counters.dropped.add(1, ordering: .relaxed)
+                    pushedOut.input.framesAtWorkers.leave()
                 }
             }
             return .finished
         } catch {
             return error.kind == .cancelled ? .stopped : .failed(error)
         }
+    }
+
+    /// Stops decoding: a blocked read is interrupted, and the lane closes once the stage notices.
+    func stop() {
+        reader.cancellation.cancel()
+    }
+
+    /// Removes the frames still waiting in this input's lane, counting them as dropped.
+    func dropWaitingFrames(of input: RunningInput) {
+        let removed = queue.drain(lane)
+        input.counters.dropped.add(removed.count, ordering: .relaxed)
+        for _ in removed { input.framesAtWorkers.leave() }
     }
 
     private func publish(_ decoder: DecoderCounters, to counters: InputCounters) {

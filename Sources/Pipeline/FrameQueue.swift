@@ -9,84 +9,104 @@ public enum BackpressurePolicy: String, Sendable, CaseIterable {
     case dropOldest = "drop_oldest"
 }
 
-/// A bounded, multi-lane queue between the decoders and the workers.
+/// A bounded, multi-lane queue between producers and consumers (decoders → workers, workers → sink).
 ///
-/// Each input gets a lane of its own with its own capacity and backpressure policy; consumers take frames
-/// from the lanes in round-robin order, so several inputs share the worker pool fairly. A lane is closed by
-/// its producer when the input ends; `take` returns an empty batch once every lane is closed and drained.
+/// Each producer gets a lane of its own with its own capacity and backpressure policy; consumers take from
+/// the lanes in round-robin order, so several inputs share the workers fairly. Lanes come and go while the
+/// queue lives (a daemon adds and removes inputs): a lane closed by its producer disappears once it is
+/// drained. `take` returns an empty batch only after `finish()` (no lane will be added) and once every lane
+/// is closed and drained.
 public final class FrameQueue<Element>: @unchecked Sendable {
     // All state below is guarded by `condition`.
     private let condition = NSCondition()
+    /// Open lanes and closed lanes still holding frames, in serving order.
     private var lanes: [Lane] = []
     private var nextLane = 0
+    private var nextLaneNumber = 0
+    private var isFinished = false
 
     private struct Lane {
-        var items: Deque<Element> = []
+        let number: Int
         let capacity: Int
         let policy: BackpressurePolicy
+        var items: Deque<Element> = []
         var closed = false
-        var count: Int { items.count }
     }
 
     /// A producer's handle on its lane.
     public struct LaneID: Hashable, Sendable {
-        fileprivate let index: Int
+        fileprivate let number: Int
     }
 
     public init() {}
 
-    /// Adds a lane for one input.
+    /// Adds a lane for one producer.
     public func addLane(capacity: Int, policy: BackpressurePolicy) -> LaneID {
         precondition(capacity > 0, "a lane holds at least one frame")
         condition.lock()
         defer { condition.unlock() }
-        lanes.append(Lane(capacity: capacity, policy: policy))
-        return LaneID(index: lanes.count - 1)
+        precondition(!isFinished, "no lane may be added to a finished queue")
+        nextLaneNumber += 1
+        lanes.append(Lane(number: nextLaneNumber, capacity: capacity, policy: policy))
+        return LaneID(number: nextLaneNumber)
     }
 
-    /// Puts a frame in a lane. With `.wait` it blocks while the lane is full; with `.dropOldest` it never
+    /// Puts a frame in an open lane. With `.wait` it blocks while the lane is full; with `.dropOldest` it never
     /// blocks and returns the frame it pushed out, if any, so the caller can count it.
     @discardableResult
     public func put(_ element: Element, in lane: LaneID) -> Element? {
         condition.lock()
         defer { condition.unlock() }
+        var position = self.position(of: lane)
         var dropped: Element?
-        switch lanes[lane.index].policy {
+        switch lanes[position].policy {
         case .wait:
-            while lanes[lane.index].count >= lanes[lane.index].capacity {
+            while lanes[position].items.count >= lanes[position].capacity {
                 condition.wait()
+                position = self.position(of: lane)
             }
         case .dropOldest:
-            if lanes[lane.index].count >= lanes[lane.index].capacity {
-                dropped = lanes[lane.index].items.removeFirst()
+            if lanes[position].items.count >= lanes[position].capacity {
+                dropped = lanes[position].items.removeFirst()
             }
         }
-        lanes[lane.index].items.append(element)
+        lanes[position].items.append(element)
         condition.broadcast()
         return dropped
     }
 
-    /// Marks a lane finished: no more frames will come from it.
+    /// Marks a lane finished: no more frames will come from it. It goes away once its frames are taken.
     public func close(_ lane: LaneID) {
         condition.lock()
         defer { condition.unlock() }
-        lanes[lane.index].closed = true
+        lanes[position(of: lane)].closed = true
+        removeDrainedLanesLocked()
         condition.broadcast()
     }
 
-    /// Drops every frame still waiting in a lane and returns them (used when stopping at once).
+    /// Removes every frame still waiting in a lane (open, or closed and not yet drained) and returns them.
     public func drain(_ lane: LaneID) -> [Element] {
         condition.lock()
         defer { condition.unlock() }
-        var removed: [Element] = []
-        while lanes[lane.index].count > 0 { removed.append(lanes[lane.index].items.removeFirst()) }
+        guard let position = lanes.firstIndex(where: { $0.number == lane.number }) else { return [] }
+        let removed = Array(lanes[position].items)
+        lanes[position].items.removeAll()
+        removeDrainedLanesLocked()
         condition.broadcast()
         return removed
     }
 
+    /// No lane will be added any more: consumers are released once the remaining lanes are closed and drained.
+    public func finish() {
+        condition.lock()
+        defer { condition.unlock() }
+        isFinished = true
+        condition.broadcast()
+    }
+
     /// Takes up to `maxCount` frames, round-robin across lanes. Blocks until at least one frame is there;
     /// after the first it waits for more only until `batchDeadline` (seconds) has passed. Returns an empty
-    /// array when every lane is closed and empty.
+    /// array when the queue is finished and every lane is closed and drained.
     public func take(maxCount: Int, batchDeadline: TimeInterval) -> [Element] {
         condition.lock()
         defer { condition.unlock() }
@@ -98,14 +118,17 @@ public final class FrameQueue<Element>: @unchecked Sendable {
                 if deadline == nil, maxCount > 1 { deadline = Date(timeIntervalSinceNow: batchDeadline) }
                 continue
             }
-            if allLanesFinishedLocked { break }
+            if isFinished, lanes.isEmpty { break }
             if let deadline {
                 if !condition.wait(until: deadline) { break }
             } else {
                 condition.wait()
             }
         }
-        if !batch.isEmpty { condition.broadcast() }
+        if !batch.isEmpty {
+            removeDrainedLanesLocked()
+            condition.broadcast()
+        }
         return batch
     }
 
@@ -113,14 +136,20 @@ public final class FrameQueue<Element>: @unchecked Sendable {
     public var waitingCount: Int {
         condition.lock()
         defer { condition.unlock() }
-        return lanes.reduce(0) { $0 + $1.count }
+        return lanes.reduce(0) { $0 + $1.items.count }
+    }
+
+    private func position(of lane: LaneID) -> Int {
+        guard let position = lanes.firstIndex(where: { $0.number == lane.number && !$0.closed }) else {
+            preconditionFailure("frames go only into an open lane")
+        }
+        return position
     }
 
     private func takeOneLocked() -> Element? {
-        guard !lanes.isEmpty else { return nil }
         for offset in 0..<lanes.count {
             let index = (nextLane + offset) % lanes.count
-            if lanes[index].count > 0 {
+            if !lanes[index].items.isEmpty {
                 nextLane = (index + 1) % lanes.count
                 return lanes[index].items.removeFirst()
             }
@@ -128,7 +157,8 @@ public final class FrameQueue<Element>: @unchecked Sendable {
         return nil
     }
 
-    private var allLanesFinishedLocked: Bool {
-        lanes.allSatisfy { $0.closed && $0.count == 0 }
+    private func removeDrainedLanesLocked() {
+        lanes.removeAll { $0.closed && $0.items.isEmpty }
+        if nextLane >= lanes.count { nextLane = 0 }
     }
 }

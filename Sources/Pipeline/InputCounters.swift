@@ -12,6 +12,8 @@ public final class InputCounters: Sendable {
     let skipped = Atomic<Int>(0)
     /// Sampled frames lost on purpose: a live input's full queue, a stop at once, a frame the store refused.
     let dropped = Atomic<Int>(0)
+    /// The part of `dropped` the database refused (a failed commit: disk full, read-only, locked).
+    let droppedByStore = Atomic<Int>(0)
     /// Frames stored (rows inserted).
     let labeled = Atomic<Int>(0)
     /// Reconnects of the input, and damaged packets skipped (published by the decode stage).
@@ -37,6 +39,7 @@ public final class InputCounters: Sendable {
         InputProgress(
             decoded: decoded.load(ordering: .relaxed), sampled: sampled.load(ordering: .relaxed),
             skipped: skipped.load(ordering: .relaxed), dropped: dropped.load(ordering: .relaxed),
+            droppedByStore: droppedByStore.load(ordering: .relaxed),
             labeled: labeled.load(ordering: .relaxed), reconnects: reconnects.load(ordering: .relaxed),
             corruptPackets: corruptPackets.load(ordering: .relaxed), latestPts: latestPts, duration: duration)
     }
@@ -48,6 +51,8 @@ public struct InputProgress: Sendable, Equatable {
     public var sampled = 0
     public var skipped = 0
     public var dropped = 0
+    /// The part of `dropped` the database refused.
+    public var droppedByStore = 0
     public var labeled = 0
     public var reconnects = 0
     public var corruptPackets = 0

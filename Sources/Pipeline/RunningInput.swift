@@ -1,10 +1,11 @@
+import Dispatch
 import VideoDecoding
 
 /// One input of a run, from the moment it is opened until its run is recorded: where it comes from, its
 /// decode stage, its record in the database, and its live counters. Every frame carries it from stage to
 /// stage, so nothing about an input is looked up by position.
 ///
-/// Ownership: the decode stage (and its reader) belongs to the input's decoder thread, the record to the
+/// Ownership: the decode stage (and its reader) belongs to the input's session thread, the record to the
 /// sink's thread; the counters are atomics anyone may read.
 final class RunningInput: Sendable {
     /// The input's place among the configured inputs (for reports in the order given).
@@ -15,6 +16,11 @@ final class RunningInput: Sendable {
     let counters: InputCounters
     let decoder: DecodeStage
     let record: InputRecord
+    /// Frames of this input handed to the workers and not yet handed on to the sink (or dropped): entered by
+    /// the decode stage, left by the worker (or whoever drops the frame). The input's end waits for it.
+    let framesAtWorkers = DispatchGroup()
+    /// Signalled by the sink once the input's writer is closed: every frame of the input is stored or counted.
+    let writerClosed = DispatchSemaphore(value: 0)
 
     init(position: Int, location: InputLocation, isLive: Bool, counters: InputCounters, decoder: DecodeStage,
          record: InputRecord)

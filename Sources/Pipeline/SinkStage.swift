@@ -5,7 +5,7 @@ import Synchronization
 
 /// An input's record in the database and what the sink keeps about it: its source and run, the writer
 /// that stores its frames, where its frame numbering starts, and the tally of its top-1 classes.
-/// Used by the sink's thread while the run goes on; read by the runner after the sink has finished.
+/// Used by the sink's thread while the run goes on; read by the session after the sink has closed it.
 final class InputRecord: Sendable {
     let source: SourceID
     let run: RunID
@@ -32,46 +32,76 @@ final class InputRecord: Sendable {
     }
 }
 
-/// The third stage: one thread that turns ranked frames into store records and hands them to their input's
-/// `FrameWriter` (which batches them into transactions). Only this stage knows the store's records.
-final class SinkStage: @unchecked Sendable {
-    private let results: FrameQueue<RankedFrame>
-    private let stop: StopRequest
-    // Touched only by the sink's thread until `group` is left; read afterwards.
-    private(set) var error: (any Error)?
+/// What the sink does when the database refuses to store frames (disk full, read-only, locked).
+public enum StoreFailurePolicy: Sendable {
+    /// Stop everything: the run fails with the error (the command line).
+    case stopRun
+    /// Drop the frames that could not be stored (counted), report the store as down, and keep trying with
+    /// the next frames, so writing resumes by itself once the database is writable again (the daemon).
+    case dropAndRetry
+}
 
-    init(results: FrameQueue<RankedFrame>, stop: StopRequest) {
-        self.results = results
-        self.stop = stop
+/// The third stage: one thread that turns ranked frames into store records and hands them to their input's
+/// `FrameWriter` (which batches them into transactions); when an input ends it closes the input's writer.
+/// Only this stage knows the store's records. Batches the database refuses are counted by the writer's
+/// `onBatch` (set up with the input's run), not here.
+final class SinkStage: Sendable {
+    /// What travels from the workers to the sink: a frame, or the end of an input (after its last frame).
+    enum Item: Sendable {
+        case frame(RankedFrame)
+        case end(RunningInput)
     }
 
-    /// Starts the sink's thread; it leaves `group` after the results queue closes and every writer of
-    /// `inputs` is closed (flushed).
-    func start(closing inputs: [RunningInput], in group: DispatchGroup) {
+    private let items = FrameQueue<Item>()
+    private let lane: FrameQueue<Item>.LaneID
+    private let heartbeat: StageHeartbeat
+
+    init(capacity: Int, heartbeat: StageHeartbeat) {
+        self.heartbeat = heartbeat
+        lane = items.addLane(capacity: capacity, policy: .wait)
+        items.finish()
+    }
+
+    /// Hands a labelled frame to the sink (waits while the sink's queue is full).
+    func put(_ frame: RankedFrame) {
+        items.put(.frame(frame), in: lane)
+    }
+
+    /// Tells the sink that `input` sends no more frames: it closes the input's writer and then signals
+    /// `input.writerClosed`. Must come after the input's last frame was put.
+    func end(_ input: RunningInput) {
+        items.put(.end(input), in: lane)
+    }
+
+    /// Starts the sink's thread; it leaves `group` after `close()` once everything queued before is handled.
+    func start(in group: DispatchGroup) {
         group.enter()
         let thread = Thread { [self] in
-            storeAll()
-            for input in inputs { close(input) }
+            while case let batch = items.take(maxCount: 256, batchDeadline: 0), !batch.isEmpty {
+                for item in batch {
+                    switch item {
+                    case .frame(let ranked): store(ranked)
+                    case .end(let input): close(input)
+                    }
+                    heartbeat.sinkMoved()
+                }
+            }
             group.leave()
         }
         thread.name = "framewise.sink"
         thread.start()
     }
 
-    private func storeAll() {
-        while true {
-            let batch = results.take(maxCount: 256, batchDeadline: 0)
-            if batch.isEmpty { return }
-            for ranked in batch { store(ranked) }
-        }
+    /// No more items will come; the thread ends after the ones queued.
+    func close() {
+        items.close(lane)
     }
+
+    /// Items waiting for the sink.
+    var waitingCount: Int { items.waitingCount }
 
     private func store(_ ranked: RankedFrame) {
         let input = ranked.input
-        guard error == nil else {
-            input.counters.dropped.add(1, ordering: .relaxed)
-            return
-        }
         let frame = StoredFrame(
             frameIndex: input.record.frameIndexBase + ranked.frameIndex, pts: ranked.pts, capturedAt: ranked.capturedAt,
             top: ranked.top.map { ClassScore(classIndex: $0.classIndex, score: $0.probability) })
@@ -82,21 +112,15 @@ final class SinkStage: @unchecked Sendable {
             input.counters.dropped.add(1, ordering: .relaxed)
             return
         } catch {
-            self.error = error
-            input.counters.dropped.add(1, ordering: .relaxed)
-            stop.request(.immediate)
+            // The batch was lost with this frame in it; the writer's `onBatch` has counted and reported it.
             return
         }
         if let best = ranked.top.first { input.record.count(topClass: best.classIndex) }
     }
 
-    /// Flushes the input's writer; frames it could not commit are counted as dropped.
     private func close(_ input: RunningInput) {
-        do {
-            try input.record.writer.close()
-        } catch {
-            self.error = self.error ?? error
-            input.counters.dropped.add(input.record.writer.uncommittedCount, ordering: .relaxed)
-        }
+        // A failed last commit has been counted and reported by the writer's `onBatch`.
+        try? input.record.writer.close()
+        input.writerClosed.signal()
     }
 }

@@ -15,7 +15,12 @@ public final class StopRequest: Sendable {
     }
 
     private let state = Atomic<Int>(0)
-    private let handlers = Mutex<[@Sendable (Level) -> Void]>([])
+    private let observers = Mutex<(next: Int, handlers: [Int: @Sendable (Level) -> Void])>((0, [:]))
+
+    /// A handler's registration, to remove it when its owner is done.
+    public struct Observation: Hashable, Sendable {
+        fileprivate let number: Int
+    }
 
     public init() {}
 
@@ -38,13 +43,23 @@ public final class StopRequest: Sendable {
         }
     }
 
-    /// Calls `handler` on every change of level, from the thread that changed it.
-    public func onChange(_ handler: @escaping @Sendable (Level) -> Void) {
-        handlers.withLock { $0.append(handler) }
+    /// Calls `handler` on every change of level, from the thread that changed it, until the observation is removed.
+    @discardableResult
+    public func onChange(_ handler: @escaping @Sendable (Level) -> Void) -> Observation {
+        observers.withLock { observers in
+            observers.next += 1
+            observers.handlers[observers.next] = handler
+            return Observation(number: observers.next)
+        }
+    }
+
+    /// Stops calling the handler of `observation`.
+    public func remove(_ observation: Observation) {
+        _ = observers.withLock { $0.handlers.removeValue(forKey: observation.number) }
     }
 
     private func notify(_ level: Level) {
-        for handler in handlers.withLock({ $0 }) { handler(level) }
+        for handler in observers.withLock({ Array($0.handlers.values) }) { handler(level) }
     }
 }
 

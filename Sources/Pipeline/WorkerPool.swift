@@ -1,6 +1,6 @@
 import Foundation
 import GoogLeNet
-import Synchronization
+import Metrics
 
 /// A frame with its top-5 answers, on its way from a worker to the sink, carrying its input.
 struct RankedFrame: Sendable {
@@ -17,7 +17,8 @@ struct RankedFrame: Sendable {
 /// never starve Dispatch's shared pool (signal handlers, the writer's flush timer). Workers take frames from
 /// the frame queue — up to `batchSize` at a time, waiting at most `batchDeadline` to fill a batch — rank the
 /// answers and hand them to the sink's queue. They may finish out of order: every frame carries its own index
-/// and timestamps. All workers read one `PreparedWeights` (the weights reordered once for oneDNN).
+/// and timestamps. All workers read one `PreparedWeights` (the weights reordered once for oneDNN). The pool
+/// lives as long as its frame queue: workers leave when it is finished and drained.
 final class WorkerPool: Sendable {
     static let labelsPerFrame = 5
 
@@ -26,30 +27,29 @@ final class WorkerPool: Sendable {
     private let batchDeadline: TimeInterval
     private let weights: PreparedWeights
     private let frames: FrameQueue<PendingFrame>
-    private let results: FrameQueue<RankedFrame>
-    private let resultsLane: FrameQueue<RankedFrame>.LaneID
-    private let stop: StopRequest
-    private let firstError = Mutex<(any Error)?>(nil)
+    private let sink: SinkStage
+    private let heartbeat: StageHeartbeat
+    /// Seconds of inference per frame.
+    private let inferenceTimer: Metrics.Timer
+    /// Called once, with the first error a worker meets (building its engine or running it).
+    private let onFailure: @Sendable (any Error) -> Void
 
     init(workers: Int, batchSize: Int, batchDeadline: TimeInterval, weights: ModelWeights, numerics: EngineNumerics,
-         frames: FrameQueue<PendingFrame>, results: FrameQueue<RankedFrame>, resultsLane: FrameQueue<RankedFrame>.LaneID,
-         stop: StopRequest)
+         frames: FrameQueue<PendingFrame>, sink: SinkStage, heartbeat: StageHeartbeat, inferenceTimer: Metrics.Timer,
+         onFailure: @escaping @Sendable (any Error) -> Void)
     {
         self.workerCount = workers
         self.batchSize = batchSize
         self.batchDeadline = batchDeadline
         self.weights = PreparedWeights(weights, numerics: numerics)
         self.frames = frames
-        self.results = results
-        self.resultsLane = resultsLane
-        self.stop = stop
+        self.sink = sink
+        self.heartbeat = heartbeat
+        self.inferenceTimer = inferenceTimer
+        self.onFailure = onFailure
     }
 
-    /// The first error any worker met (building its engine or running it); the run fails with it.
-    var error: (any Error)? { firstError.withLock { $0 } }
-
-    /// Starts the workers; each leaves `group` when the frame queue is closed and empty (or on an error, or
-    /// at a stop at once).
+    /// Starts the workers; each leaves `group` when the frame queue is finished and drained, or on an error.
     func start(in group: DispatchGroup) {
         for worker in 0..<workerCount {
             DispatchQueue(label: "framewise.worker.\(worker)").async(group: group) { self.work() }
@@ -57,22 +57,35 @@ final class WorkerPool: Sendable {
     }
 
     private func work() {
+        let engine: GoogLeNetEngine
         do {
-            let engine = try GoogLeNetEngine(weights: weights, batchSize: 1, threads: 1)
-            while stop.level < .immediate {
-                let batch = frames.take(maxCount: batchSize, batchDeadline: batchDeadline)
-                if batch.isEmpty { return }
-                let probabilities = try engine.classify(batch: batch.map(\.frame.tensor))
-                for (pending, answers) in zip(batch, probabilities) {
-                    results.put(RankedFrame(
-                        input: pending.input, frameIndex: pending.frame.frameIndex, pts: pending.frame.pts,
-                        capturedAt: pending.frame.capturedAt, top: topClasses(Self.labelsPerFrame, of: answers)),
-                        in: resultsLane)
-                }
-            }
+            engine = try GoogLeNetEngine(weights: weights, batchSize: 1, threads: 1)
         } catch {
-            firstError.withLock { if $0 == nil { $0 = error } }
-            stop.request(.immediate)
+            onFailure(error)
+            return
+        }
+        while case let batch = frames.take(maxCount: batchSize, batchDeadline: batchDeadline), !batch.isEmpty {
+            let started = ContinuousClock.now
+            let probabilities: [[Float]]
+            do {
+                probabilities = try engine.classify(batch: batch.map(\.frame.tensor))
+            } catch {
+                for pending in batch {
+                    pending.input.counters.dropped.add(1, ordering: .relaxed)
+                    pending.input.framesAtWorkers.leave()
+                }
+                onFailure(error)
+                return
+            }
+            heartbeat.workersMoved()
+            let perFrame = (ContinuousClock.now - started) / batch.count
+            for (pending, answers) in zip(batch, probabilities) {
+                inferenceTimer.record(duration: perFrame)
+                sink.put(RankedFrame(
+                    input: pending.input, frameIndex: pending.frame.frameIndex, pts: pending.frame.pts,
+                    capturedAt: pending.frame.capturedAt, top: topClasses(Self.labelsPerFrame, of: answers)))
+                pending.input.framesAtWorkers.leave()
+            }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Pipeline
 
@@ -9,6 +10,7 @@ import Testing
         let dropped = (0..<5).compactMap { queue.put($0, in: lane) }
         #expect(dropped == [0, 1])
         queue.close(lane)
+        queue.finish()
         #expect(queue.take(maxCount: 10, batchDeadline: 0) == [2, 3, 4])
         #expect(queue.take(maxCount: 10, batchDeadline: 0) == [])
     }
@@ -21,6 +23,7 @@ import Testing
         for i in 0..<3 { queue.put("b\(i)", in: b) }
         queue.close(a)
         queue.close(b)
+        queue.finish()
         var order: [String] = []
         while case let batch = queue.take(maxCount: 1, batchDeadline: 0), !batch.isEmpty { order += batch }
         #expect(order == ["a0", "b0", "a1", "b1", "a2", "b2"])
@@ -29,6 +32,7 @@ import Testing
     @Test func aFullWaitingLaneBlocksItsProducerUntilThereIsRoom() async {
         let queue = FrameQueue<Int>()
         let lane = queue.addLane(capacity: 2, policy: .wait)
+        queue.finish()
         let producerDone = DispatchSemaphore(value: 0)
         Thread {
             for i in 0..<6 { queue.put(i, in: lane) }
@@ -52,5 +56,31 @@ import Testing
         #expect(queue.take(maxCount: 2, batchDeadline: 5) == [1, 2])
         queue.put(3, in: lane)
         #expect(queue.take(maxCount: 2, batchDeadline: 0.05) == [3])
+    }
+
+    @Test func lanesComeAndGoUntilTheQueueIsFinished() {
+        let queue = FrameQueue<Int>()
+        let first = queue.addLane(capacity: 4, policy: .wait)
+        queue.put(1, in: first)
+        queue.close(first)
+        #expect(queue.take(maxCount: 4, batchDeadline: 0) == [1])
+        // Every lane is closed and drained, but the queue is not finished: a consumer waits for the next lane.
+        let consumerDone = DispatchSemaphore(value: 0)
+        let taken = Mutex<[Int]>([])
+        Thread {
+            while case let batch = queue.take(maxCount: 1, batchDeadline: 0), !batch.isEmpty {
+                taken.withLock { $0 += batch }
+            }
+            consumerDone.signal()
+        }.start()
+        #expect(consumerDone.wait(timeout: .now() + 0.2) == .timedOut)
+        let second = queue.addLane(capacity: 4, policy: .dropOldest)
+        queue.put(2, in: second)
+        queue.put(3, in: second)
+        queue.close(second)
+        queue.finish()
+        #expect(consumerDone.wait(timeout: .now() + 5) == .success)
+        #expect(taken.withLock { $0 } == [2, 3])
+        #expect(queue.waitingCount == 0)
     }
 }
