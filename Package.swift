@@ -51,16 +51,17 @@ let package = Package(
         // The label timeline page (framewise report, the daemon's page): database rows -> one HTML file.
         .target(name: "Report", dependencies: ["LabelStore"]),
         .executableTarget(name: "framewise", dependencies: [
-            "Pipeline", "VideoDecoding", "GoogLeNet", "LabelStore", "Report",
+            "Pipeline", "VideoDecoding", "GoogLeNet", "LabelStore", "Report", "Daemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // systemd's side of `framewise serve`: sd_notify over $NOTIFY_SOCKET, log lines for the journal.
         .target(name: "Daemon", dependencies: [
-            "Pipeline",
+            "Pipeline", "GoogLeNet", "LabelStore", "VideoDecoding",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Yams", package: "Yams"),
         ]),

@@ -25,6 +25,11 @@ public struct SystemdNotifier: Sendable {
     /// Sends `fields` as one datagram (so `READY=1` and its `STATUS=` arrive together). Never blocks: when
     /// systemd's queue is full the call fails with EAGAIN.
     public func send(_ fields: NotifyField...) throws(SystemdNotifierError) {
+        try send(fields)
+    }
+
+    /// Sends `fields` as one datagram.
+    public func send(_ fields: [NotifyField]) throws(SystemdNotifierError) {
         guard let socket, !fields.isEmpty else { return }
         let descriptor = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw .sendFailed(socket, errno: errno) }

@@ -22,9 +22,9 @@ public struct ModelDirectory: Sendable {
         return dataHome + "/framewise/models/googlenet"
     }
 
-    /// Finds the model files in `path` (or in the default location when `path` is nil).
-    public init(path: String? = nil) throws {
-        let directory = path ?? Self.defaultPath()
+    /// Finds the model files in `path` (or in the default location of `environment` when `path` is nil).
+    public init(path: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let directory = path ?? Self.defaultPath(environment: environment)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ModelDirectoryError(message: path == nil

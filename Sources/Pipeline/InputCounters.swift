@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Live counters of one input, written by the stages and read by progress displays (and, later, metrics):
@@ -21,6 +22,8 @@ public final class InputCounters: Sendable {
     let corruptPackets = Atomic<Int>(0)
     /// The presentation time of the latest sampled frame, as the bits of a Double.
     private let latestPtsBits = Atomic<UInt64>(0)
+    /// When the sink last took a labelled frame of this input (Unix seconds as the bits of a Double; 0: never).
+    private let lastLabelledAtBits = Atomic<UInt64>(0)
 
     /// The input's length in seconds, when known (files).
     let duration: Double?
@@ -34,6 +37,15 @@ public final class InputCounters: Sendable {
         set { latestPtsBits.store(newValue.bitPattern, ordering: .relaxed) }
     }
 
+    /// When the sink last took a labelled frame of this input.
+    var lastLabelledAt: Date? {
+        get {
+            let seconds = Double(bitPattern: lastLabelledAtBits.load(ordering: .relaxed))
+            return seconds > 0 ? Date(timeIntervalSince1970: seconds) : nil
+        }
+        set { lastLabelledAtBits.store((newValue?.timeIntervalSince1970 ?? 0).bitPattern, ordering: .relaxed) }
+    }
+
     /// A consistent-enough copy for display.
     public var snapshot: InputProgress {
         InputProgress(
@@ -41,7 +53,8 @@ public final class InputCounters: Sendable {
             skipped: skipped.load(ordering: .relaxed), dropped: dropped.load(ordering: .relaxed),
             droppedByStore: droppedByStore.load(ordering: .relaxed),
             labeled: labeled.load(ordering: .relaxed), reconnects: reconnects.load(ordering: .relaxed),
-            corruptPackets: corruptPackets.load(ordering: .relaxed), latestPts: latestPts, duration: duration)
+            corruptPackets: corruptPackets.load(ordering: .relaxed), latestPts: latestPts, lastLabelledAt: lastLabelledAt,
+            duration: duration)
     }
 }
 
@@ -57,6 +70,8 @@ public struct InputProgress: Sendable, Equatable {
     public var reconnects = 0
     public var corruptPackets = 0
     public var latestPts = 0.0
+    /// When the latest frame was labelled (wall clock).
+    public var lastLabelledAt: Date?
     /// The input's length in seconds, when known (files).
     public var duration: Double?
 

@@ -11,26 +11,15 @@ public enum PipelineFile {
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> PipelineConfiguration
     {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw PipelineFileError(file: path, line: nil, key: nil, message: "cannot read the file")
-        }
-        return try parse(text, file: path, environment: environment)
+        try read(YAMLFields.document(file: path, environment: environment), file: path)
     }
 
     public static func parse(_ text: String, file: String, environment: [String: String]) throws -> PipelineConfiguration {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw PipelineFileError(file: file, line: nil, key: nil, message: "the file is empty")
-            }
-            root = node
-        } catch let error as YamlError {
-            throw PipelineFileError(file: file, line: yamlErrorLine(error), key: nil, message: "not valid YAML: \(yamlErrorSummary(error))")
-        }
-        var fields = try YAMLFields(root, path: "", file: file, environment: environment)
+        try read(YAMLFields.document(text, file: file, environment: environment), file: file)
+    }
+
+    private static func read(_ document: YAMLFields, file: String) throws -> PipelineConfiguration {
+        var fields = document
         let name = try fields.string("name") ?? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
 
         var sampling = SamplingPolicy.everyFrame
@@ -126,19 +115,5 @@ public enum PipelineFile {
 
     private static func expandingTilde(_ path: String) -> String {
         (path as NSString).expandingTildeInPath
-    }
-
-    private static func yamlErrorLine(_ error: YamlError) -> Int? {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
-        default: return nil
-        }
-    }
-
-    private static func yamlErrorSummary(_ error: YamlError) -> String {
-        switch error {
-        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): return problem
-        default: return "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
-        }
     }
 }

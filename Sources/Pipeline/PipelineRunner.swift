@@ -19,6 +19,17 @@ public struct LoadedModel: Sendable {
         self.classes = classes
         self.sha256 = sha256
     }
+
+    /// A model read from its directory, to run at `numerics`, with its labels in the store's terms.
+    public init(_ files: LoadedModelFiles, numerics: EngineNumerics) {
+        self.init(
+            weights: files.weights, numerics: numerics,
+            classes: files.labels.classes.enumerated().map { index, imageNetClass in
+                ClassLabel(index: index, wnid: imageNetClass.wnid, label: imageNetClass.label,
+                           names: imageNetClass.names.joined(separator: ", "))
+            },
+            sha256: files.sha256)
+    }
 }
 
 /// How one input of a run ended.

@@ -115,6 +115,7 @@ final class SinkStage: Sendable {
             // The batch was lost with this frame in it; the writer's `onBatch` has counted and reported it.
             return
         }
+        input.counters.lastLabelledAt = Date()
         if let best = ranked.top.first { input.record.count(topClass: best.classIndex) }
     }
 

@@ -1,12 +1,19 @@
 import Foundation
 import Yams
 
-/// A problem in a pipeline file, located by file, line and key.
-public struct PipelineFileError: Error, CustomStringConvertible, Sendable {
+/// A problem in a YAML settings file (a pipeline file, the daemon's configuration), located by file, line and key.
+public struct YAMLFileError: Error, CustomStringConvertible, Sendable {
     public let file: String
     public let line: Int?
     public let key: String?
     public let message: String
+
+    public init(file: String, line: Int?, key: String?, message: String) {
+        self.file = file
+        self.line = line
+        self.key = key
+        self.message = message
+    }
 
     public var description: String {
         let location = line.map { "\(file):\($0)" } ?? file
@@ -17,8 +24,8 @@ public struct PipelineFileError: Error, CustomStringConvertible, Sendable {
 
 /// Reads the fields of one YAML mapping, remembering which keys were used so that unknown keys can be
 /// reported (with their line) instead of silently ignored. `${NAME}` in string values is replaced by the
-/// environment variable NAME.
-struct YAMLFields {
+/// environment variable NAME. Shared by pipeline files and the daemon's configuration.
+public struct YAMLFields {
     private let file: String
     private let path: String
     private let node: Node
@@ -26,9 +33,9 @@ struct YAMLFields {
     private let environment: [String: String]
     private var used: Set<String> = []
 
-    init(_ node: Node, path: String, file: String, environment: [String: String]) throws {
+    public init(_ node: Node, path: String, file: String, environment: [String: String]) throws {
         guard case .mapping(let mapping) = node else {
-            throw PipelineFileError(file: file, line: node.mark?.line, key: path.isEmpty ? nil : path,
+            throw YAMLFileError(file: file, line: node.mark?.line, key: path.isEmpty ? nil : path,
                                     message: "expected a mapping of keys to values")
         }
         self.file = file
@@ -38,32 +45,72 @@ struct YAMLFields {
         self.pairs = mapping.map { (key: $0.key.string ?? "\($0.key)", value: $0.value) }
     }
 
-    /// The full dotted name of a key in this mapping, for messages.
-    func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-
-    func error(_ key: String, _ message: String) -> PipelineFileError {
-        let line = pairs.first { $0.key == key }?.value.mark?.line ?? node.mark?.line
-        return PipelineFileError(file: file, line: line, key: name(key), message: message)
+    /// The top-level mapping of the YAML document in `file` (read as UTF-8); an unreadable, empty or malformed
+    /// file is a `YAMLFileError` with the line YAML's parser gives.
+    public static func document(file: String, environment: [String: String]) throws -> YAMLFields {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw YAMLFileError(file: file, line: nil, key: nil, message: "cannot read the file")
+        }
+        return try document(text, file: file, environment: environment)
     }
 
-    mutating func node(_ key: String) -> Node? {
+    /// The top-level mapping of the YAML document `text`, named `file` in errors.
+    public static func document(_ text: String, file: String, environment: [String: String]) throws -> YAMLFields {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw YAMLFileError(file: file, line: nil, key: nil, message: "the file is empty")
+            }
+            root = node
+        } catch let error as YamlError {
+            throw YAMLFileError(file: file, line: line(of: error), key: nil, message: "not valid YAML: \(summary(of: error))")
+        }
+        return try YAMLFields(root, path: "", file: file, environment: environment)
+    }
+
+    private static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
+        default: return nil
+        }
+    }
+
+    private static func summary(of error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): return problem
+        default: return "\(error)".split(separator: "\n").first.map(String.init) ?? "\(error)"
+        }
+    }
+
+    /// The full dotted name of a key in this mapping, for messages.
+    public func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    public func error(_ key: String, _ message: String) -> YAMLFileError {
+        let line = pairs.first { $0.key == key }?.value.mark?.line ?? node.mark?.line
+        return YAMLFileError(file: file, line: line, key: name(key), message: message)
+    }
+
+    public mutating func node(_ key: String) -> Node? {
         used.insert(key)
         guard let value = pairs.first(where: { $0.key == key })?.value else { return nil }
         if case .scalar(let scalar) = value, scalar.tag == .implicit, scalar.string == "~" || scalar.string == "null" { return nil }
         return value
     }
 
-    mutating func mapping(_ key: String) throws -> YAMLFields? {
+    public mutating func mapping(_ key: String) throws -> YAMLFields? {
         guard let value = node(key) else { return nil }
         return try fields(of: value, key: key)
     }
 
     /// The fields of a mapping found under `key` (for values that may be a mapping or a scalar).
-    func fields(of value: Node, key: String) throws -> YAMLFields {
+    public func fields(of value: Node, key: String) throws -> YAMLFields {
         try YAMLFields(value, path: name(key), file: file, environment: environment)
     }
 
-    mutating func list(_ key: String) throws -> [YAMLFields]? {
+    public mutating func list(_ key: String) throws -> [YAMLFields]? {
         guard let value = node(key) else { return nil }
         guard case .sequence(let sequence) = value else { throw error(key, "expected a list") }
         return try sequence.enumerated().map { index, item in
@@ -71,7 +118,7 @@ struct YAMLFields {
         }
     }
 
-    mutating func string(_ key: String) throws -> String? {
+    public mutating func string(_ key: String) throws -> String? {
         guard let value = node(key) else { return nil }
         guard case .scalar(let scalar) = value else { throw error(key, "expected a text value") }
         do {
@@ -81,21 +128,21 @@ struct YAMLFields {
         }
     }
 
-    mutating func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+    public mutating func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = try string(key) else { return nil }
         guard let value = Int(text) else { throw error(key, "expected a whole number, found '\(text)'") }
         if let violation = range.violation(of: value) { throw error(key, violation) }
         return value
     }
 
-    mutating func double(_ key: String, in limit: NumberLimit) throws -> Double? {
+    public mutating func double(_ key: String, in limit: NumberLimit) throws -> Double? {
         guard let text = try string(key) else { return nil }
         guard let value = Double(text) else { throw error(key, "expected a number, found '\(text)'") }
         if let violation = limit.violation(of: value) { throw error(key, violation) }
         return value
     }
 
-    mutating func bool(_ key: String) throws -> Bool? {
+    public mutating func bool(_ key: String) throws -> Bool? {
         guard let text = try string(key) else { return nil }
         switch text.lowercased() {
         case "true", "yes", "on": return true
@@ -104,7 +151,7 @@ struct YAMLFields {
         }
     }
 
-    mutating func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, of: Choice.Type) throws -> Choice?
+    public mutating func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, of: Choice.Type) throws -> Choice?
     where Choice.RawValue == String {
         guard let text = try string(key) else { return nil }
         guard let value = Choice(rawValue: text) else {
@@ -115,9 +162,9 @@ struct YAMLFields {
     }
 
     /// Throws for the first key of this mapping that no reader asked for.
-    func rejectUnknownKeys() throws {
+    public func rejectUnknownKeys() throws {
         if let unknown = pairs.first(where: { !used.contains($0.key) }) {
-            throw PipelineFileError(file: file, line: unknown.value.mark?.line ?? node.mark?.line,
+            throw YAMLFileError(file: file, line: unknown.value.mark?.line ?? node.mark?.line,
                                     key: name(unknown.key), message: "unknown key")
         }
     }

@@ -13,6 +13,7 @@ struct Framewise: AsyncParsableCommand {
             QueryCommand.self,
             SegmentsCommand.self,
             ReportCommand.self,
+            ServeCommand.self,
             ClassifyCommand.self,
             ModelCommand.self,
             BenchCommand.self,

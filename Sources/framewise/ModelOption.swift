@@ -13,16 +13,3 @@ struct ModelOption: ParsableArguments {
         try ModelDirectory(path: override ?? directory).load()
     }
 }
-
-extension LoadedModelFiles {
-    /// The model as the pipeline takes it, at `numerics`, with the labels in the store's terms.
-    func pipelineModel(numerics: EngineNumerics) -> LoadedModel {
-        LoadedModel(
-            weights: weights, numerics: numerics,
-            classes: labels.classes.enumerated().map { index, imageNetClass in
-                ClassLabel(index: index, wnid: imageNetClass.wnid, label: imageNetClass.label,
-                           names: imageNetClass.names.joined(separator: ", "))
-            },
-            sha256: sha256)
-    }
-}

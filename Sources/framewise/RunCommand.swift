@@ -74,7 +74,7 @@ struct RunCommand: AsyncParsableCommand {
         let databasePath = database.explicitPath ?? configuration.databasePath ?? database.path
         let store = try LabelStore(path: databasePath)
         let numerics = try loaded.numerics(for: configuration.precision)
-        let runner = PipelineRunner(configuration: configuration, model: loaded.pipelineModel(numerics: numerics), store: store,
+        let runner = PipelineRunner(configuration: configuration, model: LoadedModel(loaded, numerics: numerics), store: store,
                                     logger: logger)
 
         let stop = StopRequest()

@@ -1,0 +1,115 @@
+import Foundation
+import GoogLeNet
+import Pipeline
+
+/// The daemon's configuration file (`framewise serve --config FILE`, YAML): the one database every pipeline
+/// writes to, where HTTP listens, the directory of pipeline files, the shared worker pool, the model and the
+/// bearer token. Mistakes are reported as `file:line: key: why`, like pipeline files.
+public struct DaemonConfiguration: Sendable, Equatable {
+    /// Where the HTTP interface listens.
+    public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+
+        /// Whether only this machine can connect (127.0.0.0/8, ::1, localhost).
+        public var isLoopback: Bool {
+            host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        }
+
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    public static let defaultListen = ListenAddress(host: "127.0.0.1", port: 9090)
+
+    /// The file this configuration came from.
+    public var file: String
+    /// The SQLite database all pipelines write to.
+    public var database: String
+    public var listen: ListenAddress
+    /// The directory of pipeline files (`*.yaml`, `*.yml`).
+    public var pipelines: String
+    /// GoogLeNet workers shared by every pipeline's inputs.
+    public var workers: Int
+    /// The model directory; nil: the usual search (`$FRAMEWISE_MODEL_DIR`, then the user's data directory).
+    public var model: String?
+    public var precision: Precision
+    /// A file holding the bearer token every HTTP endpoint but `/healthz` requires.
+    public var tokenFile: String?
+
+    /// Reads and checks the configuration file. Relative paths in it are taken from the file's directory.
+    public static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> DaemonConfiguration
+    {
+        var fields = try YAMLFields.document(file: file, environment: environment)
+        let base = URL(fileURLWithPath: file).deletingLastPathComponent()
+        func path(_ text: String) -> String {
+            let expanded = (text as NSString).expandingTildeInPath
+            return expanded.hasPrefix("/") ? expanded : base.appendingPathComponent(expanded).standardizedFileURL.path
+        }
+        guard let database = try fields.string("database") else {
+            throw fields.error("database", "required: the SQLite database every pipeline writes to")
+        }
+        guard let pipelines = try fields.string("pipelines") else {
+            throw fields.error("pipelines", "required: the directory of pipeline files")
+        }
+        var listen = defaultListen
+        if let text = try fields.string("listen") {
+            guard let address = ListenAddress(text) else {
+                throw fields.error("listen", "expected HOST:PORT with a port from 1 to 65535, found '\(text)'")
+            }
+            listen = address
+        }
+        let configuration = DaemonConfiguration(
+            file: file, database: path(database), listen: listen, pipelines: path(pipelines),
+            workers: try fields.int("workers", in: OptionLimits.workers) ?? ProcessInfo.processInfo.activeProcessorCount,
+            model: try fields.string("model").map(path),
+            precision: try fields.choice("precision", of: Precision.self) ?? .fp32,
+            tokenFile: try fields.string("token_file").map(path))
+        if !configuration.listen.isLoopback, configuration.tokenFile == nil {
+            throw fields.error("listen", "\(configuration.listen) is reachable from other machines: set token_file too")
+        }
+        try fields.rejectUnknownKeys()
+        return configuration
+    }
+
+    /// The bearer token from `tokenFile` (surrounding whitespace removed), or nil without one.
+    public func readToken() throws -> String? {
+        guard let tokenFile else { return nil }
+        let text: String
+        do {
+            text = try String(contentsOfFile: tokenFile, encoding: .utf8)
+        } catch {
+            throw DaemonError("\(file): token_file: cannot read \(tokenFile)")
+        }
+        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard token.count >= 16, !token.contains(where: \.isWhitespace) else {
+            throw DaemonError("\(file): token_file: \(tokenFile) must hold one token of at least 16 characters")
+        }
+        return token
+    }
+}
+
+extension DaemonConfiguration.ListenAddress {
+    /// `HOST:PORT` or `[IPv6]:PORT`.
+    init?(_ text: String) {
+        let host: Substring, port: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            port = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, let number = Int(port), (1...65535).contains(number) else { return nil }
+        self.init(host: String(host), port: number)
+    }
+}
+
+/// Why the daemon cannot start or go on, in one line.
+public struct DaemonError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

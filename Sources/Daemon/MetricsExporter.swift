@@ -1,0 +1,103 @@
+import Foundation
+import Pipeline
+import Prometheus
+import Synchronization
+
+/// The daemon's Prometheus metrics. The stages record their histograms through swift-metrics into `factory`;
+/// per-input counters are read from each `SupervisedInput` when scraped (the inputs own their counters, the
+/// exporter only mirrors them), labelled `{pipeline, input}` with the input's redacted URI.
+final class MetricsExporter: Sendable {
+    /// The swift-metrics backend the stages record `framewise_inference_seconds` and `framewise_db_commit_seconds` into.
+    let factory: PrometheusMetricsFactory
+    private let registry: PrometheusCollectorRegistry
+    private let queueDepth: Gauge
+    private let exported = Mutex<[ObjectIdentifier: InputMetrics]>([:])
+
+    /// One input's series.
+    private struct InputMetrics {
+        let decoded: Counter
+        let labeled: Counter
+        let droppedByQueue: Counter
+        let droppedByStore: Counter
+        let reconnects: Counter
+        let up: Gauge
+        let lastFrame: Gauge
+
+        var all: (counters: [Counter], gauges: [Gauge]) {
+            ([decoded, labeled, droppedByQueue, droppedByStore, reconnects], [up, lastFrame])
+        }
+    }
+
+    init(version: String, modelSHA256: String, precision: String) {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let milliseconds: [Duration] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].map { .milliseconds($0) }
+        factory.durationHistogramBuckets = [
+            "framewise_inference_seconds": milliseconds, "framewise_db_commit_seconds": milliseconds,
+        ]
+        self.factory = factory
+        queueDepth = registry.makeGauge(name: "framewise_queue_depth", help: "Frames waiting for a worker, over all inputs.")
+        registry.makeGauge(
+            name: "framewise_build_info",
+            labels: [("version", version), ("model_sha256", modelSHA256), ("precision", precision)],
+            help: "The running build, its model and precision (always 1)."
+        ).set(to: 1)
+    }
+
+    /// The Prometheus text for the current state of `inputs` and the stages.
+    func scrape(inputs: [SupervisedInput], queueDepth depth: Int) -> String {
+        exported.withLock { exported in
+            var gone = Set(exported.keys)
+            for input in inputs {
+                let key = ObjectIdentifier(input)
+                gone.remove(key)
+                let metrics = exported[key] ?? makeMetrics(for: input)
+                exported[key] = metrics
+                update(metrics, from: input.status)
+            }
+            for key in gone {
+                let (counters, gauges) = exported.removeValue(forKey: key)!.all
+                for counter in counters { registry.unregisterCounter(counter) }
+                for gauge in gauges { registry.unregisterGauge(gauge) }
+            }
+            queueDepth.set(to: Double(depth))
+            return registry.emitToString()
+        }
+    }
+
+    private func makeMetrics(for input: SupervisedInput) -> InputMetrics {
+        let labels = [("pipeline", input.pipeline), ("input", input.location.description)]
+        func counter(_ name: String, _ help: String, _ extra: [(String, String)] = []) -> Counter {
+            registry.makeCounter(name: name, labels: labels + extra, help: help)
+        }
+        func gauge(_ name: String, _ help: String) -> Gauge {
+            registry.makeGauge(name: name, labels: labels, help: help)
+        }
+        let dropped = "Sampled frames not stored: the live queue was full or a stop dropped them (queue), or the database refused them (store)."
+        return InputMetrics(
+            decoded: counter("framewise_frames_decoded_total", "Frames the decoder produced, sampled or not."),
+            labeled: counter("framewise_frames_labeled_total", "Frames labelled and stored."),
+            droppedByQueue: counter("framewise_frames_dropped_total", dropped, [("reason", "queue")]),
+            droppedByStore: counter("framewise_frames_dropped_total", dropped, [("reason", "store")]),
+            reconnects: counter("framewise_reconnects_total", "Reconnects of the input and reopenings after a failure."),
+            up: gauge("framewise_input_up", "1 while frames of the input are flowing, else 0."),
+            lastFrame: gauge("framewise_last_frame_timestamp_seconds", "When the latest frame of the input was labelled (Unix time)."))
+    }
+
+    private func update(_ metrics: InputMetrics, from status: SupervisedInput.Status) {
+        let progress = status.progress
+        set(metrics.decoded, to: progress.decoded)
+        set(metrics.labeled, to: progress.labeled)
+        set(metrics.droppedByQueue, to: progress.dropped - progress.droppedByStore)
+        set(metrics.droppedByStore, to: progress.droppedByStore)
+        set(metrics.reconnects, to: progress.reconnects + max(0, status.attempts - 1))
+        metrics.up.set(to: status.state == .running ? 1 : 0)
+        metrics.lastFrame.set(to: progress.lastLabelledAt?.timeIntervalSince1970 ?? 0)
+    }
+
+    /// Mirrors a counter the input owns (always under the exporter's lock, so scrapes never see it half-set).
+    private func set(_ counter: Counter, to value: Int) {
+        counter.reset()
+        counter.increment(by: Int64(value))
+    }
+}

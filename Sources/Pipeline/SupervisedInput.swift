@@ -1,0 +1,198 @@
+import Foundation
+import Logging
+import Synchronization
+import VideoDecoding
+
+/// One input a long-running service keeps labelling (one camera, one file): it opens the input into the shared
+/// stages and runs it, and when the input cannot be opened or dies it tries again — forever, with exponential
+/// backoff and jitter — without holding up any other input. A file ends when it is completed; a live stream
+/// runs until `stop()`. Its state and counters (over all its sessions) are what health checks, metrics and the
+/// streams API read.
+///
+/// Ownership: the supervision loop runs on a thread of its own; everything readable lives behind one lock.
+public final class SupervisedInput: Sendable {
+    /// Where the input stands.
+    public enum State: String, Sendable, Codable {
+        /// Opening for the first time.
+        case connecting
+        /// Frames are flowing.
+        case running
+        /// The stream dropped, or its session ended, and it is being opened again.
+        case reconnecting
+        /// The last attempt failed; the next one comes after a backoff.
+        case failed
+        /// A file labelled to its end (nothing more to do).
+        case completed
+        /// Stopped on request (removed, or the service stops).
+        case stopped
+    }
+
+    /// What readers see: the state, the counters summed over every session, and the last error (redacted).
+    public struct Status: Sendable {
+        public var state: State = .connecting
+        public var isLive: Bool?
+        public var progress = InputProgress()
+        public var lastError: String?
+        public var attempts = 0
+    }
+
+    /// The pipeline the input belongs to, and the input as configured (its `description` is redacted).
+    public let pipeline: String
+    public let location: InputLocation
+
+    private let input: PipelineConfiguration.Input
+    private let configuration: PipelineConfiguration
+    private let stages: LabellingStages
+    private let retry: ReconnectPolicy
+    private let logger: Logger
+    private let stopRequest = StopRequest()
+    private let stopped = DispatchSemaphore(value: 0)
+    private let ended = DispatchGroup()
+    private let shared = Mutex<(status: Status, finished: InputProgress, current: InputCounters?)>(
+        (Status(), InputProgress(), nil))
+
+    /// `retry` paces the attempts after a failure (its `maximumAttempts` is ignored: a service never gives up).
+    public init(_ input: PipelineConfiguration.Input, of configuration: PipelineConfiguration, stages: LabellingStages,
+                retry: ReconnectPolicy = ReconnectPolicy(initialDelay: 1, maximumDelay: 60), logger: Logger)
+    {
+        self.input = input
+        self.configuration = configuration
+        self.stages = stages
+        self.retry = retry
+        pipeline = configuration.name
+        location = input.location
+        var logger = logger
+        logger[metadataKey: "pipeline"] = "\(configuration.name)"
+        logger[metadataKey: "input"] = "\(input.location)"
+        self.logger = logger
+    }
+
+    /// Starts the supervision loop on a thread of its own.
+    public func start() {
+        ended.enter()
+        let thread = Thread { [self] in
+            supervise()
+            ended.leave()
+        }
+        thread.name = "framewise.input"
+        thread.start()
+    }
+
+    /// Stops the input: decoding ends, the frames in flight are labelled and stored, its run is recorded as
+    /// interrupted. Returns at once; `waitUntilEnded` waits for all of it.
+    public func stop() {
+        stopRequest.request(.graceful)
+        stopped.signal()
+    }
+
+    /// Drops the frames still waiting instead of labelling them (a second stop).
+    public func stopAtOnce() {
+        stopRequest.request(.immediate)
+        stopped.signal()
+    }
+
+    public func waitUntilEnded() {
+        ended.wait()
+    }
+
+    /// The state, counters over every session, and last error.
+    public var status: Status {
+        shared.withLock { shared in
+            var status = shared.status
+            status.progress = shared.finished
+            if let current = shared.current { status.progress.add(current.snapshot) }
+            return status
+        }
+    }
+
+    private func supervise() {
+        var failures = 0
+        var generator = SystemRandomNumberGenerator()
+        while stopRequest.level == .none {
+            let running: RunningInput
+            do {
+                running = try stages.open(input, position: 0, of: configuration) { [self] event in
+                    update { status in
+                        switch event {
+                        case .disconnected(let reason, _, _):
+                            status.state = .reconnecting
+                            status.lastError = reason
+                        case .reconnectFailed(_, let reason, _):
+                            status.lastError = reason
+                        case .reconnected:
+                            status.state = .running
+                        }
+                    }
+                }
+            } catch {
+                failures += 1
+                let delay = retry.delay(beforeAttempt: failures, using: &generator)
+                logger.warning("cannot open the input; trying again", metadata: [
+                    "error": "\(error)", "retryInSeconds": "\(String(format: "%.1f", delay))"])
+                update { status in
+                    status.state = .failed
+                    status.lastError = "\(error)"
+                    status.attempts += 1
+                }
+                _ = stopped.wait(timeout: .now() + delay)
+                continue
+            }
+            shared.withLock { shared in
+                shared.current = running.counters
+                shared.status.state = .running
+                shared.status.isLive = running.isLive
+                shared.status.attempts += 1
+            }
+            logger.info("input running", metadata: ["live": "\(running.isLive)"])
+            let report = stages.run(running, stop: stopRequest)
+            shared.withLock { shared in
+                shared.finished.add(report.progress)
+                shared.current = nil
+            }
+            switch report.status {
+            case .completed where !running.isLive:
+                update { $0.state = .completed }
+                logger.info("input completed", metadata: ["labelled": "\(report.progress.labeled)"])
+                return
+            case .interrupted where stopRequest.level > .none:
+                break
+            case .completed, .interrupted:
+                // A live stream that ended by itself: open it again.
+                failures = 0
+                update { $0.state = .reconnecting }
+            case .failed(let message):
+                failures += 1
+                let delay = retry.delay(beforeAttempt: failures, using: &generator)
+                logger.warning("the input failed; trying again", metadata: [
+                    "error": "\(message)", "retryInSeconds": "\(String(format: "%.1f", delay))"])
+                update { status in
+                    status.state = .reconnecting
+                    status.lastError = message
+                }
+                _ = stopped.wait(timeout: .now() + delay)
+            }
+        }
+        update { $0.state = .stopped }
+    }
+
+    private func update(_ change: (inout Status) -> Void) {
+        shared.withLock { change(&$0.status) }
+    }
+}
+
+extension InputProgress {
+    /// Adds another session's counters (the latest frame times are the later of the two).
+    mutating func add(_ other: InputProgress) {
+        decoded += other.decoded
+        sampled += other.sampled
+        skipped += other.skipped
+        dropped += other.dropped
+        droppedByStore += other.droppedByStore
+        labeled += other.labeled
+        reconnects += other.reconnects
+        corruptPackets += other.corruptPackets
+        latestPts = other.latestPts
+        if let other = other.lastLabelledAt, other > lastLabelledAt ?? .distantPast { lastLabelledAt = other }
+        duration = other.duration ?? duration
+    }
+}
