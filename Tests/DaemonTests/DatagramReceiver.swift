@@ -38,10 +38,11 @@ final class DatagramReceiver {
 
     deinit { close(descriptor) }
 
-    /// The next datagram's text, or nil when none arrives in time.
-    func receive() -> String? {
+    /// The next datagram's text, or nil when none arrives in time (or, with `waiting: false`, none is there yet).
+    func receive(waiting: Bool = true) -> String? {
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
+        let flags = waiting ? Int32(0) : Int32(MSG_DONTWAIT)
+        let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, flags) }
         guard count >= 0 else { return nil }
         return String(decoding: buffer[..<count], as: UTF8.self)
     }
