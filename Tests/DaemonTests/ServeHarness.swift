@@ -49,15 +49,17 @@ final class ServeHarness {
 
     func start(watchdogSeconds: Int = 2) throws {
         let process = Process()
-        process.executableURL = try framewiseExecutable()
-        process.arguments = ["serve", "--config", configurationFile]
+        // As systemd does: WATCHDOG_PID names the daemon's own process (the shell execs it, keeping its pid).
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "WATCHDOG_PID=$$ exec \"$0\" \"$@\"", try framewiseExecutable().path,
+                             "serve", "--config", configurationFile]
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = notifications.notifySocket
         environment["WATCHDOG_USEC"] = String(watchdogSeconds * 1_000_000)
-        environment.removeValue(forKey: "WATCHDOG_PID")
         process.environment = environment
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        if !FileManager.default.fileExists(atPath: logFile) { FileManager.default.createFile(atPath: logFile, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
+        log.seekToEndOfFile()
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice

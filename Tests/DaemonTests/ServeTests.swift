@@ -6,22 +6,18 @@ import Testing
 /// `framewise serve` as systemd runs it: the real binary, a notify socket owned by the test, two RTSP cameras
 /// (one with a password) and a file, HTTP through curl, real signals.
 @Suite(.serialized) struct ServeTests {
-    @Test("two cameras and a file: READY, watchdog, metrics, streams, readiness, reload, and a clean stop")
+    @Test("cameras and a file: READY, watchdog, token, metrics, streams, a camera added by SIGHUP, one dying and returning, stop, restart")
     func camerasAndAFile() throws {
         let cameraA = try RTSPServer(credentials: ("viewer", "s3cret-pw"), framesPerSecond: 10)
         let cameraB = try RTSPServer(framesPerSecond: 10)
         let serve = try ServeHarness()
         let clip = serve.directory.path("clip.mp4")
         try makeClip(clip, ["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10:duration=3", "-pix_fmt", "yuv420p"])
-        let cameraAURL = "rtsp://viewer:${CAMERA_PASSWORD}@127.0.0.1:\(cameraA.port)/test"
-        try serve.writePipeline("cameras.yaml", """
-            sources:
-              - uri: "\(cameraAURL)"
-                timeouts: {stall: 2}
-                reconnect: {initial_delay: 0.5, max_delay: 1}
-              - uri: \(cameraB.url)
-                timeouts: {stall: 2}
-                reconnect: {initial_delay: 0.5, max_delay: 1}
+        let liveOptions = "timeouts: {stall: 2}\n    reconnect: {initial_delay: 0.5, max_delay: 1}"
+        try serve.writePipeline("lobby.yaml", """
+            source:
+              uri: "rtsp://viewer:${CAMERA_PASSWORD}@127.0.0.1:\(cameraA.port)/test"
+              \(liveOptions.replacingOccurrences(of: "\n    ", with: "\n  "))
             sampling:
               fps: 4
             """)
@@ -36,50 +32,22 @@ import Testing
         #expect(serve.datagrams[ready].contains("STATUS="))
         #expect(serve.waitForDatagram(containing: "WATCHDOG=1", after: ready, timeout: 10) != nil)
 
-        let cameraAKey = "cameras rtsp://***@127.0.0.1:\(cameraA.port)/test"
-        let cameraBKey = "cameras \(cameraB.url)"
+        let cameraAKey = "lobby rtsp://***@127.0.0.1:\(cameraA.port)/test"
+        let cameraBKey = "yard \(cameraB.url)"
         let clipKey = "clip \(clip)"
         let flowing = try serve.eventually(90) {
             let streams = try serve.streams()
             return streams[cameraAKey]?.state == "running" && streams[cameraAKey]!.counter("labeled") > 0
-                && streams[cameraBKey]?.state == "running" && streams[cameraBKey]!.counter("labeled") > 0
                 && streams[clipKey]?.state == "completed"
         }
         #expect(flowing, "log:\n\(serve.log)")
         #expect(try serve.streams()[clipKey]?.counter("labeled") == 15)
 
-        // HTTP: health is open, everything else needs the token; metrics carry {pipeline, input}.
-        #expect(try serve.get("/healthz", authorized: false).status == 200)
-        #expect(try serve.get("/metrics", authorized: false).status == 401)
-        #expect(try serve.get("/api/streams", authorized: false).status == 401)
-        let metrics = try serve.get("/metrics")
-        #expect(metrics.status == 200)
-        let labelledA = metricValue(metrics.body, "framewise_frames_labeled_total{pipeline=\"cameras\",input=\"rtsp://***@127.0.0.1:\(cameraA.port)/test\"}")
-        #expect((labelledA ?? 0) > 0)
-        #expect(metricValue(metrics.body, "framewise_frames_labeled_total{pipeline=\"clip\",input=\"\(clip)\"}") == 15)
-        #expect(metricValue(metrics.body, "framewise_input_up{pipeline=\"cameras\",input=\"\(cameraB.url)\"}") == 1)
-        #expect((metricValue(metrics.body, "framewise_inference_seconds_count") ?? 0) >= 15)
-        #expect(metrics.body.contains("framewise_build_info{version="))
-        #expect(metrics.body.contains("framewise_db_commit_seconds_bucket"))
-        #expect(metrics.body.contains("framewise_frames_dropped_total{pipeline=\"cameras\",input=\"\(cameraB.url)\",reason=\"store\"} 0"))
-        #expect(try serve.get("/readyz").status == 200)
-
-        // A camera that dies makes the daemon unready, naming it; when it returns, the daemon is ready again.
-        cameraB.kill()
-        let unready = try serve.eventually(20) {
-            let (status, body) = try serve.get("/readyz")
-            return status == 503 && body.contains(cameraB.url)
-        }
-        #expect(unready)
-        try cameraB.start()
-        let readyAgain = try serve.eventually(40) { try serve.get("/readyz").status == 200 }
-        #expect(readyAgain, "log:\n\(serve.log)")
-
-        // Reload: the file's pipeline removed, an invalid file reported and not started, the cameras untouched.
-        let labelledBefore = try serve.streams()[cameraAKey]?.counter("labeled") ?? 0
-        try FileManager.default.removeItem(atPath: serve.pipelines + "/clip.yaml")
+        // SIGHUP adds a camera and a broken file; a second SIGHUP right after changes nothing more.
+        try serve.writePipeline("yard.yaml", "source:\n  uri: \(cameraB.url)\n  \(liveOptions.replacingOccurrences(of: "\n    ", with: "\n  "))\nsampling:\n  fps: 4\n")
         try serve.writePipeline("broken.yaml", "source:\n  uri: x.mp4\nsampling:\n  every: zero\n")
         let beforeReload = serve.datagrams.count
+        serve.signal(SIGHUP)
         serve.signal(SIGHUP)
         let reloading = serve.waitForDatagram(containing: "RELOADING=1", after: beforeReload, timeout: 10)
         #expect(reloading != nil)
@@ -87,29 +55,89 @@ import Testing
             #expect(serve.datagrams[reloading].contains("MONOTONIC_USEC="))
             #expect(serve.waitForDatagram(containing: "READY=1", after: reloading, timeout: 30) != nil)
         }
-        let streams = try serve.streams()
-        #expect(streams[clipKey] == nil)
-        #expect(streams.count == 2)
-        #expect((streams[cameraAKey]?.counter("labeled") ?? 0) >= labelledBefore, "the camera's counters went on")
+        let bothRunning = try serve.eventually(60) {
+            let streams = try serve.streams()
+            return streams[cameraBKey]?.state == "running" && streams[cameraBKey]!.counter("labeled") > 0
+        }
+        #expect(bothRunning, "log:\n\(serve.log)")
+        #expect(try serve.streams().count == 3, "one pipeline per file, none twice")
         #expect(serve.log.contains("broken.yaml:4: sampling.every: expected a whole number"))
 
-        // SIGTERM: STOPPING=1, exit 0 well within 15 s, every run recorded and accounted for.
+        // HTTP: health is open, everything else needs the token; metrics carry {pipeline, input}.
+        #expect(try serve.get("/healthz", authorized: false).status == 200)
+        #expect(try serve.get("/metrics", authorized: false).status == 401)
+        #expect(try serve.get("/api/streams", authorized: false).status == 401)
+        #expect(try serve.get("/readyz", authorized: false).status == 401)
+        let metrics = try serve.get("/metrics")
+        #expect(metrics.status == 200)
+        let upB = "framewise_input_up{pipeline=\"yard\",input=\"\(cameraB.url)\"}"
+        #expect((metricValue(metrics.body, "framewise_frames_labeled_total{pipeline=\"lobby\",input=\"rtsp://***@127.0.0.1:\(cameraA.port)/test\"}") ?? 0) > 0)
+        #expect(metricValue(metrics.body, "framewise_frames_labeled_total{pipeline=\"clip\",input=\"\(clip)\"}") == 15)
+        #expect(metricValue(metrics.body, upB) == 1)
+        #expect((metricValue(metrics.body, "framewise_inference_seconds_count") ?? 0) >= 15)
+        #expect(metrics.body.contains("framewise_build_info{version="))
+        #expect(metrics.body.contains("framewise_db_commit_seconds_bucket"))
+        #expect(metricValue(metrics.body, "framewise_frames_dropped_total{pipeline=\"yard\",input=\"\(cameraB.url)\",reason=\"store\"}") == 0)
+        #expect(try serve.get("/readyz").status == 200)
+
+        // Camera B dies: not ready (naming it), input_up 0, camera A unaffected; a reload meanwhile changes nothing;
+        // B returns: ready again, input_up 1.
+        cameraB.kill()
+        let unready = try serve.eventually(20) {
+            let (status, body) = try serve.get("/readyz")
+            return status == 503 && body.contains(cameraB.url)
+        }
+        #expect(unready)
+        #expect(metricValue(try serve.get("/metrics").body, upB) == 0)
+        let labelledA = try serve.streams()[cameraAKey]?.counter("labeled") ?? 0
+        serve.signal(SIGHUP)
+        #expect(try serve.eventually(20) { (try serve.streams()[cameraAKey]?.counter("labeled") ?? 0) > labelledA + 4 },
+                "camera A goes on while B is down")
+        #expect(try serve.streams().count == 3)
+        try cameraB.start()
+        let readyAgain = try serve.eventually(40) { try serve.get("/readyz").status == 200 }
+        #expect(readyAgain, "log:\n\(serve.log)")
+        #expect(metricValue(try serve.get("/metrics").body, upB) == 1)
+
+        // SIGTERM (with a SIGHUP during the shutdown): STOPPING=1, exit 0 well within 15 s, every run accounted for.
         let beforeStop = serve.datagrams.count
         serve.signal(SIGTERM)
+        usleep(100_000)
+        serve.signal(SIGHUP)
         #expect(serve.exitStatus(within: 15) == 0, "log:\n\(serve.log)")
         #expect(serve.waitForDatagram(containing: "STOPPING=1", after: beforeStop, timeout: 2) != nil)
-        let runs = try queryFramewise(serve.database, "SELECT status, live, frames_sampled, frames_labeled, frames_dropped, frames_skipped FROM runs")
-        #expect(runs.count >= 3)
+        try expectEveryRunAccountedFor(serve.database)
+        let framesOfA = "SELECT count(*) AS n, count(DISTINCT frame_index) AS distinct_indices, max(frame_index) AS last FROM frames JOIN sources ON sources.id = source_id WHERE uri LIKE '%:\(cameraA.port)/test'"
+        let before = try queryFramewise(serve.database, framesOfA).first ?? [:]
+
+        // A restart goes on storing the camera's frames, after the ones stored (no index twice); the file is not redone.
+        try serve.start()
+        #expect(serve.waitForDatagram(containing: "READY=1", after: serve.datagrams.count, timeout: 120) != nil)
+        #expect(try serve.eventually(60) { (try serve.streams()[cameraAKey]?.counter("labeled") ?? 0) > 3 })
+        #expect(try serve.streams()[clipKey]?.counter("labeled") == 0)
+        serve.signal(SIGTERM)
+        #expect(serve.exitStatus(within: 15) == 0)
+        let after = try queryFramewise(serve.database, framesOfA).first ?? [:]
+        #expect((after["n"] as? Int ?? 0) > (before["n"] as? Int ?? 0))
+        #expect(after["n"] as? Int == after["distinct_indices"] as? Int)
+        #expect((after["last"] as? Int ?? 0) > (before["last"] as? Int ?? 0))
+        try expectEveryRunAccountedFor(serve.database)
+
+        // The password is nowhere: not in the log, the metrics, the streams API or the database.
+        let databaseText = try String(decoding: Data(contentsOf: URL(fileURLWithPath: serve.database)), as: UTF8.self)
+        for text in [serve.log, metrics.body, databaseText, serve.datagrams.joined()] {
+            #expect(!text.contains("s3cret-pw"))
+        }
+    }
+
+    private func expectEveryRunAccountedFor(_ database: String) throws {
+        let runs = try queryFramewise(database, "SELECT status, frames_sampled, frames_labeled, frames_dropped, frames_skipped FROM runs")
+        #expect(!runs.isEmpty)
         for run in runs {
             #expect(run["status"] as? String != "running")
             let sampled = run["frames_sampled"] as? Int ?? -1
             let accounted = (run["frames_labeled"] as? Int ?? 0) + (run["frames_dropped"] as? Int ?? 0) + (run["frames_skipped"] as? Int ?? 0)
             #expect(sampled == accounted, "\(run)")
-        }
-        // The password is nowhere: not in the log, the metrics, the streams API or the database.
-        let databaseText = try String(decoding: Data(contentsOf: URL(fileURLWithPath: serve.database)), as: UTF8.self)
-        for text in [serve.log, metrics.body, databaseText, serve.datagrams.joined()] {
-            #expect(!text.contains("s3cret-pw"))
         }
     }
 
