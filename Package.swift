@@ -47,12 +47,15 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         // The label timeline page (framewise report, the daemon's page): database rows -> one HTML file.
         .target(name: "Report", dependencies: ["LabelStore"]),
         .executableTarget(name: "framewise", dependencies: [
             "Pipeline", "VideoDecoding", "GoogLeNet", "LabelStore", "Report", "Daemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // systemd's side of `framewise serve`: sd_notify over $NOTIFY_SOCKET, log lines for the journal.

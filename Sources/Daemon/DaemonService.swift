@@ -202,10 +202,3 @@ final class ReadinessSignal: Sendable {
         }
     }
 }
-
-/// Runs blocking work (waiting for threads, joining stages) on a thread of its own, off Swift's cooperative pool.
-func offloaded<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-    await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: work()) }.start()
-    }
-}

@@ -62,28 +62,3 @@ public final class StopRequest: Sendable {
         for handler in observers.withLock({ Array($0.handlers.values) }) { handler(level) }
     }
 }
-
-/// Turns SIGINT and SIGTERM into steps of a `StopRequest` for as long as it is alive.
-///
-/// `@unchecked Sendable`: the signal sources are set up in `init` and only cancelled in `deinit`.
-public final class SignalStopper: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
-    private let signals: [Int32]
-
-    public init(stop: StopRequest, signals: [Int32] = [SIGINT, SIGTERM]) {
-        self.signals = signals
-        let queue = DispatchQueue(label: "framewise.signals")
-        sources = signals.map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { stop.escalate() }
-            source.resume()
-            return source
-        }
-    }
-
-    deinit {
-        for source in sources { source.cancel() }
-        for number in signals { signal(number, SIG_DFL) }
-    }
-}

@@ -4,6 +4,7 @@ import GoogLeNet
 import LabelStore
 import Logging
 import Pipeline
+import ServiceLifecycle
 import VideoDecoding
 
 /// `framewise run`: label videos (or the inputs of a pipeline file) and store the answers.
@@ -63,10 +64,10 @@ struct RunCommand: AsyncParsableCommand {
     var quiet = false
 
     func run() async throws {
-        try await exitingOnError { try runPipeline() }
+        try await exitingOnError { try await runPipeline() }
     }
 
-    private func runPipeline() throws {
+    private func runPipeline() async throws {
         let logger = CommandLineLogging.logger(label: "framewise.run", quiet: quiet)
         let configuration = try makeConfiguration()
         try configuration.validate()
@@ -77,15 +78,19 @@ struct RunCommand: AsyncParsableCommand {
         let runner = PipelineRunner(configuration: configuration, model: LoadedModel(loaded, numerics: numerics), store: store,
                                     logger: logger)
 
-        let stop = StopRequest()
-        let stopper = SignalStopper(stop: stop)
         let display = ProgressDisplay(quiet: quiet)
-        stop.onChange { level in
+        let service = PipelineService(runner: runner, progressInterval: display.interval) { display.show($0) }
+        service.stop.onChange { level in
             display.note(level == .immediate ? "stopping now" : "stopping: finishing the frames in flight (Ctrl-C again to stop at once)")
         }
         let started = Date()
-        let reports = try runner.run(stop: stop, progressInterval: display.interval) { display.show($0) }
-        withExtendedLifetime(stopper) {}
+        // The first SIGINT/SIGTERM is the group's graceful shutdown; the service takes a second one as "at once".
+        // The run ending by itself ends the group.
+        var group = ServiceGroupConfiguration(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)], logger: logger)
+        group.gracefulShutdownSignals = [.sigterm, .sigint]
+        try await ServiceGroup(configuration: group).run()
+        let reports = service.reports
         display.finish()
 
         let elapsed = Date().timeIntervalSince(started)
