@@ -36,11 +36,10 @@ final class MetricsExporter: Sendable {
             "framewise_inference_seconds": milliseconds, "framewise_db_commit_seconds": milliseconds,
         ]
         self.factory = factory
-        queueDepth = registry.makeGauge(name: "framewise_queue_depth", help: "Frames waiting for a worker, over all inputs.")
+        queueDepth = registry.makeGauge(descriptor: Self.name("queue", "depth", "Frames waiting for a worker, over all inputs."))
         registry.makeGauge(
-            name: "framewise_build_info",
-            labels: [("version", version), ("model_sha256", modelSHA256), ("precision", precision)],
-            help: "The running build, its model and precision (always 1)."
+            descriptor: Self.name("build", "info", "The running build, its model and precision (always 1)."),
+            labels: [("version", version), ("model_sha256", modelSHA256), ("precision", precision)]
         ).set(to: 1)
     }
 
@@ -68,20 +67,25 @@ final class MetricsExporter: Sendable {
     private func makeMetrics(for input: SupervisedInput) -> InputMetrics {
         let labels = [("pipeline", input.pipeline), ("input", input.location.description)]
         func counter(_ name: String, _ help: String, _ extra: [(String, String)] = []) -> Counter {
-            registry.makeCounter(name: name, labels: labels + extra, help: help)
-        }
-        func gauge(_ name: String, _ help: String) -> Gauge {
-            registry.makeGauge(name: name, labels: labels, help: help)
+            registry.makeCounter(descriptor: Self.name(name, "total", help), labels: labels + extra)
         }
         let dropped = "Sampled frames not stored: the live queue was full or a stop dropped them (queue), or the database refused them (store)."
         return InputMetrics(
-            decoded: counter("framewise_frames_decoded_total", "Frames the decoder produced, sampled or not."),
-            labeled: counter("framewise_frames_labeled_total", "Frames labelled and stored."),
-            droppedByQueue: counter("framewise_frames_dropped_total", dropped, [("reason", "queue")]),
-            droppedByStore: counter("framewise_frames_dropped_total", dropped, [("reason", "store")]),
-            reconnects: counter("framewise_reconnects_total", "Reconnects of the input and reopenings after a failure."),
-            up: gauge("framewise_input_up", "1 while frames of the input are flowing, else 0."),
-            lastFrame: gauge("framewise_last_frame_timestamp_seconds", "When the latest frame of the input was labelled (Unix time)."))
+            decoded: counter("frames_decoded", "Frames the decoder produced, sampled or not."),
+            labeled: counter("frames_labeled", "Frames labelled and stored."),
+            droppedByQueue: counter("frames_dropped", dropped, [("reason", "queue")]),
+            droppedByStore: counter("frames_dropped", dropped, [("reason", "store")]),
+            reconnects: counter("reconnects", "Reconnects of the input and reopenings after a failure."),
+            up: registry.makeGauge(
+                descriptor: Self.name("input", "up", "1 while frames of the input are flowing, else 0."), labels: labels),
+            lastFrame: registry.makeGauge(
+                descriptor: Self.name("last_frame_timestamp", "seconds", "When the latest frame of the input was labelled (Unix time)."),
+                labels: labels))
+    }
+
+    /// `framewise_NAME_UNIT`, with its help text.
+    private static func name(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "framewise", metricName: name, unitName: unit, helpText: help)
     }
 
     private func update(_ metrics: InputMetrics, from status: SupervisedInput.Status) {
@@ -90,7 +94,7 @@ final class MetricsExporter: Sendable {
         set(metrics.labeled, to: progress.labeled)
         set(metrics.droppedByQueue, to: progress.dropped - progress.droppedByStore)
         set(metrics.droppedByStore, to: progress.droppedByStore)
-        set(metrics.reconnects, to: progress.reconnects + max(0, status.attempts - 1))
+        set(metrics.reconnects, to: progress.reconnects + max(0, status.sessions - 1))
         metrics.up.set(to: status.state == .running ? 1 : 0)
         metrics.lastFrame.set(to: progress.lastLabelledAt?.timeIntervalSince1970 ?? 0)
     }

@@ -33,7 +33,8 @@ public final class SupervisedInput: Sendable {
         public var isLive: Bool?
         public var progress = InputProgress()
         public var lastError: String?
-        public var attempts = 0
+        /// Sessions opened so far (each one after the first is a reconnect).
+        public var sessions = 0
     }
 
     /// The pipeline the input belongs to, and the input as configured (its `description` is redacted).
@@ -126,22 +127,14 @@ public final class SupervisedInput: Sendable {
                 }
             } catch {
                 failures += 1
-                let delay = retry.delay(beforeAttempt: failures, using: &generator)
-                logger.warning("cannot open the input; trying again", metadata: [
-                    "error": "\(error)", "retryInSeconds": "\(String(format: "%.1f", delay))"])
-                update { status in
-                    status.state = .failed
-                    status.lastError = "\(error)"
-                    status.attempts += 1
-                }
-                _ = stopped.wait(timeout: .now() + delay)
+                backOff(failures, after: "cannot open the input", error: "\(error)", state: .failed, using: &generator)
                 continue
             }
             shared.withLock { shared in
                 shared.current = running.counters
                 shared.status.state = .running
                 shared.status.isLive = running.isLive
-                shared.status.attempts += 1
+                shared.status.sessions += 1
             }
             logger.info("input running", metadata: ["live": "\(running.isLive)"])
             let report = stages.run(running, stop: stopRequest)
@@ -162,17 +155,23 @@ public final class SupervisedInput: Sendable {
                 update { $0.state = .reconnecting }
             case .failed(let message):
                 failures += 1
-                let delay = retry.delay(beforeAttempt: failures, using: &generator)
-                logger.warning("the input failed; trying again", metadata: [
-                    "error": "\(message)", "retryInSeconds": "\(String(format: "%.1f", delay))"])
-                update { status in
-                    status.state = .reconnecting
-                    status.lastError = message
-                }
-                _ = stopped.wait(timeout: .now() + delay)
+                backOff(failures, after: "the input failed", error: message, state: .reconnecting, using: &generator)
             }
         }
         update { $0.state = .stopped }
+    }
+
+    /// Records a failure and waits before the next attempt (less if stopped meanwhile).
+    private func backOff(_ failures: Int, after what: String, error: String, state: State,
+                         using generator: inout some RandomNumberGenerator)
+    {
+        let delay = retry.delay(beforeAttempt: failures, using: &generator)
+        logger.warning("\(what); trying again", metadata: ["error": "\(error)", "retryInSeconds": "\(String(format: "%.1f", delay))"])
+        update { status in
+            status.state = state
+            status.lastError = error
+        }
+        _ = stopped.wait(timeout: .now() + delay)
     }
 
     private func update(_ change: (inout Status) -> Void) {
