@@ -60,7 +60,7 @@ let package = Package(
         ]),
         // systemd's side of `framewise serve`: sd_notify over $NOTIFY_SOCKET, log lines for the journal.
         .target(name: "Daemon", dependencies: [
-            "Pipeline", "GoogLeNet", "LabelStore", "VideoDecoding",
+            "Pipeline", "GoogLeNet", "LabelStore", "VideoDecoding", "Report",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -35,7 +35,7 @@ public enum FramewiseDaemon {
         }
         let fleet = PipelineFleet(stages: stages, logger: logger)
         let listening = ReadinessSignal()
-        let http = HTTPInterface(stages: stages, fleet: fleet, metrics: metrics, token: token)
+        let http = HTTPInterface(stages: stages, fleet: fleet, metrics: metrics, token: token, database: configuration.database)
         let app = Application(
             router: http.makeRouter(),
             configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port),

@@ -1,15 +1,24 @@
 import Foundation
 import Hummingbird
+import LabelStore
 import Pipeline
+import Report
 
 /// The daemon's HTTP endpoints: `/healthz` (the process's loops run), `/readyz` (model, database and every
-/// live input up, else 503 with the reasons), `/metrics` (Prometheus text) and `/api/streams` (one JSON object
-/// per input). With a token every endpoint but `/healthz` needs `Authorization: Bearer …`.
+/// live input up, else 503 with the reasons), `/metrics` (Prometheus text), `/api/streams` (one JSON object
+/// per input), and the page: `/` (every source's label timeline and the streams, refreshing itself) and
+/// `/sources/{id}`, rendered by `framewise report`'s renderer. With a token every endpoint but `/healthz`
+/// needs `Authorization: Bearer …`.
 struct HTTPInterface: Sendable {
+    /// How often the page reloads itself.
+    static let pageRefreshSeconds = 10
+
     let stages: LabellingStages
     let fleet: PipelineFleet
     let metrics: MetricsExporter
     let token: String?
+    /// The database the page reads (read-only).
+    let database: String
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
@@ -28,7 +37,44 @@ struct HTTPInterface: Sendable {
         router.get("/api/streams") { _, _ in
             Self.json(fleet.inputs.map(StreamSummary.init))
         }
+        router.get("/") { _, _ in
+            await page(ReportRequest())
+        }
+        router.get("/sources/{id}") { _, context in
+            await page(ReportRequest(source: context.parameters.get("id") ?? ""))
+        }
         return router
+    }
+
+    /// The report page of `request` with the streams above it; a request the report refuses is a 404 with why.
+    private func page(_ request: ReportRequest) async -> Response {
+        let inputs = fleet.inputs
+        let result: Result<String, any Error> = await offloaded { [database] in
+            Result {
+                let reader = try ReadOnlyDatabase(path: database)
+                var renderer = ReportRenderer()
+                renderer.title = "Framewise"
+                renderer.refreshSeconds = Self.pageRefreshSeconds
+                renderer.liveStreams = inputs.map { input in
+                    let status = input.status
+                    return LiveStream(
+                        pipeline: input.pipeline, input: input.location.description, state: status.state.rawValue,
+                        labelled: status.progress.labeled, dropped: status.progress.dropped,
+                        lastFrameAt: status.progress.lastLabelledAt, lastError: status.lastError,
+                        latestThumbnail: try? reader.latestThumbnail(ofSourceURI: input.location.description))
+                }
+                return renderer.html(try ReportLoader().load(request, from: reader))
+            }
+        }
+        switch result {
+        case .success(let html):
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
+        case .failure(let error):
+            return Response(status: error is ReportError ? .notFound : .serviceUnavailable,
+                            headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: "\(error)\n")))
+        }
     }
 
     /// Why the daemon is not ready; empty when it is.

@@ -115,4 +115,15 @@ extension ReadOnlyDatabase {
             return thumbnails
         }
     }
+
+    /// The thumbnail of the latest frame of the newest source stored under `uri` that has one.
+    public func latestThumbnail(ofSourceURI uri: String) throws -> StoredThumbnail? {
+        try queue.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT t.width, t.height, t.jpeg FROM thumbnails AS t JOIN frames AS f ON f.id = t.frame_id
+                WHERE f.source_id = (SELECT max(id) FROM sources WHERE uri = ?)
+                ORDER BY f.frame_index DESC LIMIT 1
+                """, arguments: [uri]).map { StoredThumbnail(width: $0[0], height: $0[1], jpeg: $0[2]) }
+        }
+    }
 }

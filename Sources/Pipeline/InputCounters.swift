@@ -17,6 +17,8 @@ public final class InputCounters: Sendable {
     let droppedByStore = Atomic<Int>(0)
     /// Frames stored (rows inserted).
     let labeled = Atomic<Int>(0)
+    /// Thumbnails chosen but not stored: pushed out of the thumbnail stage's short queue under load, or not encodable.
+    let thumbnailsDropped = Atomic<Int>(0)
     /// Reconnects of the input, and damaged packets skipped (published by the decode stage).
     let reconnects = Atomic<Int>(0)
     let corruptPackets = Atomic<Int>(0)
@@ -51,7 +53,7 @@ public final class InputCounters: Sendable {
         InputProgress(
             decoded: decoded.load(ordering: .relaxed), sampled: sampled.load(ordering: .relaxed),
             skipped: skipped.load(ordering: .relaxed), dropped: dropped.load(ordering: .relaxed),
-            droppedByStore: droppedByStore.load(ordering: .relaxed),
+            droppedByStore: droppedByStore.load(ordering: .relaxed), thumbnailsDropped: thumbnailsDropped.load(ordering: .relaxed),
             labeled: labeled.load(ordering: .relaxed), reconnects: reconnects.load(ordering: .relaxed),
             corruptPackets: corruptPackets.load(ordering: .relaxed), latestPts: latestPts, lastLabelledAt: lastLabelledAt,
             duration: duration)
@@ -66,6 +68,8 @@ public struct InputProgress: Sendable, Equatable {
     public var dropped = 0
     /// The part of `dropped` the database refused.
     public var droppedByStore = 0
+    /// Thumbnails chosen but dropped under load (the frames themselves are stored).
+    public var thumbnailsDropped = 0
     public var labeled = 0
     public var reconnects = 0
     public var corruptPackets = 0

@@ -26,9 +26,13 @@ public final class LabellingStages: Sendable {
 
     private let frames = FrameQueue<PendingFrame>()
     private let sink: SinkStage
+    private let thumbnails = ThumbnailStage()
     private let pool: WorkerPool
     private let workGroup = DispatchGroup()
     private let sinkGroup = DispatchGroup()
+    private let thumbnailGroup = DispatchGroup()
+    /// How far workers may reorder frames: the thumbnail choice waits that many frames.
+    private let reorderWindow: Int
     private let storeFailures: StoreFailurePolicy
     private let commitTimer: Metrics.Timer
     private let firstFailure: FirstFailure
@@ -51,7 +55,8 @@ public final class LabellingStages: Sendable {
         self.storeFailures = storeFailures
         firstFailure = FirstFailure(onFailure)
         commitTimer = Metrics.Timer(label: "framewise_db_commit_seconds", factory: metrics)
-        sink = SinkStage(capacity: max(64, workers * batch * 4), heartbeat: heartbeat)
+        reorderWindow = max(8, workers * batch * 2)
+        sink = SinkStage(capacity: max(64, workers * batch * 4), heartbeat: heartbeat, thumbnails: thumbnails)
         pool = WorkerPool(
             workers: workers, batchSize: batch, batchDeadline: batchDeadline, weights: model.weights,
             numerics: model.numerics, frames: frames, sink: sink, heartbeat: heartbeat,
@@ -61,6 +66,7 @@ public final class LabellingStages: Sendable {
 
     /// Starts the workers, the sink and the periodic recording of progress.
     public func start() {
+        thumbnails.start(in: thumbnailGroup)
         sink.start(in: sinkGroup)
         pool.start(in: workGroup)
         progressTimer.withLock { timer in
@@ -78,6 +84,8 @@ public final class LabellingStages: Sendable {
         workGroup.wait()
         sink.close()
         sinkGroup.wait()
+        thumbnails.close()
+        thumbnailGroup.wait()
     }
 
     /// The first fatal error, if any: the stages no longer label.
@@ -105,9 +113,11 @@ public final class LabellingStages: Sendable {
               onEvent: (@Sendable (DecoderEvent) -> Void)? = nil) throws -> RunningInput
     {
         let location = input.location
+        var options = input.decoder
+        options.thumbnailWidth = configuration.thumbnails == .off ? nil : ThumbnailScaler.defaultWidth
         let reader: FrameReader
         do {
-            reader = try FrameReader(input: location, options: input.decoder, spec: .googLeNet, logger: logger) { [logger] event in
+            reader = try FrameReader(input: location, options: options, spec: .googLeNet, logger: logger) { [logger] event in
                 logger.notice("\(event)", metadata: ["input": "\(location)"])
                 onEvent?(event)
             }
@@ -184,7 +194,9 @@ public final class LabellingStages: Sendable {
         let decoder = DecodeStage(reader: reader, queue: frames, lane: lane) { stored.contains($0) }
         return RunningInput(
             position: position, location: location, isLive: reader.isLive, counters: counters, decoder: decoder,
-            record: InputRecord(source: registration.id, run: run, writer: writer, frameIndexBase: frameIndexBase))
+            record: InputRecord(
+                source: registration.id, run: run, writer: writer, frameIndexBase: frameIndexBase,
+                thumbnails: ThumbnailSelector(policy: configuration.thumbnails, reorderWindow: reorderWindow)))
     }
 
     /// Runs an opened input to its end (or a stop) on the calling thread: decodes it, waits until the workers

@@ -44,12 +44,14 @@ public struct PipelineConfiguration: Sendable {
     public var databasePath: String?
     /// Redo frames that are already stored instead of skipping them.
     public var restart: Bool
+    /// Which labelled frames keep a small JPEG in the database.
+    public var thumbnails: ThumbnailPolicy
 
     public init(
         name: String, inputs: [Input], modelDirectory: String? = nil, precision: Precision = .fp32,
         workers: Int = ProcessInfo.processInfo.activeProcessorCount, batch: Int = 1, batchDeadline: TimeInterval = 0.05,
         queueCapacity: Int = 8, liveBackpressure: BackpressurePolicy = .dropOldest,
-        databasePath: String? = nil, restart: Bool = false
+        databasePath: String? = nil, restart: Bool = false, thumbnails: ThumbnailPolicy = .segments
     ) {
         self.name = name
         self.inputs = inputs
@@ -62,6 +64,7 @@ public struct PipelineConfiguration: Sendable {
         self.liveBackpressure = liveBackpressure
         self.databasePath = databasePath
         self.restart = restart
+        self.thumbnails = thumbnails
     }
 
     /// Checks what can be checked before any input is opened (each value's range is checked where it is read,

@@ -54,6 +54,13 @@ public enum PipelineFile {
             configuration.batchDeadline = try queue.double("batch_deadline", in: OptionLimits.batchDeadline) ?? configuration.batchDeadline
             try queue.rejectUnknownKeys()
         }
+        if let thumbnails = try fields.string("thumbnails") {
+            do {
+                configuration.thumbnails = try ThumbnailPolicy(thumbnails)
+            } catch {
+                throw fields.error("thumbnails", error.message)
+            }
+        }
         if var sink = try fields.mapping("sink") {
             configuration.databasePath = try sink.string("database").map(expandingTilde)
             try sink.rejectUnknownKeys()

@@ -21,6 +21,9 @@ final class RunningInput: Sendable {
     let framesAtWorkers = DispatchGroup()
     /// Signalled by the sink once the input's writer is closed: every frame of the input is stored or counted.
     let writerClosed = DispatchSemaphore(value: 0)
+    /// Thumbnails of this input chosen by the sink and not yet stored by the thumbnail stage (or dropped); the
+    /// sink waits for it before closing the input's writer.
+    let thumbnailsPending = DispatchGroup()
 
     init(position: Int, location: InputLocation, isLive: Bool, counters: InputCounters, decoder: DecodeStage,
          record: InputRecord)

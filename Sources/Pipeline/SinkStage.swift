@@ -2,6 +2,7 @@ import Foundation
 import GoogLeNet
 import LabelStore
 import Synchronization
+import VideoDecoding
 
 /// An input's record in the database and what the sink keeps about it: its source and run, the writer
 /// that stores its frames, where its frame numbering starts, and the tally of its top-1 classes.
@@ -13,12 +14,15 @@ final class InputRecord: Sendable {
     /// Added to every frame index: 0 for files, one past the last stored index for a live session.
     let frameIndexBase: Int64
     private let topClassFrames = Mutex<[Int: Int]>([:])
+    /// Which frames keep a thumbnail (used by the sink's thread only).
+    let thumbnails: Mutex<ThumbnailSelector>
 
-    init(source: SourceID, run: RunID, writer: FrameWriter, frameIndexBase: Int64) {
+    init(source: SourceID, run: RunID, writer: FrameWriter, frameIndexBase: Int64, thumbnails: ThumbnailSelector) {
         self.source = source
         self.run = run
         self.writer = writer
         self.frameIndexBase = frameIndexBase
+        self.thumbnails = Mutex(thumbnails)
     }
 
     /// Top-1 classes of this run's frames with their frame counts, most frequent first.
@@ -44,7 +48,8 @@ public enum StoreFailurePolicy: Sendable {
 /// The third stage: one thread that turns ranked frames into store records and hands them to their input's
 /// `FrameWriter` (which batches them into transactions); when an input ends it closes the input's writer.
 /// Only this stage knows the store's records. Batches the database refuses are counted by the writer's
-/// `onBatch` (set up with the input's run), not here.
+/// `onBatch` (set up with the input's run), not here. It chooses the frames whose thumbnails are kept
+/// (`ThumbnailSelector`) and hands their pictures to the `ThumbnailStage`, which encodes them off this thread.
 final class SinkStage: Sendable {
     /// What travels from the workers to the sink: a frame, or the end of an input (after its last frame).
     enum Item: Sendable {
@@ -55,9 +60,11 @@ final class SinkStage: Sendable {
     private let items = FrameQueue<Item>()
     private let lane: FrameQueue<Item>.LaneID
     private let heartbeat: StageHeartbeat
+    private let thumbnails: ThumbnailStage
 
-    init(capacity: Int, heartbeat: StageHeartbeat) {
+    init(capacity: Int, heartbeat: StageHeartbeat, thumbnails: ThumbnailStage) {
         self.heartbeat = heartbeat
+        self.thumbnails = thumbnails
         lane = items.addLane(capacity: capacity, policy: .wait)
         items.finish()
     }
@@ -116,12 +123,26 @@ final class SinkStage: Sendable {
             return
         }
         input.counters.lastLabelledAt = Date()
-        if let best = ranked.top.first { input.record.count(topClass: best.classIndex) }
+        guard let best = ranked.top.first else { return }
+        input.record.count(topClass: best.classIndex)
+        if let picture = ranked.thumbnail {
+            let candidate = ThumbnailSelector.Candidate(
+                frameIndex: frame.frameIndex, pts: ranked.pts, topClass: best.classIndex, picture: picture)
+            submitThumbnails(input.record.thumbnails.withLock { $0.offer(candidate) }, of: input)
+        }
     }
 
     private func close(_ input: RunningInput) {
+        submitThumbnails(input.record.thumbnails.withLock { $0.flush() }, of: input)
+        input.thumbnailsPending.wait()
         // A failed last commit has been counted and reported by the writer's `onBatch`.
         try? input.record.writer.close()
         input.writerClosed.signal()
+    }
+
+    private func submitThumbnails(_ chosen: [ThumbnailSelector.Candidate], of input: RunningInput) {
+        for candidate in chosen {
+            thumbnails.submit(ThumbnailStage.Job(input: input, frameIndex: candidate.frameIndex, picture: candidate.picture))
+        }
     }
 }

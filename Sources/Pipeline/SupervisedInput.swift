@@ -187,6 +187,7 @@ extension InputProgress {
         skipped += other.skipped
         dropped += other.dropped
         droppedByStore += other.droppedByStore
+        thumbnailsDropped += other.thumbnailsDropped
         labeled += other.labeled
         reconnects += other.reconnects
         corruptPackets += other.corruptPackets

@@ -1,6 +1,7 @@
 import Foundation
 import GoogLeNet
 import Metrics
+import VideoDecoding
 
 /// A frame with its top-5 answers, on its way from a worker to the sink, carrying its input.
 struct RankedFrame: Sendable {
@@ -10,6 +11,8 @@ struct RankedFrame: Sendable {
     let pts: Double
     let capturedAt: Date?
     let top: [RankedClass]
+    /// The decoder's small copy of the frame, for the sink's thumbnail choice.
+    let thumbnail: ThumbnailPicture?
 }
 
 /// The second stage: N workers, each a serial Dispatch queue that owns one GoogLeNet engine (one OpenMP
@@ -83,7 +86,8 @@ final class WorkerPool: Sendable {
                 inferenceTimer.record(duration: perFrame)
                 sink.put(RankedFrame(
                     input: pending.input, frameIndex: pending.frame.frameIndex, pts: pending.frame.pts,
-                    capturedAt: pending.frame.capturedAt, top: topClasses(Self.labelsPerFrame, of: answers)))
+                    capturedAt: pending.frame.capturedAt, top: topClasses(Self.labelsPerFrame, of: answers),
+                    thumbnail: pending.frame.thumbnail))
                 pending.input.framesAtWorkers.leave()
             }
         }

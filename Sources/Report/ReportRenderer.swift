@@ -11,6 +11,10 @@ public struct ReportRenderer {
     public var maximumListedSegments = 1000
     /// At most this many labels in each source's table.
     public var topLabelCount = 10
+    /// The daemon's page: reload itself every this many seconds (a `<meta http-equiv="refresh">`, no script).
+    public var refreshSeconds: Int?
+    /// The daemon's page: its inputs, listed above the timelines.
+    public var liveStreams: [LiveStream]?
 
     public init() {}
 
@@ -21,18 +25,37 @@ public struct ReportRenderer {
             <html lang="en"><head><meta charset="utf-8">
             <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
             <meta name="viewport" content="width=device-width, initial-scale=1">
+            \(refreshSeconds.map { "<meta http-equiv=\"refresh\" content=\"\($0)\">" } ?? "")
             <title>\(escaped(title))</title>
             <style>\(Self.styleSheet)</style>
             </head><body>
             <header><h1>\(escaped(title))</h1><p class="scope">\(escaped(scope(of: report.request)))</p></header>
 
             """
+        if let liveStreams { page += streamsTable(liveStreams) }
         page += legend(report.legend)
         if report.sources.isEmpty { page += "<p class=\"empty\">The database holds no sources yet.</p>\n" }
         for source in report.sources {
             page += section(source, request: report.request, palette: palette)
         }
         return page + "</body></html>\n"
+    }
+
+    private func streamsTable(_ streams: [LiveStream]) -> String {
+        var html = "<section class=\"streams\" id=\"streams\"><h2>Streams</h2><table><thead><tr><th>latest</th>"
+            + "<th>pipeline</th><th>input</th><th>state</th><th>labelled</th><th>dropped</th><th>last frame</th></tr></thead><tbody>"
+        for stream in streams {
+            let picture = stream.latestThumbnail.map {
+                "<img class=\"thumb\" width=\"\($0.width / 2)\" height=\"\($0.height / 2)\" alt=\"latest frame\" "
+                    + "src=\"data:image/jpeg;base64,\($0.jpeg.base64EncodedString())\">"
+            } ?? ""
+            let error = stream.lastError.map { "<br><small>\(escaped($0))</small>" } ?? ""
+            html += "<tr class=\"state-\(escaped(stream.state))\"><td>\(picture)</td><td>\(escaped(stream.pipeline))</td>"
+                + "<td class=\"uri\">\(escaped(stream.input))</td><td>\(escaped(stream.state))\(error)</td>"
+                + "<td>\(stream.labelled)</td><td>\(stream.dropped)</td>"
+                + "<td>\(stream.lastFrameAt.map { TimeText.clock($0.timeIntervalSince1970) } ?? "–")</td></tr>"
+        }
+        return html + "</tbody></table></section>\n"
     }
 
     private func scope(of request: ReportRequest) -> String {

@@ -46,6 +46,8 @@ public struct DecoderOptions: Sendable {
     public var decoderThreads: Int
     /// Reconnect a network stream that was delivering frames and then failed; `nil`: fail instead.
     public var reconnect: ReconnectPolicy?
+    /// Keep a scaled copy of every sampled frame, at most this many pixels wide, for thumbnails; `nil`: none.
+    public var thumbnailWidth: Int?
 
     public init(
         sampling: SamplingPolicy = .everyFrame, window: TimeWindow = .whole, rtspTransport: RTSPTransport = .tcp,

@@ -26,6 +26,7 @@ public final class FrameReader {
 
     private let deadline: InterruptDeadline
     private let converter: FrameConverter
+    private let thumbnails: ThumbnailScaler?
     private let onEvent: (@Sendable (DecoderEvent) -> Void)?
     private let logger: Logger
     private var sampler: FrameSampler
@@ -48,6 +49,7 @@ public final class FrameReader {
         self.onEvent = onEvent
         deadline = InterruptDeadline(cancellation: cancellation)
         converter = FrameConverter(spec: spec)
+        thumbnails = options.thumbnailWidth.map { ThumbnailScaler(maximumWidth: $0) }
         sampler = FrameSampler(policy: options.sampling, window: options.window)
         let session = try MediaSession(input: input, options: options, deadline: deadline)
         isLive = !session.hasEnd
@@ -113,7 +115,10 @@ public final class FrameReader {
                     throw DecodingError(.failed, input: input.description, detail: error.description)
                 }
                 counters.sampledFrames += 1
-                return SampledFrame(frameIndex: frameIndex, pts: pts, capturedAt: capturedAt, tensor: tensor)
+                // A frame without its thumbnail is still labelled: the picture is an extra.
+                let thumbnail = try? thumbnails?.picture(of: decoded.frame)
+                return SampledFrame(frameIndex: frameIndex, pts: pts, capturedAt: capturedAt, tensor: tensor,
+                                    thumbnail: thumbnail)
             }
         }
         return nil

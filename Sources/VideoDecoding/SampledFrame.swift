@@ -11,6 +11,8 @@ public struct SampledFrame: Sendable {
     public var capturedAt: Date?
     /// `InputSpec.elementCount` floats: planar blue, green, red, minus the mean.
     public var tensor: [Float]
+    /// A small copy of the frame (`DecoderOptions.thumbnailWidth`), for a thumbnail should one be wanted.
+    public var thumbnail: ThumbnailPicture?
 }
 
 /// Something that happened to a live input besides frames, reported through `FrameReader`'s `onEvent`.

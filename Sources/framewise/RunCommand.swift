@@ -58,6 +58,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "What a live input's full queue does: drop_oldest or wait.")
     var whenFull: String?
 
+    @Option(help: "Which frames keep a small JPEG: off, segments (the first frame of each top-1 segment) or every=SECONDS (those and one every SECONDS).")
+    var thumbnails: String?
     @Flag(help: "Redo frames that are already stored instead of skipping them.")
     var restart = false
     @Flag(help: "Print errors and the summary only.")
@@ -126,6 +128,13 @@ struct RunCommand: AsyncParsableCommand {
             configuration.liveBackpressure = policy
         }
         configuration.restart = configuration.restart || restart
+        if let thumbnails {
+            do {
+                configuration.thumbnails = try ThumbnailPolicy(thumbnails)
+            } catch {
+                throw ConfigurationError(message: "--thumbnails: \(error.message)")
+            }
+        }
         return configuration
     }
 

@@ -18,7 +18,7 @@ final class ServeHarness {
     var configurationFile: String { directory.path("framewise.yaml") }
     var logFile: String { directory.path("serve.log") }
 
-    init(extraConfiguration: String = "", databasePath: String? = nil) throws {
+    init(extraConfiguration: String = "", databasePath: String? = nil, withToken: Bool = true) throws {
         directory = try TemporaryDirectory(prefix: "framewise-serve")
         port = try unusedPort()
         notifications = try DatagramReceiver(path: directory.path("notify.socket"), timeout: 1)
@@ -30,7 +30,7 @@ final class ServeHarness {
             pipelines: pipelines
             workers: 2
             model: \(TestData.modelDirectory.path)
-            token_file: token
+            \(withToken ? "token_file: token" : "")
             \(extraConfiguration)
             """.write(toFile: configurationFile, atomically: true, encoding: .utf8)
     }

@@ -2,12 +2,9 @@ import Foundation
 import FramewiseTestSupport
 import Testing
 
-/// Debian's chromium, when installed (scripts/install-deps installs it).
-let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-
 /// The report in a real browser: headless Chromium loads the page from a file, the test reads the DOM it built
 /// and keeps a screenshot (the path is printed; the directory is left for people to look at).
-@Suite(.serialized, .enabled(if: chromium != nil, "chromium is not installed (scripts/install-deps installs it): browser test skipped"))
+@Suite(.serialized, .enabled(if: HeadlessChromium.executable != nil, "chromium is not installed (scripts/install-deps installs it): browser test skipped"))
 struct BrowserTests {
     @Test func chromiumRendersTimelineLegendAndPicturesAndRunsNoInjectedScript() throws {
         let labelled = try LabelledClip.shared.get()
@@ -23,7 +20,7 @@ struct BrowserTests {
         let labelPage = artefacts.appendingPathComponent("espresso.html").path
         try runFramewise(["report", "--db", database, "--label", "espresso", "-o", labelPage])
 
-        let dom = try browser(["--dump-dom", URL(fileURLWithPath: page).absoluteString], in: artefacts).stdout
+        let dom = try HeadlessChromium.run(["--dump-dom", URL(fileURLWithPath: page).absoluteString], profileIn: artefacts).stdout
         // The timeline (an overview row per source), the legend, the two pictures of the clip and the injected
         // source's picture, all built by the browser from the page.
         #expect(dom.components(separatedBy: "<svg class=\"tl\"").count - 1 == 2)
@@ -37,26 +34,16 @@ struct BrowserTests {
         #expect(dom.contains("/videos/&lt;script&gt;alert(1)&lt;/script&gt;.mp4"))
         #expect(dom.contains("&lt;img src=x onerror=\"document.body.setAttribute('data-pwned','1')\"&gt;"))
 
-        let labelDom = try browser(["--dump-dom", URL(fileURLWithPath: labelPage).absoluteString], in: artefacts).stdout
+        let labelDom = try HeadlessChromium.run(["--dump-dom", URL(fileURLWithPath: labelPage).absoluteString], profileIn: artefacts).stdout
         #expect(labelDom.components(separatedBy: "<tr class=\"appearance\">").count - 1 == 1)
 
         for (name, html) in [("report", page), ("espresso", labelPage)] {
             let screenshot = artefacts.appendingPathComponent("\(name).png")
-            try browser(["--screenshot=\(screenshot.path)", "--window-size=1280,1600", URL(fileURLWithPath: html).absoluteString],
-                        in: artefacts)
+            try HeadlessChromium.run(["--screenshot=\(screenshot.path)", "--window-size=1280,1600", URL(fileURLWithPath: html).absoluteString],
+                                    profileIn: artefacts)
             let png = try Data(contentsOf: screenshot)
             #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 20_000)
         }
         print("report screenshots and pages kept in \(artefacts.path)")
-    }
-
-    /// Runs headless Chromium (as root it needs --no-sandbox) with its profile in `directory`, no network.
-    @discardableResult
-    private func browser(_ arguments: [String], in directory: URL) throws -> CommandResult {
-        try runCommand(URL(fileURLWithPath: chromium!), [
-            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-            "--user-data-dir=\(directory.appendingPathComponent("profile").path)",
-            "--proxy-server=127.0.0.1:9", "--virtual-time-budget=2000",
-        ] + arguments)
     }
 }

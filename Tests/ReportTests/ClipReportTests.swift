@@ -44,6 +44,31 @@ import Testing
         }
     }
 
+    @Test("the sink keeps the thumbnails --thumbnails asks for: segment starts, one every S seconds too, or none")
+    func thumbnailPolicies() throws {
+        let labelled = try LabelledClip.shared.get()
+        let directory = try TemporaryDirectory()
+        // Frames 0, 50, 100, 150 (0, 2, 4, 6 s): espresso, espresso, moped, moped.
+        let expected: [(String, [Int64])] = [("segments", [0, 100]), ("every=2", [0, 50, 100, 150]), ("every=3", [0, 100]), ("off", [])]
+        for (policy, frames) in expected {
+            let database = directory.path("\(policy).sqlite")
+            try runFramewise(["run", "--quiet", "--model", TestData.modelDirectory.path, "--db", database, "--every", "50",
+                              "--thumbnails", policy, labelled.clip])
+            let stored = try rows(database, """
+                SELECT f.frame_index, t.width, t.height FROM thumbnails AS t JOIN frames AS f ON f.id = t.frame_id
+                ORDER BY f.frame_index
+                """)
+            #expect(stored.compactMap { $0["frame_index"]?.integer } == frames, "--thumbnails \(policy)")
+            for row in stored {
+                #expect(row["width"]?.integer == 320 && row["height"]?.integer == 213)
+            }
+        }
+        let refused = try runFramewise(["run", "--db", directory.path("x.sqlite"), "--thumbnails", "every=0", labelled.clip],
+                                       mustSucceed: false)
+        #expect(refused.status == 1)
+        #expect(refused.stderr == "error: --thumbnails: every=SECONDS: must be above 0 and at most 86400, found 0.0\n")
+    }
+
     @Test func labelListsOnlyThatLabelsSegmentWithItsPicture() throws {
         let labelled = try LabelledClip.shared.get()
         let directory = try TemporaryDirectory()

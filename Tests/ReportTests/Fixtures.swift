@@ -74,7 +74,7 @@ func probe(_ jpeg: Data, in directory: TemporaryDirectory) throws -> String {
 }
 
 /// The coffee-then-moped clip of the pipeline tests, labelled once by `framewise run --every 50` (a frame every 2 s) with the real
-/// model, then given a thumbnail of the first frame of each top-1 segment through `FrameWriter.appendThumbnail`.
+/// model; the sink keeps a thumbnail of the first frame of each top-1 segment (`--thumbnails segments`, the default).
 final class LabelledClip: Sendable {
     let directory: TemporaryDirectory
     let clip: String
@@ -94,16 +94,5 @@ final class LabelledClip: Sendable {
             "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
         ])
         try runFramewise(["run", "--quiet", "--model", TestData.modelDirectory.path, "--db", database, "--every", "50", clip])
-        try addSegmentThumbnails(database: database, clip: clip)
     }
-}
-
-/// Stores a thumbnail of the first frame of every top-1 segment of the run in `database`, as the sink will.
-func addSegmentThumbnails(database: String, clip: String) throws {
-    let starts = try rows(database, "SELECT first_frame_index FROM label_segments").compactMap { $0["first_frame_index"]?.integer }
-    let run = try #require(try rows(database, "SELECT max(id) AS id FROM runs").first?["id"]?.integer)
-    let thumbnails = try encodedThumbnails(of: clip, frames: Set(starts))
-    let writer = try LabelStore(path: database).makeWriter(run: RunID(rawValue: run))
-    for (frameIndex, thumbnail) in thumbnails { try writer.appendThumbnail(thumbnail, frameIndex: frameIndex) }
-    try writer.close()
 }

@@ -1,0 +1,90 @@
+import VideoDecoding
+
+/// Which labelled frames keep a thumbnail: none, the first frame of every top-1 segment (the default), or
+/// those and at most one every `seconds` otherwise. Written `off`, `segments`, `every=SECONDS`.
+public enum ThumbnailPolicy: Sendable, Equatable, CustomStringConvertible {
+    case off
+    case segments
+    case every(seconds: Double)
+
+    /// Parses `off`, `segments` or `every=SECONDS` (seconds within `OptionLimits.thumbnailInterval`).
+    public init(_ text: String) throws(ConfigurationError) {
+        switch text {
+        case "off": self = .off
+        case "segments": self = .segments
+        default:
+            guard text.hasPrefix("every="), let seconds = Double(text.dropFirst(6)) else {
+                throw ConfigurationError(message: "expected off, segments or every=SECONDS, found '\(text)'")
+            }
+            if let violation = OptionLimits.thumbnailInterval.violation(of: seconds) {
+                throw ConfigurationError(message: "every=SECONDS: \(violation)")
+            }
+            self = .every(seconds: seconds)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .off: "off"
+        case .segments: "segments"
+        case .every(let seconds): "every=\(seconds)"
+        }
+    }
+}
+
+/// Chooses the frames of one input whose thumbnails are kept, as labelled frames reach the sink. Workers finish
+/// out of order, so frames wait in a short window sorted by index and are decided as they leave it, in order:
+/// a frame whose top-1 class differs from the previous frame's starts a segment. Owned by the sink's thread.
+struct ThumbnailSelector {
+    /// A labelled frame with its picture, waiting to be decided.
+    struct Candidate {
+        let frameIndex: Int64
+        let pts: Double
+        let topClass: Int
+        let picture: ThumbnailPicture
+    }
+
+    private let policy: ThumbnailPolicy
+    /// How many frames wait before the earliest is decided: more than the workers can reorder.
+    private let reorderWindow: Int
+    private var waiting: [Candidate] = []
+    private var previousClass: Int?
+    private var lastKeptPts: Double?
+
+    init(policy: ThumbnailPolicy, reorderWindow: Int) {
+        self.policy = policy
+        self.reorderWindow = reorderWindow
+    }
+
+    /// Takes a labelled frame; returns the frames (earlier ones, possibly this one) whose thumbnails to keep.
+    mutating func offer(_ candidate: Candidate) -> [Candidate] {
+        guard policy != .off else { return [] }
+        let position = waiting.firstIndex { $0.frameIndex > candidate.frameIndex } ?? waiting.endIndex
+        waiting.insert(candidate, at: position)
+        var kept: [Candidate] = []
+        while waiting.count > reorderWindow {
+            let next = waiting.removeFirst()
+            if decide(next) { kept.append(next) }
+        }
+        return kept
+    }
+
+    /// Decides every frame still waiting (the input ended).
+    mutating func flush() -> [Candidate] {
+        let remaining = waiting
+        waiting = []
+        var kept: [Candidate] = []
+        for candidate in remaining where decide(candidate) { kept.append(candidate) }
+        return kept
+    }
+
+    private mutating func decide(_ candidate: Candidate) -> Bool {
+        var keep = candidate.topClass != previousClass
+        previousClass = candidate.topClass
+        if case .every(let seconds) = policy, !keep {
+            keep = lastKeptPts.map { candidate.pts - $0 >= seconds } ?? true
+        }
+        if keep { lastKeptPts = candidate.pts }
+        return keep
+    }
+}
