@@ -103,13 +103,11 @@ public final class PipelineRunner: Sendable {
         let finished = Mutex<[Int: InputReport]>([:])
         for input in inputs {
             inputsDone.enter()
-            let thread = Thread {
+            StageThread.start(StageThread.input) {
                 let report = stages.run(input, stop: stop)
                 finished.withLock { $0[input.position] = report }
                 inputsDone.leave()
             }
-            thread.name = "framewise.input.\(input.position)"
-            thread.start()
         }
         while inputsDone.wait(timeout: .now() + progressInterval) == .timedOut {
             progress?(inputs.map(\.counters.snapshot))

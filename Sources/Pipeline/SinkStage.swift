@@ -83,7 +83,7 @@ final class SinkStage: Sendable {
     /// Starts the sink's thread; it leaves `group` after `close()` once everything queued before is handled.
     func start(in group: DispatchGroup) {
         group.enter()
-        let thread = Thread { [self] in
+        StageThread.start(StageThread.sink) { [self] in
             while case let batch = items.take(maxCount: 256, batchDeadline: 0), !batch.isEmpty {
                 for item in batch {
                     switch item {
@@ -95,8 +95,6 @@ final class SinkStage: Sendable {
             }
             group.leave()
         }
-        thread.name = "framewise.sink"
-        thread.start()
     }
 
     /// No more items will come; the thread ends after the ones queued.

@@ -71,12 +71,10 @@ public final class SupervisedInput: Sendable {
     /// Starts the supervision loop on a thread of its own.
     public func start() {
         ended.enter()
-        let thread = Thread { [self] in
+        StageThread.start(StageThread.input) { [self] in
             supervise()
             ended.leave()
         }
-        thread.name = "framewise.input"
-        thread.start()
     }
 
     /// Stops the input: decoding ends, the frames in flight are labelled and stored, its run is recorded as

@@ -34,8 +34,16 @@ public enum ThumbnailPolicy: Sendable, Equatable, CustomStringConvertible {
 
 /// Chooses the frames of one input whose thumbnails are kept, as labelled frames reach the sink. Workers finish
 /// out of order, so frames wait in a short window sorted by index and are decided as they leave it, in order:
-/// a frame whose top-1 class differs from the previous frame's starts a segment. Owned by the sink's thread.
+/// a frame whose top-1 class differs from the previous frame's starts a segment. Segment starts are kept
+/// within a budget, so that a scene whose top-1 answer flickers cannot fill the disk: `burst` pictures at
+/// once, then one per `spacing` seconds of video on average (`every=S` pictures are the user's choice and
+/// not limited). Owned by the sink's thread.
 struct ThumbnailSelector {
+    /// Segment-start pictures allowed at once, and the seconds of video that earn one more: at most
+    /// 86400 / 75 + 20 = 1172 pictures a day, about 16 MB at ~14 KB each.
+    static let burst = 20.0
+    static let spacing = 75.0
+
     /// A labelled frame with its picture, waiting to be decided.
     struct Candidate {
         let frameIndex: Int64
@@ -50,6 +58,9 @@ struct ThumbnailSelector {
     private var waiting: [Candidate] = []
     private var previousClass: Int?
     private var lastKeptPts: Double?
+    /// Segment-start pictures that may be kept now (refilled as the video's time passes).
+    private var allowance = ThumbnailSelector.burst
+    private var allowancePts: Double?
 
     init(policy: ThumbnailPolicy, reorderWindow: Int) {
         self.policy = policy
@@ -79,8 +90,16 @@ struct ThumbnailSelector {
     }
 
     private mutating func decide(_ candidate: Candidate) -> Bool {
-        var keep = candidate.topClass != previousClass
+        let startsSegment = candidate.topClass != previousClass
         previousClass = candidate.topClass
+        let elapsed = allowancePts.map { max(0, candidate.pts - $0) } ?? 0
+        allowance = min(Self.burst, allowance + elapsed / Self.spacing)
+        allowancePts = candidate.pts
+        var keep = false
+        if startsSegment, allowance >= 1 {
+            allowance -= 1
+            keep = true
+        }
         if case .every(let seconds) = policy, !keep {
             keep = lastKeptPts.map { candidate.pts - $0 >= seconds } ?? true
         }

@@ -36,15 +36,13 @@ final class ThumbnailStage: Sendable {
     /// Starts the encoding thread; it leaves `group` after `close()` once the queued pictures are handled.
     func start(in group: DispatchGroup) {
         group.enter()
-        let thread = Thread { [self] in
+        StageThread.start(StageThread.thumbnails) { [self] in
             let encoder = ThumbnailEncoder()
             while case let batch = jobs.take(maxCount: 1, batchDeadline: 0), !batch.isEmpty {
                 for job in batch { store(job, encoder: encoder) }
             }
             group.leave()
         }
-        thread.name = "framewise.thumbnails"
-        thread.start()
     }
 
     func close() {

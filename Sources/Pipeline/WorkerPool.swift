@@ -55,7 +55,10 @@ final class WorkerPool: Sendable {
     /// Starts the workers; each leaves `group` when the frame queue is finished and drained, or on an error.
     func start(in group: DispatchGroup) {
         for worker in 0..<workerCount {
-            DispatchQueue(label: "framewise.worker.\(worker)").async(group: group) { self.work() }
+            DispatchQueue(label: "framewise.worker.\(worker)").async(group: group) {
+                StageThread.nameCurrentThread(StageThread.worker(worker))
+                self.work()
+            }
         }
     }
 

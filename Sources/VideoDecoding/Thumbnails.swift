@@ -9,6 +9,13 @@ public struct ThumbnailPicture: Sendable, Hashable {
     /// The Y plane (`width` × `height` bytes), then Cb and Cr (`chromaWidth` × `chromaHeight` bytes each).
     public let planes: [UInt8]
 
+    /// A picture from its packed planes: Y (`width` × `height`), then Cb and Cr (`chromaWidth` × `chromaHeight`).
+    public init(width: Int, height: Int, planes: [UInt8]) {
+        self.width = width
+        self.height = height
+        self.planes = planes
+    }
+
     public var chromaWidth: Int { (width + 1) / 2 }
     public var chromaHeight: Int { (height + 1) / 2 }
 
