@@ -43,7 +43,15 @@ final class DaemonService: Service {
         stages.start()
         let directory = try PipelineDirectory(reading: configuration.withLock { $0 }, environment: environment)
         await offloaded { self.fleet.apply(directory) }
-        guard await listening.wait() != nil else { return }
+        guard await listening.wait() != nil else {
+            // HTTP never listened (the group is being cancelled: e.g. the address is taken): leave no run open.
+            await offloaded {
+                self.fleet.stopAllAtOnce()
+                self.fleet.stopAll()
+                self.stages.finish()
+            }
+            return
+        }
         notify(.ready, .status(statusLine(framesPerSecond: 0)))
         logger.info("ready", metadata: ["pipelines": "\(fleet.pipelineCount)", "inputs": "\(fleet.inputs.count)"])
 
