@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
@@ -29,8 +30,12 @@ let package = Package(
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ],
                 exclude: ["onnx-subset.proto"]),
-        // Stage 3: the sink's store (SQLite through GRDB).
-        .target(name: "LabelStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+        // Stage 3: the sink's store (SQLite through GRDB, or a PostgreSQL server through PostgresNIO).
+        .target(name: "LabelStore", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
                 plugins: ["EmbedMigrations"]),
         // migrations/*.sql -> a Swift source of LabelStore (the schema ships inside the binary).
         .executableTarget(name: "MigrationEmbedder", path: "Plugins/MigrationEmbedder"),

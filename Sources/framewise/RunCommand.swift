@@ -72,7 +72,7 @@ struct RunCommand: AsyncParsableCommand {
         try configuration.validate()
         let loaded = try model.load(directory: configuration.modelDirectory)
         let databasePath = database.explicitPath ?? configuration.databasePath ?? database.path
-        let store = try LabelStore(path: databasePath)
+        let store = try LabelStore(path: LabelDatabaseLocation(databasePath).sqlitePath(for: "run"))
         let numerics = try loaded.numerics(for: configuration.precision)
         let runner = PipelineRunner(configuration: configuration, model: loaded.pipelineModel(numerics: numerics), store: store,
                                     logger: logger)
