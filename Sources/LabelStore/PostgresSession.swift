@@ -23,7 +23,11 @@ final class PostgresSession: @unchecked Sendable {
     }
 
     deinit {
-        try? connection?.close().wait()
+        // Not waited for (the last reference may go on any thread, an event loop's too); the connection is kept
+        // until it has closed, as PostgresNIO requires.
+        guard let connection else { return }
+        let closing: EventLoopFuture<Void> = connection.close()
+        closing.whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     /// Runs `body` with the connection, alone.

@@ -52,7 +52,7 @@ struct PostgresStoreTests {
             """)
         #expect(objects == [
             [.text("BASE TABLE"), .text("classes")], [.text("BASE TABLE"), .text("frames")],
-            [.text("VIEW"), .text("label_segments")], [.text("BASE TABLE"), .text("labels")],
+            [.text("BASE TABLE"), .text("jobs")], [.text("VIEW"), .text("label_segments")], [.text("BASE TABLE"), .text("labels")],
             [.text("VIEW"), .text("predictions")], [.text("BASE TABLE"), .text("runs")],
             [.text("BASE TABLE"), .text("sources")], [.text("BASE TABLE"), .text("thumbnails")],
         ])
@@ -219,12 +219,13 @@ struct PostgresStoreTests {
 
         let sql = "SELECT count(*) AS migrations FROM framewise_migrations"
         _ = try PostgresLabelStore(location: PostgresLocation(url: url))
-        #expect(try runFramewise(["query", "--db", url, sql]).stdout.contains("4"))
+        let migrations = "\(PostgresSchema.migrations.count)"
+        #expect(try runFramewise(["query", "--db", url, sql]).stdout.contains(migrations))
         #expect(try runFramewise(["query", "--db", withoutPassword, sql],
-                                 environment: ["PGPASSWORD": server.password]).stdout.contains("4"))
+                                 environment: ["PGPASSWORD": server.password]).stdout.contains(migrations))
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: passFile)
         #expect(try runFramewise(["query", "--db", withoutPassword, sql],
-                                 environment: ["PGPASSWORD": "", "PGPASSFILE": passFile]).stdout.contains("4"))
+                                 environment: ["PGPASSWORD": "", "PGPASSFILE": passFile]).stdout.contains(migrations))
         // A password file others may read is ignored, as libpq does.
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: passFile)
         let ignored = try runFramewise(["query", "--db", withoutPassword, sql],
