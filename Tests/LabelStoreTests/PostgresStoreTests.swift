@@ -134,6 +134,29 @@ struct PostgresStoreTests {
         #expect(try reader.rows("SELECT status FROM runs ORDER BY id") == [[.text("interrupted")], [.text("running")]])
     }
 
+    @Test("after the server restarts the store reconnects, and a batch that failed is stored once on the next flush")
+    func reconnectsAfterRestart() throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let location = try PostgresLocation(url: server.makeDatabase())
+        let store = try PostgresLabelStore(location: location)
+        try store.storeClasses(fixtureClasses)
+        let source = try store.register(source: SourceDescriptor(uri: "/videos/a.mp4", kind: .file)).id
+        let writer = try store.makeWriter(
+            run: store.beginRun(RunSettings(source: source, precision: "f32", sampling: "all", modelSHA256: "t")),
+            policy: FrameWriter.Policy(maxFrames: 100, maxDelay: .seconds(60)), onCommit: nil)
+        for index in 0..<150 { try writer.append(frame(Int64(index), [0, 1])) }
+        server.stop()
+        #expect(throws: LabelStoreError.self) { try writer.flush() }
+        #expect(writer.uncommittedCount == 50)
+        try server.start()
+        try writer.flush()
+        try writer.close()
+        #expect(writer.committed.stored == 150 && writer.committed.alreadyStored == 0)
+        #expect(try store.storedFrameIndices(of: source).count == 150)
+        #expect(try server.psql(database: location.database, "SELECT count(*) FROM labels") == "300\n")
+    }
+
     @Test("query and segments print the same on PostgreSQL as on SQLite for the same frames")
     func sameOutputAsSQLite() throws {
         let server = try PostgresServer()
