@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // Without the swift-configuration and full-Foundation traits: neither is used, both cost build time.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
@@ -34,8 +35,12 @@ let package = Package(
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ],
                 exclude: ["onnx-subset.proto"]),
-        // Stage 3: the sink's store (SQLite through GRDB).
-        .target(name: "LabelStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+        // Stage 3: the sink's store (SQLite through GRDB, or a PostgreSQL server through PostgresNIO).
+        .target(name: "LabelStore", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ],
                 plugins: ["EmbedMigrations"]),
         // migrations/*.sql -> a Swift source of LabelStore (the schema ships inside the binary).
         .executableTarget(name: "MigrationEmbedder", path: "Plugins/MigrationEmbedder"),

@@ -60,7 +60,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             listen = address
         }
         let configuration = DaemonConfiguration(
-            file: file, database: path(database), listen: listen, pipelines: path(pipelines),
+            file: file, database: database.contains("://") ? database : path(database), listen: listen, pipelines: path(pipelines),
             workers: try fields.int("workers", in: OptionLimits.workers) ?? ProcessInfo.processInfo.activeProcessorCount,
             model: try fields.string("model").map(path),
             precision: try fields.choice("precision", of: Precision.self) ?? .fp32,

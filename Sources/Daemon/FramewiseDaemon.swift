@@ -22,7 +22,7 @@ public enum FramewiseDaemon {
         _ = try PipelineDirectory(reading: configuration, environment: environment)
         let files = try ModelDirectory(path: configuration.model, environment: environment).load()
         let model = LoadedModel(files, numerics: try files.numerics(for: configuration.precision))
-        let store = try LabelStore(path: configuration.database)
+        let store = try LabelDatabaseLocation(configuration.database).openForWriting()
 
         let metrics = MetricsExporter(version: version, modelSHA256: files.sha256, precision: configuration.precision.rawValue)
         let failure = ReadinessSignal()

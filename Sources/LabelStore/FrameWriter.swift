@@ -1,8 +1,8 @@
 import Dispatch
 import Foundation
-import GRDB
 
-/// Stores labelled frames of one run in batched transactions on the store's single write connection.
+/// Stores labelled frames of one run in batched transactions on the store's single write connection (SQLite's
+/// or PostgreSQL's: a `FrameBatchCommitter` writes each batch in its database's words).
 ///
 /// A batch is committed when it holds `policy.maxFrames` frames or when its oldest frame has waited
 /// `policy.maxDelay`, whichever comes first, and on `flush()`/`close()`. A frame and its labels are written in
@@ -47,22 +47,22 @@ public final class FrameWriter: @unchecked Sendable {
         public var thumbnailsSkipped = 0
     }
 
-    private let pool: DatabasePool
+    private let committer: any FrameBatchCommitter
     private let source: SourceID
     private let run: RunID
     private let classIndices: Set<Int>
     private let policy: Policy
     private let queue = DispatchQueue(label: "framewise.label-store.writer")
     private var pending: [StoredFrame] = []
-    private var pendingThumbnails: [(frameIndex: Int64, thumbnail: StoredThumbnail)] = []
+    private var pendingThumbnails: [QueuedThumbnail] = []
     private var timer: DispatchSourceTimer?
     private var totals = Totals()
     private let onBatch: (@Sendable (BatchOutcome) -> Void)?
 
-    init(pool: DatabasePool, source: SourceID, run: RunID, classIndices: Set<Int>, policy: Policy,
+    init(committer: any FrameBatchCommitter, source: SourceID, run: RunID, classIndices: Set<Int>, policy: Policy,
          onBatch: (@Sendable (BatchOutcome) -> Void)?)
     {
-        self.pool = pool
+        self.committer = committer
         self.source = source
         self.run = run
         self.classIndices = classIndices
@@ -165,16 +165,14 @@ public final class FrameWriter: @unchecked Sendable {
         pending.removeAll(keepingCapacity: true)
         pendingThumbnails.removeAll()
         let started = ContinuousClock.now
-        let (stored, skipped, thumbnailsStored): (Int, Int, Int)
+        let outcome: CommittedBatch
         do {
-            (stored, skipped, thumbnailsStored) = try pool.write { db in
-                let (stored, skipped) = try Self.insert(batch, source: source, run: run, db: db)
-                return (stored, skipped, try Self.insert(thumbnails, source: source, db: db))
-            }
+            outcome = try committer.commit(frames: batch, thumbnails: thumbnails, source: source, run: run)
         } catch {
             onBatch?(.failed(frames: batch.count, error: error))
             throw error
         }
+        let (stored, skipped, thumbnailsStored) = (outcome.stored, batch.count - outcome.stored, outcome.thumbnails)
         totals.stored += stored
         totals.alreadyStored += skipped
         totals.thumbnails += thumbnailsStored
@@ -182,51 +180,22 @@ public final class FrameWriter: @unchecked Sendable {
         totals.batches += 1
         onBatch?(.committed(inserted: stored, alreadyStored: skipped, duration: ContinuousClock.now - started))
     }
+}
 
-    /// Inserts each thumbnail for the source's frame of that index; returns how many were inserted.
-    private static func insert(_ thumbnails: [(frameIndex: Int64, thumbnail: StoredThumbnail)], source: SourceID,
-                               db: Database) throws -> Int
-    {
-        guard !thumbnails.isEmpty else { return 0 }
-        let insertThumbnail = try db.cachedStatement(sql: """
-            INSERT INTO thumbnails (frame_id, width, height, jpeg)
-            SELECT id, ?, ?, ? FROM frames WHERE source_id = ? AND frame_index = ?
-            ON CONFLICT (frame_id) DO NOTHING
-            """)
-        var inserted = 0
-        for (frameIndex, thumbnail) in thumbnails {
-            insertThumbnail.setUncheckedArguments([
-                thumbnail.width, thumbnail.height, thumbnail.jpeg, source.rawValue, frameIndex,
-            ])
-            try insertThumbnail.execute()
-            inserted += db.changesCount
-        }
-        return inserted
-    }
+/// A thumbnail queued by `FrameWriter`, with the index of the source's frame it pictures.
+typealias QueuedThumbnail = (frameIndex: Int64, thumbnail: StoredThumbnail)
 
-    private static func insert(_ batch: [StoredFrame], source: SourceID, run: RunID, db: Database) throws
-        -> (stored: Int, skipped: Int)
-    {
-        let insertFrame = try db.cachedStatement(sql: """
-            INSERT INTO frames (source_id, run_id, frame_index, pts, captured_at) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT (source_id, frame_index) DO NOTHING
-            """)
-        let insertLabel = try db.cachedStatement(
-            sql: "INSERT INTO labels (frame_id, rank, class_index, score) VALUES (?, ?, ?, ?)")
-        var stored = 0
-        for frame in batch {
-            insertFrame.setUncheckedArguments([
-                source.rawValue, run.rawValue, frame.frameIndex, frame.pts, frame.capturedAt?.timeIntervalSince1970,
-            ])
-            try insertFrame.execute()
-            guard db.changesCount == 1 else { continue }
-            let frameID = db.lastInsertedRowID
-            for (position, answer) in frame.top.enumerated() {
-                insertLabel.setUncheckedArguments([frameID, position + 1, answer.classIndex, Double(answer.score)])
-                try insertLabel.execute()
-            }
-            stored += 1
-        }
-        return (stored, batch.count - stored)
-    }
+/// What one committed batch inserted.
+struct CommittedBatch: Equatable {
+    /// Frames inserted (the others of the batch were already stored).
+    var stored: Int
+    /// Thumbnails inserted.
+    var thumbnails: Int
+}
+
+/// Writes one batch of a run's frames (each with its labels) and thumbnails in one transaction, skipping frames
+/// the source already has, in the words of one database. On failure nothing of the batch is kept.
+protocol FrameBatchCommitter: Sendable {
+    func commit(frames: [StoredFrame], thumbnails: [QueuedThumbnail], source: SourceID, run: RunID) throws
+        -> CommittedBatch
 }

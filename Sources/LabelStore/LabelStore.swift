@@ -4,7 +4,7 @@ import GRDB
 /// The SQLite database of a Framewise installation: opens (and migrates) the file, registers sources, runs and
 /// classes, and hands out the `FrameWriter` that stores labelled frames. Holds a GRDB `DatabasePool` in WAL mode:
 /// one write connection, any number of concurrent readers.
-public final class LabelStore: Sendable {
+public final class LabelStore: LabelDatabase {
     /// Tuning of the write connection; `busy_timeout` lets it wait for another process instead of failing.
     static let busyTimeout: TimeInterval = 10
 
@@ -130,7 +130,7 @@ public final class LabelStore: Sendable {
             return (source, try Set(Int.fetchAll(db, sql: "SELECT class_index FROM classes")))
         }
         guard !classIndices.isEmpty else { throw LabelStoreError.noClasses }
-        return FrameWriter(pool: pool, source: SourceID(rawValue: source), run: run,
+        return FrameWriter(committer: SQLiteBatchCommitter(pool: pool), source: SourceID(rawValue: source), run: run,
                            classIndices: classIndices, policy: policy, onBatch: onBatch)
     }
 

@@ -4,7 +4,13 @@ public enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendable
     case notAFramewiseDatabase
     case missingDatabase(path: String)
     case cannotOpen(path: String, reason: String)
+    /// A database location that cannot be used (already redacted).
+    case invalidLocation(location: String, reason: String)
+    /// The PostgreSQL server refused a statement or the connection broke (no secrets in the reason).
+    case server(location: String, reason: String)
     case writeRefused
+    /// A result column of a type `framewise query` has no text for.
+    case unprintableColumn(name: String, type: String)
     case classesMismatch(classIndex: Int)
     case noClasses
     case unknownRun(Int64)
@@ -22,8 +28,14 @@ public enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendable
             "no database at \(path) (use --db PATH or FRAMEWISE_DB)"
         case .cannotOpen(let path, let reason):
             "cannot open the database \(path): \(reason)"
+        case .invalidLocation(let location, let reason):
+            "cannot use the database \(location): \(reason)"
+        case .server(let location, let reason):
+            "the database \(location): \(reason)"
         case .writeRefused:
             "framewise query is read-only: this statement would change the database"
+        case .unprintableColumn(let name, let type):
+            "the column \(name) has a type framewise cannot print (\(type)); cast it to text: \(name)::text"
         case .classesMismatch(let classIndex):
             "the database holds labels of another class list (class \(classIndex) differs); use another --db"
         case .noClasses:

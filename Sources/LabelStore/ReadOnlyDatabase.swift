@@ -5,8 +5,10 @@ import GRDB
 /// SQLITE_OPEN_READONLY and `PRAGMA query_only`, and every statement is checked with `sqlite3_stmt_readonly`
 /// before it runs, so a write is refused up front and nothing changes. Reads run in WAL snapshots: the
 /// pipeline keeps writing meanwhile.
-public final class ReadOnlyDatabase: Sendable {
+public final class ReadOnlyDatabase: ReadOnlyLabelDatabase {
     let queue: DatabaseQueue
+
+    public var dialect: SQLDialect { .sqlite }
 
     /// Opens an existing database; a missing file is an error (nothing is created).
     public init(path: String) throws {

@@ -9,7 +9,7 @@ struct SchemaMigration: Sendable {
 /// The label store's schema: the embedded migrations, applied in order through GRDB's `DatabaseMigrator`
 /// (each in its own transaction, recorded in `grdb_migrations`).
 enum Schema {
-    static let migrations = EmbeddedMigrations.all
+    static let migrations = EmbeddedMigrations.sqlite
 
     /// Brings the database up to date (or up to and including `lastIdentifier`). Refuses a database written by
     /// a newer Framewise (it holds migrations this binary does not know) and a database that holds tables but

@@ -19,7 +19,7 @@ public final class LabellingStages: Sendable {
     static let progressRecordInterval: DispatchTimeInterval = .seconds(5)
 
     let model: LoadedModel
-    let store: LabelStore
+    let store: any LabelDatabase
     let logger: Logger
     /// Whether the database takes writes, as the sink last saw it.
     public let storeHealth = StoreHealth()
@@ -44,7 +44,7 @@ public final class LabellingStages: Sendable {
 
     /// Stores the model's classes in the database and builds the stages (nothing runs before `start`).
     /// `metrics` receives `framewise_inference_seconds` and `framewise_db_commit_seconds`.
-    public init(model: LoadedModel, store: LabelStore, workers: Int, batch: Int = 1, batchDeadline: TimeInterval = 0.05,
+    public init(model: LoadedModel, store: any LabelDatabase, workers: Int, batch: Int = 1, batchDeadline: TimeInterval = 0.05,
                 storeFailures: StoreFailurePolicy, metrics: any MetricsFactory = NOOPMetricsHandler.instance,
                 logger: Logger, onFailure: @escaping @Sendable (any Error) -> Void) throws
     {
@@ -55,7 +55,7 @@ public final class LabellingStages: Sendable {
         self.storeFailures = storeFailures
         firstFailure = FirstFailure(onFailure)
         commitTimer = Metrics.Timer(label: "framewise_db_commit_seconds", factory: metrics)
-        reorderWindow = max(8, workers * batch * 2)
+        reorderWindow = max(4, workers * batch * 2)
         sink = SinkStage(capacity: max(64, workers * batch * 4), heartbeat: heartbeat, thumbnails: thumbnails)
         pool = WorkerPool(
             workers: workers, batchSize: batch, batchDeadline: batchDeadline, weights: model.weights,

@@ -57,10 +57,10 @@ public struct InputReport: Sendable {
 public final class PipelineRunner: Sendable {
     private let configuration: PipelineConfiguration
     private let model: LoadedModel
-    private let store: LabelStore
+    private let store: any LabelDatabase
     private let logger: Logger
 
-    public init(configuration: PipelineConfiguration, model: LoadedModel, store: LabelStore, logger: Logger) {
+    public init(configuration: PipelineConfiguration, model: LoadedModel, store: any LabelDatabase, logger: Logger) {
         self.configuration = configuration
         self.model = model
         self.store = store

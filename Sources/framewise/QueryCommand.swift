@@ -3,13 +3,32 @@ import Foundation
 import GRDB
 import LabelStore
 
-/// Where the database is: `--db PATH`, else `$FRAMEWISE_DB`, else `framewise.sqlite` in the current directory.
+/// Where the database is: `--db PATH|URL`, else `$FRAMEWISE_DB`, else `framewise.sqlite` in the current
+/// directory. A `postgres://user[:password]@host[:port]/db[?sslmode=MODE]` URL names a PostgreSQL database.
 struct DatabaseLocation: ParsableArguments {
-    @Option(name: .customLong("db"), help: "The database file (default: $FRAMEWISE_DB or ./framewise.sqlite).")
+    @Option(name: .customLong("db"), help: """
+        The database: an SQLite file or postgres://user@host[:port]/db (default: $FRAMEWISE_DB or ./framewise.sqlite).
+        """)
     var explicitPath: String?
 
     var path: String {
         explicitPath ?? ProcessInfo.processInfo.environment["FRAMEWISE_DB"] ?? "framewise.sqlite"
+    }
+
+    /// The database `path` names (a URL's password is read here and never shown).
+    func location() throws -> LabelDatabaseLocation {
+        try LabelDatabaseLocation(path)
+    }
+}
+
+extension LabelDatabaseLocation {
+    /// The SQLite file, for the commands that do not speak PostgreSQL yet (`command` names them).
+    func sqlitePath(for command: String) throws -> String {
+        guard case .sqlite(let path) = self else {
+            throw LabelStoreError.invalidLocation(
+                location: description, reason: "framewise \(command) works on SQLite files only for now")
+        }
+        return path
     }
 }
 
@@ -47,7 +66,7 @@ struct QueryCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await exitingOnError {
-            let reader = try ReadOnlyDatabase(path: database.path)
+            let reader = try database.location().openReadOnly()
             try reader.run(sql, arguments: parameters.map(QueryArgument.init(commandLine:)),
                            into: ResultPrinter.standardOutput(format))
         }

@@ -75,7 +75,8 @@ struct RunCommand: AsyncParsableCommand {
         try configuration.validate()
         let loaded = try model.load(directory: configuration.modelDirectory)
         let databasePath = database.explicitPath ?? configuration.databasePath ?? database.path
-        let store = try LabelStore(path: databasePath)
+        let location = try LabelDatabaseLocation(databasePath)
+        let store = try location.openForWriting()
         let numerics = try loaded.numerics(for: configuration.precision)
         let runner = PipelineRunner(configuration: configuration, model: LoadedModel(loaded, numerics: numerics), store: store,
                                     logger: logger)
@@ -96,7 +97,7 @@ struct RunCommand: AsyncParsableCommand {
         display.finish()
 
         let elapsed = Date().timeIntervalSince(started)
-        RunSummary(reports: reports, elapsed: elapsed, databasePath: databasePath, labels: loaded.labels).print()
+        RunSummary(reports: reports, elapsed: elapsed, databasePath: location.description, labels: loaded.labels).print()
         if reports.contains(where: { if case .failed = $0.status { true } else { false } }) {
             throw ExitCode.failure
         }

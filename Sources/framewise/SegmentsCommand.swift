@@ -26,7 +26,7 @@ struct SegmentsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await exitingOnError {
-            let reader = try ReadOnlyDatabase(path: database.path)
+            let reader = try database.location().openReadOnly()
             guard try reader.count("SELECT count(*) FROM classes WHERE label = ?", arguments: [.text(label)]) > 0 else {
                 FileHandle.standardError.write(Data(
                     "error: no class is labelled '\(label)' (list them: framewise query \"SELECT label FROM classes\")\n".utf8))
@@ -43,8 +43,9 @@ struct SegmentsCommand: AsyncParsableCommand {
                 arguments.append(.real(minScore))
             }
             let sql = """
-                SELECT source, label, \(Self.timecode("start_pts")) AS start, \(Self.timecode("end_pts")) AS "end",
-                       frames, round(mean_score, 3) AS mean_score
+                SELECT source, label, \(Self.timecode("start_pts", reader.dialect)) AS start,
+                       \(Self.timecode("end_pts", reader.dialect)) AS "end", frames, \(Self.rounded("mean_score", reader.dialect))
+                       AS mean_score
                   FROM label_segments
                  WHERE \(conditions.joined(separator: " AND "))
                  ORDER BY source, start_pts
@@ -54,8 +55,22 @@ struct SegmentsCommand: AsyncParsableCommand {
     }
 
     /// SQL turning a number of seconds into H:MM:SS.mmm (hours keep counting past 24).
-    private static func timecode(_ seconds: String) -> String {
-        "printf('%d:%02d:%06.3f', CAST(\(seconds) / 3600 AS INTEGER), CAST(\(seconds) / 60 AS INTEGER) % 60, "
-            + "\(seconds) - 60 * CAST(\(seconds) / 60 AS INTEGER))"
+    private static func timecode(_ seconds: String, _ dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite:
+            "printf('%d:%02d:%06.3f', CAST(\(seconds) / 3600 AS INTEGER), CAST(\(seconds) / 60 AS INTEGER) % 60, "
+                + "\(seconds) - 60 * CAST(\(seconds) / 60 AS INTEGER))"
+        case .postgresql:
+            "trunc(\(seconds) / 3600)::bigint || ':' || lpad((trunc(\(seconds) / 60)::bigint % 60)::text, 2, '0') || ':' || "
+                + "to_char(\(seconds) - 60 * trunc(\(seconds) / 60), 'FM00.000')"
+        }
+    }
+
+    /// SQL rounding a real to 3 decimals (PostgreSQL rounds only numerics to a number of places).
+    private static func rounded(_ value: String, _ dialect: SQLDialect) -> String {
+        switch dialect {
+        case .sqlite: "round(\(value), 3)"
+        case .postgresql: "round(\(value)::numeric, 3)"
+        }
     }
 }

@@ -27,6 +27,11 @@ struct ServePageTests {
                 && (streams["camera \(camera.url)"]?.counter("labeled") ?? 0) > 2
         }
         #expect(labelled, "log:\n\(serve.log)")
+        // The camera's first segment picture is chosen once later frames have come (frames are decided in order).
+        let pictured = try serve.eventually(30) {
+            try serve.get("/", authorized: false).body.components(separatedBy: "data:image/jpeg;base64,").count - 1 >= 4
+        }
+        #expect(pictured)
 
         let artefacts = FileManager.default.temporaryDirectory.appendingPathComponent("framewise-serve-page-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: artefacts, withIntermediateDirectories: true)

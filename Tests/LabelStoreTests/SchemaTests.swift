@@ -15,7 +15,7 @@ struct SchemaTests {
         #expect(Schema.migrations.count >= 2)
         let objects = try reader.rows("SELECT type, name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'grdb%' ORDER BY name")
         #expect(objects == [
-            [.text("table"), .text("classes")], [.text("table"), .text("frames")],
+            [.text("table"), .text("classes")], [.text("table"), .text("frames")], [.text("table"), .text("jobs")],
             [.text("view"), .text("label_segments")], [.text("table"), .text("labels")],
             [.text("view"), .text("predictions")], [.text("table"), .text("runs")], [.text("table"), .text("sources")],
             [.text("table"), .text("thumbnails")],

@@ -10,7 +10,7 @@ final class RowCollector: ResultSink {
     func end() {}
 }
 
-extension ReadOnlyDatabase {
+extension ReadOnlyLabelDatabase {
     func rows(_ sql: String, _ arguments: [QueryArgument] = []) throws -> [[QueryValue]] {
         let collector = RowCollector()
         try run(sql, arguments: arguments, into: collector)

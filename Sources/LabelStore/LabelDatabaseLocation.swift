@@ -1,0 +1,62 @@
+import Foundation
+
+/// Which SQL a database speaks, for the few statements Framewise words differently on each.
+public enum SQLDialect: Sendable {
+    case sqlite, postgresql
+}
+
+/// A label database opened for people's read-only SQL: `ReadOnlyDatabase` (SQLite) or
+/// `PostgresReadOnlyDatabase`. A statement that would write is refused and changes nothing.
+public protocol ReadOnlyLabelDatabase: Sendable {
+    var dialect: SQLDialect { get }
+    /// Runs one statement with positional `arguments` (`?` placeholders) and hands its column names, then each
+    /// row, to `sink`.
+    func run(_ sql: String, arguments: [QueryArgument], into sink: some ResultSink) throws
+    /// The integer in the first column of the first row (0 when there is none).
+    func count(_ sql: String, arguments: [QueryArgument]) throws -> Int
+}
+
+/// Where a label database is: an SQLite file (a path) or a PostgreSQL database (a `postgres://` URL). The one
+/// way every command turns `--db`, `$FRAMEWISE_DB` or a pipeline file's `sink.database` into a database.
+public enum LabelDatabaseLocation: Sendable, Hashable, CustomStringConvertible {
+    case sqlite(path: String)
+    case postgres(PostgresLocation)
+
+    /// A `postgres://` or `postgresql://` URL names a PostgreSQL database; anything else is a file path.
+    public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self = PostgresLocation.isPostgresURL(text)
+            ? .postgres(try PostgresLocation(url: text, environment: environment))
+            : .sqlite(path: text)
+    }
+
+    /// The path, or the URL without its password.
+    public var description: String {
+        switch self {
+        case .sqlite(let path): path
+        case .postgres(let location): location.description
+        }
+    }
+
+    /// Opens (creating or upgrading its schema) the database for the pipeline.
+    public func openForWriting() throws -> any LabelDatabase {
+        switch self {
+        case .sqlite(let path): try LabelStore(path: path)
+        case .postgres(let location): try PostgresLabelStore(location: location)
+        }
+    }
+
+    /// Opens an existing database for read-only queries (nothing is created).
+    public func openReadOnly() throws -> any ReadOnlyLabelDatabase {
+        switch self {
+        case .sqlite(let path): try ReadOnlyDatabase(path: path)
+        case .postgres(let location): try PostgresReadOnlyDatabase(location: location)
+        }
+    }
+}
+
+extension ReadOnlyLabelDatabase {
+    /// Runs a statement without arguments.
+    public func run(_ sql: String, into sink: some ResultSink) throws {
+        try run(sql, arguments: [], into: sink)
+    }
+}
