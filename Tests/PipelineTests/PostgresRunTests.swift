@@ -1,0 +1,45 @@
+import Foundation
+import FramewiseTestSupport
+import Testing
+
+/// `framewise run --db postgres://…`: the same pipeline into a real PostgreSQL server stores what it stores in
+/// SQLite, resumes the same way, and never prints the password.
+@Suite(.serialized, .enabled(if: PostgresServer.binaryDirectory != nil, "PostgreSQL is not installed (scripts/install-deps installs it)"))
+struct PostgresRunTests {
+    @Test("run on PostgreSQL stores the same frames and labels as on SQLite, and a second run resumes (0 new frames)")
+    func sameAnswersAsSQLite() throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let directory = try TemporaryDirectory()
+        let clip = directory.path("coffee-moped.mp4")
+        try makeClip(clip, [
+            "-loop", "1", "-framerate", "10", "-t", "2", "-i", TestData.photo("coffee.png"),
+            "-loop", "1", "-framerate", "10", "-t", "2", "-i", TestData.photo("motorcycle_left.png"),
+            "-filter_complex", "[0]scale=600:-2,crop=600:400,setsar=1[a];[1]scale=600:-2,crop=600:400,setsar=1[b];[a][b]concat=n=2:v=1",
+            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+        ])
+        let postgres = try server.makeDatabase()
+        let sqlite = directory.path("labels.sqlite")
+        var outputs: [String] = []
+        for database in [sqlite, postgres] {
+            let run = try runFramewise(["run", "--model", TestData.modelDirectory.path, "--db", database, "--every", "5", clip])
+            outputs.append(run.stdout + run.stderr)
+        }
+        #expect(!outputs[1].contains(server.password))
+        #expect(outputs[1].contains("8 frames labelled"), "\(outputs[1])")
+
+        let sql = "SELECT frame_index, pts, rank, label, score FROM predictions ORDER BY frame_index, rank"
+        let fromSQLite = try runFramewise(["query", "--db", sqlite, "--format", "csv", sql]).stdout
+        let fromPostgres = try runFramewise(["query", "--db", postgres, "--format", "csv", sql]).stdout
+        #expect(fromSQLite.filter { $0 == "\r\n" }.count == 1 + 8 * 5, "a header and 8 frames × 5 labels (CSV lines end in CRLF)")
+        #expect(fromPostgres == fromSQLite)
+        let segments = ["segments", "espresso", "--format", "csv"]
+        #expect(try runFramewise(segments + ["--db", postgres]).stdout == runFramewise(segments + ["--db", sqlite]).stdout)
+
+        let again = try runFramewise(["run", "--model", TestData.modelDirectory.path, "--db", postgres, "--every", "5", clip])
+        #expect(again.stdout.contains("0 labelled") && again.stdout.contains("8 already stored"), "\(again.stdout)")
+        let runs = try runFramewise(["query", "--db", postgres, "--format", "csv",
+                                     "SELECT status, frames_labeled, frames_skipped FROM runs ORDER BY id"]).stdout
+        #expect(runs == "status,frames_labeled,frames_skipped\r\ncompleted,8,0\r\ncompleted,0,8\r\n")
+    }
+}
