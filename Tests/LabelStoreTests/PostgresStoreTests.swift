@@ -105,10 +105,7 @@ struct PostgresStoreTests {
     func writerBatchedAndIdempotent() throws {
         let server = try PostgresServer()
         defer { server.stop() }
-        let location = try PostgresLocation(url: server.makeDatabase())
-        let store = try PostgresLabelStore(location: location)
-        try store.storeClasses(fixtureClasses)
-        let source = try store.register(source: SourceDescriptor(uri: "/videos/a.mp4", kind: .file)).id
+        let (location, store, source) = try storeWithOneSource(on: server)
         let frames = (0..<2_500).map { frame(Int64($0) * 2, [$0 % 3, ($0 + 1) % 3, ($0 + 2) % 3]) }
 
         let first = try store.makeWriter(run: store.beginRun(
@@ -139,10 +136,7 @@ struct PostgresStoreTests {
     func reconnectsAfterRestart() throws {
         let server = try PostgresServer()
         defer { server.stop() }
-        let location = try PostgresLocation(url: server.makeDatabase())
-        let store = try PostgresLabelStore(location: location)
-        try store.storeClasses(fixtureClasses)
-        let source = try store.register(source: SourceDescriptor(uri: "/videos/a.mp4", kind: .file)).id
+        let (location, store, source) = try storeWithOneSource(on: server)
         let lost = Mutex<[Int]>([])
         let writer = try store.makeWriter(
             run: store.beginRun(RunSettings(source: source, precision: "f32", sampling: "all", modelSHA256: "t")),
@@ -323,4 +317,12 @@ struct PostgresLocationTests {
         #expect(SQLText("SELECT ?, '?', ?3, ?, $1 -- ?\n").withNumberedPlaceholders == "SELECT $1, '?', $3, $4, $1 -- ?\n")
         #expect(SQLText("SELECT E'\\'?', ?").withNumberedPlaceholders == "SELECT E'\\'?', $1")
     }
+}
+
+/// A fresh database of `server` with the fixture's classes and one file source, `/videos/a.mp4`.
+private func storeWithOneSource(on server: PostgresServer) throws -> (PostgresLocation, PostgresLabelStore, SourceID) {
+    let location = try PostgresLocation(url: server.makeDatabase())
+    let store = try PostgresLabelStore(location: location)
+    try store.storeClasses(fixtureClasses)
+    return (location, store, try store.register(source: SourceDescriptor(uri: "/videos/a.mp4", kind: .file)).id)
 }
