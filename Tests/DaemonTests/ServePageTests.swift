@@ -11,12 +11,7 @@ struct ServePageTests {
         let serve = try ServeHarness(withToken: false)
         // A file whose name is markup: it must reach the page as text.
         let clip = serve.directory.path("<img src=x onerror=alert(1)>.mp4")
-        try makeClip(clip, [
-            "-loop", "1", "-framerate", "10", "-t", "2", "-i", TestData.photo("coffee.png"),
-            "-loop", "1", "-framerate", "10", "-t", "2", "-i", TestData.photo("motorcycle_left.png"),
-            "-filter_complex", "[0]scale=600:-2,crop=600:400,setsar=1[a];[1]scale=600:-2,crop=600:400,setsar=1[b];[a][b]concat=n=2:v=1",
-            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
-        ])
+        try makeCoffeeThenMoped(clip, secondsEach: 2, framesPerSecond: 10)
         try serve.writePipeline("clip.yaml", "source:\n  uri: \"\(clip)\"\nsampling:\n  every: 5\n")
         try serve.writePipeline("camera.yaml", "source:\n  uri: \(camera.url)\nsampling:\n  fps: 2\n")
         try serve.start()

@@ -12,12 +12,7 @@ struct PostgresRunTests {
         defer { server.stop() }
         let directory = try TemporaryDirectory()
         let clip = directory.path("coffee-moped.mp4")
-        try makeClip(clip, [
-            "-loop", "1", "-framerate", "10", "-t", "2", "-i", TestData.photo("coffee.png"),
-            "-loop", "1", "-framerate", "10", "-t", "2", "-i", TestData.photo("motorcycle_left.png"),
-            "-filter_complex", "[0]scale=600:-2,crop=600:400,setsar=1[a];[1]scale=600:-2,crop=600:400,setsar=1[b];[a][b]concat=n=2:v=1",
-            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
-        ])
+        try makeCoffeeThenMoped(clip, secondsEach: 2, framesPerSecond: 10)
         let postgres = try server.makeDatabase()
         let sqlite = directory.path("labels.sqlite")
         var outputs: [String] = []

@@ -5,17 +5,6 @@ import Testing
 /// `framewise run` end to end: real clips made with ffmpeg, the real model from ../shared, a real SQLite file,
 /// real signals. Each test asks the database through `framewise query`, as a user would.
 @Suite(.serialized) struct RunCommandTests {
-    /// 4 s of coffee.png then 4 s of motorcycle_left.png at 25 fps, one key frame every 2 s.
-    static func makeCoffeeThenMoped(_ path: String, secondsEach: Int = 4) throws {
-        let seconds = String(secondsEach)
-        try makeClip(path, [
-            "-loop", "1", "-framerate", "25", "-t", seconds, "-i", TestData.photo("coffee.png"),
-            "-loop", "1", "-framerate", "25", "-t", seconds, "-i", TestData.photo("motorcycle_left.png"),
-            "-filter_complex", "[0]scale=600:-2,crop=600:400,setsar=1[a];[1]scale=600:-2,crop=600:400,setsar=1[b];[a][b]concat=n=2:v=1",
-            "-c:v", "libx264", "-preset", "veryfast", "-x264-params", "keyint=50:min-keyint=50:scenecut=0", "-pix_fmt", "yuv420p",
-        ])
-    }
-
     private func query(_ database: String, _ sql: String, parameters: [String] = []) throws -> [[String: Any]] {
         try queryFramewise(database, sql, parameters: parameters)
     }
@@ -28,7 +17,7 @@ import Testing
     @Test func segmentsShowEspressoThenMopedAtTheRightTimes() throws {
         let directory = try TemporaryDirectory()
         let clip = directory.path("coffee-moped.mp4")
-        try Self.makeCoffeeThenMoped(clip)
+        try makeCoffeeThenMoped(clip)
         let database = directory.path("labels.sqlite")
         let result = try run([clip, "--every", "5"], database: database)
         #expect(result.stdout.contains("completed"))
@@ -65,7 +54,7 @@ import Testing
     func samplingStoresExactlyTheSampledFrames(arguments: [String], count: Int, firstIndices: [Int]) throws {
         let directory = try TemporaryDirectory()
         let clip = directory.path("clip.mp4")
-        try Self.makeCoffeeThenMoped(clip)
+        try makeCoffeeThenMoped(clip)
         let database = directory.path("labels.sqlite")
         try run([clip] + arguments, database: database)
         let frames = try query(database, "SELECT frame_index FROM frames ORDER BY frame_index")
@@ -80,7 +69,7 @@ import Testing
     @Test func microBatchesGiveTheSameAnswersAsSingleFrames() throws {
         let directory = try TemporaryDirectory()
         let clip = directory.path("clip.mp4")
-        try Self.makeCoffeeThenMoped(clip, secondsEach: 1)
+        try makeCoffeeThenMoped(clip, secondsEach: 1)
         let single = directory.path("single.sqlite"), batched = directory.path("batched.sqlite")
         try run([clip, "--every", "5"], database: single)
         // 10 frames in batches of 3: the last batch is short and padded.
@@ -99,7 +88,7 @@ import Testing
     @Test func severalInputsShareOneRunAndKeepTheirOwnFrames() throws {
         let directory = try TemporaryDirectory()
         let first = directory.path("first.mp4"), second = directory.path("second.mp4")
-        try Self.makeCoffeeThenMoped(first, secondsEach: 1)
+        try makeCoffeeThenMoped(first, secondsEach: 1)
         try makeClip(second, ["-loop", "1", "-framerate", "25", "-t", "2", "-i", TestData.photo("motorcycle_left.png"),
                               "-vf", "scale=600:-2,crop=600:400", "-c:v", "libx264", "-pix_fmt", "yuv420p"])
         let database = directory.path("labels.sqlite")
@@ -120,7 +109,7 @@ import Testing
     @Test func aSecondRunSkipsWhatIsStoredAndRestartRedoesIt() throws {
         let directory = try TemporaryDirectory()
         let clip = directory.path("clip.mp4")
-        try Self.makeCoffeeThenMoped(clip, secondsEach: 1)
+        try makeCoffeeThenMoped(clip, secondsEach: 1)
         let database = directory.path("labels.sqlite")
         try run([clip, "--every", "5"], database: database)
         let again = try run([clip, "--every", "5"], database: database)

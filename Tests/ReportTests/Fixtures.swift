@@ -87,12 +87,7 @@ final class LabelledClip: Sendable {
         directory = try TemporaryDirectory(prefix: "framewise-report")
         clip = directory.path("coffee-moped.mp4")
         database = directory.path("labels.sqlite")
-        try makeClip(clip, [
-            "-loop", "1", "-framerate", "25", "-t", "4", "-i", TestData.photo("coffee.png"),
-            "-loop", "1", "-framerate", "25", "-t", "4", "-i", TestData.photo("motorcycle_left.png"),
-            "-filter_complex", "[0]scale=600:-2,crop=600:400,setsar=1[a];[1]scale=600:-2,crop=600:400,setsar=1[b];[a][b]concat=n=2:v=1",
-            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
-        ])
+        try makeCoffeeThenMoped(clip)
         try runFramewise(["run", "--quiet", "--model", TestData.modelDirectory.path, "--db", database, "--every", "50", clip])
     }
 }

@@ -119,6 +119,19 @@ public func makeClip(_ path: String, _ arguments: [String]) throws {
     try runCommand(ffmpeg, ["-hide_banner", "-loglevel", "error", "-y"] + arguments + [path])
 }
 
+/// The coffee-then-moped clip: `secondsEach` seconds of coffee.png, then as many of motorcycle_left.png (both
+/// 600×400), H.264 at `framesPerSecond` with a key frame every 2 s. GoogLeNet's top-1: espresso, then moped.
+public func makeCoffeeThenMoped(_ path: String, secondsEach: Int = 4, framesPerSecond: Int = 25) throws {
+    let seconds = String(secondsEach), rate = String(framesPerSecond), keyInterval = 2 * framesPerSecond
+    try makeClip(path, [
+        "-loop", "1", "-framerate", rate, "-t", seconds, "-i", TestData.photo("coffee.png"),
+        "-loop", "1", "-framerate", rate, "-t", seconds, "-i", TestData.photo("motorcycle_left.png"),
+        "-filter_complex", "[0]scale=600:-2,crop=600:400,setsar=1[a];[1]scale=600:-2,crop=600:400,setsar=1[b];[a][b]concat=n=2:v=1",
+        "-c:v", "libx264", "-preset", "veryfast", "-x264-params", "keyint=\(keyInterval):min-keyint=\(keyInterval):scenecut=0",
+        "-pix_fmt", "yuv420p",
+    ])
+}
+
 /// An HLS playlist at `path` (1 s segments beside it) of `seconds` of ffmpeg's 320×240 test pattern at 25 fps;
 /// `hlsFlags: ["omit_endlist"]` leaves it open like a live stream's.
 public func makeHLSClip(_ path: String, seconds: Int, hlsFlags: [String] = []) throws {
