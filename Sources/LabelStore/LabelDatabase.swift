@@ -25,6 +25,10 @@ public protocol LabelDatabase: Sendable {
     /// many frames it inserted and how many were already stored, or that the database refused it (lost).
     func makeWriter(run: RunID, policy: FrameWriter.Policy,
                     onBatch: (@Sendable (FrameWriter.BatchOutcome) -> Void)?) throws -> FrameWriter
+    /// Closes the database once its writers have closed; nothing may use it afterwards. SQLite first folds its
+    /// write-ahead log into the file (so the file alone holds everything, e.g. to be copied); PostgreSQL's
+    /// connection is closed.
+    func close() throws
 }
 
 extension LabelDatabase {

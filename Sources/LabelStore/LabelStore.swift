@@ -160,4 +160,15 @@ public final class LabelStore: LabelDatabase {
             try db.execute(sql: "DELETE FROM frames WHERE source_id = ?", arguments: [source.rawValue])
         }
     }
+
+    /// Checkpoints the write-ahead log into the file, then closes the readers and last the writer, so SQLite can
+    /// remove the log when no other process has the file open. (SQLite folds the log in by itself only when the
+    /// last connection closes, which a process that exits with connections open never does.)
+    public func close() throws {
+        try pool.writeWithoutTransaction { db in
+            _ = try db.checkpoint(.truncate)
+        }
+        pool.releaseMemory()
+        try pool.close()
+    }
 }

@@ -147,6 +147,10 @@ public final class PostgresLabelStore: LabelDatabase {
     public func deleteFrames(of source: SourceID) throws {
         try session.query("DELETE FROM frames WHERE source_id = \(source.rawValue)")
     }
+
+    public func close() throws {
+        session.close()
+    }
 }
 
 /// Frame indices collected on the event loop's thread while the caller waits.

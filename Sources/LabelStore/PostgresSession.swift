@@ -11,6 +11,8 @@ final class PostgresSession: @unchecked Sendable {
     /// Guards `connection` and serializes callers: a transaction's statements never interleave with another's.
     private let lock = NSLock()
     private var connection: PostgresConnection?
+    /// Set by `close()`: later calls fail instead of connecting again.
+    private var isClosed = false
     /// PostgresNIO logs nothing of ours: its messages might carry connection details.
     private let logger = Logger(label: "framewise.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
@@ -28,6 +30,16 @@ final class PostgresSession: @unchecked Sendable {
         guard let connection else { return }
         let closing: EventLoopFuture<Void> = connection.close()
         closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+    }
+
+    /// Closes the connection and waits until it has closed; later calls fail.
+    func close() {
+        lock.withLock {
+            isClosed = true
+            guard let connection else { return }
+            self.connection = nil
+            try? connection.close().wait()
+        }
     }
 
     /// Runs `body` with the connection, alone.
@@ -66,6 +78,7 @@ final class PostgresSession: @unchecked Sendable {
     }
 
     private func openConnection() throws -> PostgresConnection {
+        if isClosed { throw LabelStoreError.cannotOpen(path: location.description, reason: "the store was closed") }
         if let connection, !connection.isClosed { return connection }
         connection = nil
         do {

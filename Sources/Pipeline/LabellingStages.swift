@@ -11,7 +11,7 @@ import VideoDecoding
 /// are opened into it (`open`: reader, source, run, writer, lane) and run through it (`run`), each on a thread
 /// of its own; `finish()` ends it after the last input.
 ///
-/// Ownership: the stages own the queues, the workers (with their engines) and the sink's thread; each input's
+/// Ownership: the stages own the store, the queues, the workers (with their engines) and the sink's thread; each input's
 /// `RunningInput` is owned by the thread that runs it. The first fatal error (a worker's engine failed, or the
 /// store under `.stopRun`) is kept in `failure` and given to `onFailure` once.
 public final class LabellingStages: Sendable {
@@ -77,7 +77,8 @@ public final class LabellingStages: Sendable {
         }
     }
 
-    /// Ends the stages once every input has ended: the workers finish what is queued and exit, the sink after them.
+    /// Ends the stages once every input has ended: the workers finish what is queued and exit, the sink after them;
+    /// then the store is closed (the stages own the store they were given).
     public func finish() {
         progressTimer.withLock { $0?.cancel() }
         frames.finish()
@@ -86,6 +87,11 @@ public final class LabellingStages: Sendable {
         sinkGroup.wait()
         thumbnails.close()
         thumbnailGroup.wait()
+        do {
+            try store.close()
+        } catch {
+            logger.warning("the database did not close cleanly", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The first fatal error, if any: the stages no longer label.

@@ -112,6 +112,8 @@ import Testing
         try makeCoffeeThenMoped(clip, secondsEach: 1)
         let database = directory.path("labels.sqlite")
         try run([clip, "--every", "5"], database: database)
+        // The run folded SQLite's write-ahead log into the file: the file alone holds it (to copy, to send).
+        #expect(!FileManager.default.fileExists(atPath: database + "-wal"))
         let again = try run([clip, "--every", "5"], database: database)
         #expect(again.stdout.contains("10 already stored"))
         try run([clip, "--every", "5", "--restart"], database: database)
