@@ -3,6 +3,14 @@ import Foundation
 /// Which SQL a database speaks, for the few statements Framewise words differently on each.
 public enum SQLDialect: Sendable {
     case sqlite, postgresql
+
+    /// The database's clock in Unix seconds (a real), as an SQL expression.
+    public var now: String {
+        switch self {
+        case .sqlite: "((julianday('now') - 2440587.5) * 86400.0)"
+        case .postgresql: "extract(epoch FROM now())::float8"
+        }
+    }
 }
 
 /// A label database opened for people's read-only SQL: `ReadOnlyDatabase` (SQLite) or

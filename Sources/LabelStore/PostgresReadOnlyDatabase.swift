@@ -44,6 +44,7 @@ public final class PostgresReadOnlyDatabase: ReadOnlyLabelDatabase {
         var binds = PostgresBindings(capacity: arguments.count)
         for argument in arguments {
             switch argument {
+            case .null: binds.appendNull()
             case .integer(let value): binds.append(value)
             case .real(let value): binds.append(value)
             case .text(let value): binds.append(value)

@@ -59,6 +59,7 @@ public final class ReadOnlyDatabase: ReadOnlyLabelDatabase {
 /// A value bound to a `?` placeholder. From the command line, text that reads as a number binds as a number
 /// (so `pts / 60 > ?` compares numbers), anything else as text.
 public enum QueryArgument: Hashable, Sendable {
+    case null
     case integer(Int64)
     case real(Double)
     case text(String)
@@ -79,6 +80,7 @@ public enum QueryArgument: Hashable, Sendable {
 
     var databaseValue: DatabaseValue {
         switch self {
+        case .null: .null
         case .integer(let value): value.databaseValue
         case .real(let value): value.databaseValue
         case .text(let value): value.databaseValue

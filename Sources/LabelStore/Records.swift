@@ -14,6 +14,13 @@ public struct RunID: Hashable, Sendable, CustomStringConvertible {
     public var description: String { String(rawValue) }
 }
 
+/// The database id of a row in `jobs`.
+public struct JobID: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: Int64
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+    public var description: String { String(rawValue) }
+}
+
 /// What kind of input a source is (the `sources.kind` column).
 public enum SourceKind: String, Sendable, CaseIterable {
     /// `stream`: any other network URL FFmpeg reads (udp://, srt://, rtmp:// ...).

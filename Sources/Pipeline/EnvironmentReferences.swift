@@ -14,6 +14,16 @@ public enum EnvironmentReferences {
         }
     }
 
+    /// Whether `text` is made of `${NAME}` references alone (so it holds no literal value).
+    public static func isOnlyReferences(_ text: some StringProtocol) -> Bool {
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            guard rest.hasPrefix("${"), let end = rest.firstIndex(of: "}") else { return false }
+            rest = rest[rest.index(after: end)...]
+        }
+        return true
+    }
+
     /// `text` with every `${NAME}` replaced by `environment[NAME]`.
     public static func expand(_ text: String, environment: [String: String]) throws(Failure) -> String {
         var result = ""

@@ -50,6 +50,8 @@ public enum OptionLimits {
     /// Frames waiting per input between the decoder and the workers.
     public static let queue = 1...10_000
     public static let decoderThreads = 1...64
+    /// A queue worker's lease on its job, in seconds: long enough to renew it three times over a slow link.
+    public static let lease = NumberLimit(atLeast: 3, atMost: 86_400)
     /// Seconds between thumbnails with `every=SECONDS`: above 0, at most a day.
     public static let thumbnailInterval = NumberLimit(above: 0, atMost: 86_400)
 }

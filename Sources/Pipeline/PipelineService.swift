@@ -3,28 +3,23 @@ import ServiceLifecycle
 import Synchronization
 import UnixSignals
 
-/// A one-shot run (`framewise run`) as a swift-service-lifecycle `Service`, for a `ServiceGroup` that owns the
-/// signals: its graceful shutdown (the first SIGINT or SIGTERM) stops decoding and lets the frames in flight
-/// finish; a second signal, or cancelling the group, drops the frames still waiting. The runner works on a
-/// thread of its own, never on Swift's cooperative pool. `reports` holds how each input ended.
-public final class PipelineService: Service {
-    /// The run's stop: observe it for messages (`onChange`).
+/// Blocking pipeline work that honours a `StopRequest` — a one-shot run (`framewise run`), a queue worker
+/// (`framewise work`) — as a swift-service-lifecycle `Service`, for a `ServiceGroup` that owns the signals: its
+/// graceful shutdown (the first SIGINT or SIGTERM) stops decoding and lets the frames in flight finish; a second
+/// signal, or cancelling the group, drops the frames still waiting. The work runs on a thread of its own, never
+/// on Swift's cooperative pool. `outcome` holds what it returned.
+public final class PipelineService<Outcome: Sendable>: Service {
+    /// The work's stop: observe it for messages (`onChange`).
     public let stop = StopRequest()
-    private let runner: PipelineRunner
-    private let progressInterval: TimeInterval
-    private let progress: (@Sendable ([InputProgress]) -> Void)?
-    private let result = Mutex<[InputReport]>([])
+    private let work: @Sendable (StopRequest) throws -> Outcome
+    private let result = Mutex<Outcome?>(nil)
 
-    public init(runner: PipelineRunner, progressInterval: TimeInterval = 1,
-                progress: (@Sendable ([InputProgress]) -> Void)? = nil)
-    {
-        self.runner = runner
-        self.progressInterval = progressInterval
-        self.progress = progress
+    public init(_ work: @escaping @Sendable (StopRequest) throws -> Outcome) {
+        self.work = work
     }
 
-    /// How each input ended, in input order (after `run` returned).
-    public var reports: [InputReport] { result.withLock { $0 } }
+    /// What the work returned (after `run` returned).
+    public var outcome: Outcome? { result.withLock { $0 } }
 
     public func run() async throws {
         let stop = stop
@@ -37,18 +32,16 @@ public final class PipelineService: Service {
             }
         }
         defer { escalation.cancel() }
-        let reports = try await withTaskCancellationHandler {
+        let outcome = try await withTaskCancellationHandler {
             try await withGracefulShutdownHandler {
-                try await offloaded { [runner, progressInterval, progress] in
-                    try runner.run(stop: stop, progressInterval: progressInterval, progress: progress)
-                }
+                try await offloaded { [work] in try work(stop) }
             } onGracefulShutdown: {
                 stop.request(.graceful)
             }
         } onCancel: {
             stop.request(.immediate)
         }
-        result.withLock { $0 = reports }
+        result.withLock { $0 = outcome }
     }
 }
 

@@ -96,6 +96,28 @@ public struct InputLocation: Sendable, Hashable, CustomStringConvertible {
         return rest[..<end]
     }
 
+    /// The parts of a URL that hold secrets: the password of its user info (all of the user info when it has no
+    /// `:`, as it may be a token) and the values of credential-carrying query parameters. Empty for a file path.
+    public static func secretParts(of url: String) -> [Substring] {
+        guard let schemeEnd = url.range(of: "://") else { return [] }
+        let authority = authority(of: url, from: schemeEnd.upperBound)
+        var parts: [Substring] = []
+        if let at = authority.lastIndex(of: "@") {
+            let userInfo = authority[..<at]
+            parts.append(userInfo.firstIndex(of: ":").map { userInfo[userInfo.index(after: $0)...] } ?? userInfo)
+        }
+        let rest = url[authority.endIndex...]
+        if let question = rest.firstIndex(of: "?") {
+            let query = rest[rest.index(after: question)..<(rest[question...].firstIndex(of: "#") ?? rest.endIndex)]
+            for parameter in query.split(separator: "&") {
+                if let equals = parameter.firstIndex(of: "="), isSecretParameter(parameter[..<equals]) {
+                    parts.append(parameter[parameter.index(after: equals)...])
+                }
+            }
+        }
+        return parts.filter { !$0.isEmpty }
+    }
+
     /// The URL with its whole user info replaced by `***` and the values of secret query parameters too.
     private static func redact(_ url: String, authorityStart: String.Index) -> String {
         let authority = authority(of: url, from: authorityStart)

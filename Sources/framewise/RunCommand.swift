@@ -29,26 +29,8 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseLocation
     @OptionGroup var model: ModelOption
 
-    @Option(help: "Sample every Nth frame (0, N, 2N, ...).")
-    var every: Int?
-    @Option(help: "Sample X frames per second of presentation time.")
-    var fps: Double?
-    @Flag(help: "Sample key frames only (the others are not decoded).")
-    var keyframes = false
-    @Option(help: "Start at T seconds.")
-    var start: Double?
-    @Option(help: "Stop at T seconds.")
-    var end: Double?
-
-    @Option(help: "Compute in fp32 (default), bf16 (CPUs with AVX512_BF16) or int8 (after `framewise model calibrate`).")
-    var precision: Precision?
-
-    @Option(help: "GoogLeNet workers (default: the number of cores).")
-    var workers: Int?
-    @Option(help: "Frames per inference call (micro-batching; a batch waits at most --batch-deadline).")
-    var batch: Int?
-    @Option(help: "Seconds a worker waits to fill a batch.")
-    var batchDeadline: Double?
+    @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var pool: WorkerPoolOptions
     @Option(help: "RTSP transport: tcp or udp.")
     var transport: String?
     @Option(help: "Seconds without frames after which a live input counts as dead.")
@@ -58,8 +40,6 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "What a live input's full queue does: drop_oldest or wait.")
     var whenFull: String?
 
-    @Option(help: "Which frames keep a small JPEG: off, segments (the first frame of each top-1 segment) or every=SECONDS (those and one every SECONDS).")
-    var thumbnails: String?
     @Flag(help: "Redo frames that are already stored instead of skipping them.")
     var restart = false
     @Flag(help: "Print errors and the summary only.")
@@ -82,7 +62,9 @@ struct RunCommand: AsyncParsableCommand {
                                     logger: logger)
 
         let display = ProgressDisplay(quiet: quiet)
-        let service = PipelineService(runner: runner, progressInterval: display.interval) { display.show($0) }
+        let service = PipelineService { stop in
+            try runner.run(stop: stop, progressInterval: display.interval) { display.show($0) }
+        }
         service.stop.onChange { level in
             display.note(level == .immediate ? "stopping now" : "stopping: finishing the frames in flight (Ctrl-C again to stop at once)")
         }
@@ -93,7 +75,7 @@ struct RunCommand: AsyncParsableCommand {
             services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)], logger: logger)
         group.gracefulShutdownSignals = [.sigterm, .sigint]
         try await ServiceGroup(configuration: group).run()
-        let reports = service.reports
+        let reports = service.outcome ?? []
         display.finish()
 
         let elapsed = Date().timeIntervalSince(started)
@@ -109,7 +91,7 @@ struct RunCommand: AsyncParsableCommand {
     private func makeConfiguration() throws -> PipelineConfiguration {
         var configuration: PipelineConfiguration
         if inputs.count == 1, let path = inputs.first, path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
-            if every != nil || fps != nil || keyframes || start != nil || end != nil || transport != nil || stallTimeout != nil {
+            if sampling.isGiven || transport != nil || stallTimeout != nil {
                 throw ConfigurationError(message: "sampling and input options go into the pipeline file \(path), not on the command line")
             }
             configuration = try PipelineFile.load(path: path)
@@ -117,10 +99,7 @@ struct RunCommand: AsyncParsableCommand {
             configuration = PipelineConfiguration(name: "command line", inputs: try inputs.map(makeInput))
         }
         if let directory = model.directory { configuration.modelDirectory = directory }
-        if let precision { configuration.precision = precision }
-        if let workers { configuration.workers = try checked(workers, "--workers", OptionLimits.workers) }
-        if let batch { configuration.batch = try checked(batch, "--batch", OptionLimits.batch) }
-        if let batchDeadline { configuration.batchDeadline = try checked(batchDeadline, "--batch-deadline", OptionLimits.batchDeadline) }
+        try pool.apply(to: &configuration)
         if let queue { configuration.queueCapacity = try checked(queue, "--queue", OptionLimits.queue) }
         if let whenFull {
             guard let policy = BackpressurePolicy(rawValue: whenFull) else {
@@ -129,13 +108,6 @@ struct RunCommand: AsyncParsableCommand {
             configuration.liveBackpressure = policy
         }
         configuration.restart = configuration.restart || restart
-        if let thumbnails {
-            do {
-                configuration.thumbnails = try ThumbnailPolicy(thumbnails)
-            } catch {
-                throw ConfigurationError(message: "--thumbnails: \(error.message)")
-            }
-        }
         return configuration
     }
 
@@ -149,18 +121,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let location = try InputLocation(expanded)
         var options = PipelineConfiguration.Input.defaultDecoderOptions(for: location)
-        if [every != nil, fps != nil, keyframes].filter({ $0 }).count > 1 {
-            throw ConfigurationError(message: "choose one of --every, --fps and --keyframes")
-        }
-        if let every { options.sampling = .everyNth(try checked(every, "--every", OptionLimits.every)) }
-        if let fps { options.sampling = .framesPerSecond(try checked(fps, "--fps", OptionLimits.fps)) }
-        if keyframes { options.sampling = .keyframes }
-        let window = TimeWindow(start: try checked(start ?? 0, "--start", OptionLimits.position),
-                                end: try end.map { try checked($0, "--end", OptionLimits.position) })
-        if let end = window.end, end <= window.start {
-            throw ConfigurationError(message: "--end must be after --start (\(window.start)), found \(end)")
-        }
-        options.window = window
+        try sampling.apply(to: &options)
         if let transport {
             guard let value = RTSPTransport(rawValue: transport) else {
                 throw ConfigurationError(message: "--transport must be tcp or udp, found '\(transport)'")
@@ -169,15 +130,5 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let stallTimeout { options.stallTimeout = try checked(stallTimeout, "--stall-timeout", OptionLimits.timeout) }
         return PipelineConfiguration.Input(location: location, decoder: options)
-    }
-
-    private func checked(_ value: Int, _ option: String, _ range: ClosedRange<Int>) throws -> Int {
-        if let violation = range.violation(of: value) { throw ConfigurationError(message: "\(option) \(violation)") }
-        return value
-    }
-
-    private func checked(_ value: Double, _ option: String, _ limit: NumberLimit) throws -> Double {
-        if let violation = limit.violation(of: value) { throw ConfigurationError(message: "\(option) \(violation)") }
-        return value
     }
 }

@@ -1,0 +1,225 @@
+import Foundation
+import GRDB
+import PostgresNIO
+
+/// A file to label, as `framewise enqueue` adds it to `jobs`.
+public struct JobRequest: Hashable, Sendable {
+    /// The input as every worker will open it: an absolute path on shared storage or a URL whose secrets are
+    /// `${VARIABLE}` references (expanded by each worker).
+    public let input: String
+    /// The sampling in `runs.sampling`'s words (with the window), e.g. "every 5 start 10.0".
+    public let sampling: String
+    /// The options a worker needs to rebuild the run, as a JSON object.
+    public let options: String
+    /// Higher runs first; equal priorities run in the order enqueued.
+    public let priority: Int
+
+    public init(input: String, sampling: String, options: String, priority: Int = 0) {
+        self.input = input
+        self.sampling = sampling
+        self.options = options
+        self.priority = priority
+    }
+}
+
+/// What `JobQueue.enqueue` did.
+public enum Enqueued: Hashable, Sendable {
+    /// A new job.
+    case added(JobID)
+    /// The same input with the same sampling is already queued or running: nothing was added.
+    case alreadyOpen(JobID)
+}
+
+/// A job a worker holds: its row as claimed.
+public struct ClaimedJob: Hashable, Sendable {
+    public let id: JobID
+    public let input: String
+    public let sampling: String
+    public let options: String
+    /// Claims so far, this one included.
+    public let attempts: Int
+}
+
+/// How a worker lets go of a job it holds.
+public enum JobEnding: Hashable, Sendable {
+    /// Every frame is stored.
+    case completed
+    /// Given up, with the reason.
+    case failed(String)
+    /// Back to the queue for any worker (this one is stopping, or the job is to be tried again), with the reason.
+    case released(String?)
+}
+
+/// The queue of files shared by the machines writing one database (the `jobs` table): `enqueue` adds jobs,
+/// workers `claim` one at a time, `renew` their lease while labelling and `end` it. A claim takes the oldest
+/// queued job of the highest priority, or one whose lease expired (its worker died): the new worker resumes it
+/// from the frames already stored. Every change a worker makes is guarded by `worker` and `state`, so a worker
+/// that lost its lease changes nothing. Times are the database's clock, never a worker's.
+///
+/// Holds a connection of its own (not the frame writer's), so a lease is renewed while a batch commits.
+public final class JobQueue: Sendable {
+    private let connection: any JobQueueConnection
+
+    /// Opens the queue of the database at `location`, creating or upgrading its schema.
+    public init(location: LabelDatabaseLocation) throws {
+        switch location {
+        case .sqlite(let path): connection = try SQLiteJobQueueConnection(path: path)
+        case .postgres(let postgres): connection = try PostgresJobQueueConnection(location: postgres)
+        }
+    }
+
+    /// Adds a queued job, unless the same input with the same sampling is queued or running already.
+    public func enqueue(_ request: JobRequest) throws -> Enqueued {
+        let inserted = try connection.rows("""
+            INSERT INTO jobs (input, sampling, options, priority, enqueued_at) VALUES (?, ?, ?, ?, \(connection.dialect.now))
+            ON CONFLICT DO NOTHING RETURNING id
+            """, [.text(request.input), .text(request.sampling), .text(request.options), .integer(Int64(request.priority))])
+        if let id = Self.id(in: inserted) { return .added(id) }
+        let open = try connection.rows(
+            "SELECT id FROM jobs WHERE input = ? AND sampling = ? AND state IN ('queued', 'running')",
+            [.text(request.input), .text(request.sampling)])
+        guard let id = Self.id(in: open) else {
+            throw LabelStoreError.server(location: connection.location, reason: "the job was neither added nor found open")
+        }
+        return .alreadyOpen(id)
+    }
+
+    /// Takes the next job for `worker` (queued, or running with an expired lease), holding it for `lease`
+    /// seconds; `nil` when there is none. Two workers never get the same job, and neither waits for the other.
+    public func claim(worker: String, lease: TimeInterval) throws -> ClaimedJob? {
+        let now = connection.dialect.now
+        // PostgreSQL: concurrent claims pass over each other's locked rows. SQLite: claims are serialized.
+        let skipLocked = connection.dialect == .postgresql ? "FOR UPDATE SKIP LOCKED" : ""
+        let rows = try connection.rows("""
+            UPDATE jobs SET state = 'running', worker = ?, attempts = attempts + 1, lease_expires_at = \(now) + ?,
+                started_at = coalesce(started_at, \(now))
+            WHERE id = (
+                SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_expires_at < \(now))
+                ORDER BY priority DESC, id LIMIT 1 \(skipLocked))
+            RETURNING id, input, sampling, options, attempts
+            """, [.text(worker), .real(lease)])
+        guard let row = rows.first, row.count == 5, case .integer(let id) = row[0], case .text(let input) = row[1],
+              case .text(let sampling) = row[2], case .text(let options) = row[3], case .integer(let attempts) = row[4]
+        else { return nil }
+        return ClaimedJob(id: JobID(rawValue: id), input: input, sampling: sampling, options: options, attempts: Int(attempts))
+    }
+
+    /// Jobs queued or running (held by a worker, or waiting for their expired lease to be taken over).
+    public func openJobCount() throws -> Int {
+        let rows = try connection.rows("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')", [])
+        guard case .integer(let count) = rows.first?.first else { return 0 }
+        return Int(count)
+    }
+
+    /// Records the source and run a held job stores into (what `framewise jobs` shows progress from).
+    @discardableResult
+    public func attach(_ job: JobID, worker: String, source: SourceID, run: RunID) throws -> Bool {
+        try holding(job, worker: worker, "source_id = ?, run_id = ?", [.integer(source.rawValue), .integer(run.rawValue)])
+    }
+
+    /// Extends a held job's lease to `lease` seconds from now; false when `worker` no longer holds it (its lease
+    /// expired and another worker took the job over).
+    public func renew(_ job: JobID, worker: String, lease: TimeInterval) throws -> Bool {
+        try holding(job, worker: worker, "lease_expires_at = \(connection.dialect.now) + ?", [.real(lease)])
+    }
+
+    /// Ends `worker`'s hold on `job`; false when it no longer held it.
+    @discardableResult
+    public func end(_ job: JobID, worker: String, _ ending: JobEnding) throws -> Bool {
+        switch ending {
+        case .completed:
+            try holding(job, worker: worker, "state = 'completed', finished_at = \(connection.dialect.now), lease_expires_at = NULL, error = NULL", [])
+        case .failed(let reason):
+            try holding(job, worker: worker, "state = 'failed', finished_at = \(connection.dialect.now), lease_expires_at = NULL, error = ?", [.text(reason)])
+        case .released(let reason):
+            try holding(job, worker: worker, "state = 'queued', lease_expires_at = NULL, error = ?", [reason.map(QueryArgument.text) ?? .null])
+        }
+    }
+
+    /// Closes the connection.
+    public func close() {
+        connection.close()
+    }
+
+    /// Applies `assignments` to `job` if `worker` holds it; whether it did.
+    private func holding(_ job: JobID, worker: String, _ assignments: String, _ arguments: [QueryArgument]) throws -> Bool {
+        let rows = try connection.rows(
+            "UPDATE jobs SET \(assignments) WHERE id = ? AND worker = ? AND state = 'running' RETURNING id",
+            arguments + [.integer(job.rawValue), .text(worker)])
+        return !rows.isEmpty
+    }
+
+    private static func id(in rows: [[QueryValue]]) -> JobID? {
+        guard case .integer(let id) = rows.first?.first else { return nil }
+        return JobID(rawValue: id)
+    }
+}
+
+/// One connection the job queue runs its statements on.
+protocol JobQueueConnection: Sendable {
+    var dialect: SQLDialect { get }
+    /// The database, as it may be printed.
+    var location: String { get }
+    /// Runs one statement (`?` placeholders) in a transaction of its own that writes, returning its rows.
+    func rows(_ sql: String, _ arguments: [QueryArgument]) throws -> [[QueryValue]]
+    func close()
+}
+
+/// The queue on an SQLite file (workers on one machine): each statement runs in a `BEGIN IMMEDIATE`
+/// transaction, which serializes claims.
+private final class SQLiteJobQueueConnection: JobQueueConnection {
+    let pool: DatabasePool
+    let location: String
+    var dialect: SQLDialect { .sqlite }
+
+    init(path: String) throws {
+        location = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(LabelStore.busyTimeout)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw LabelStoreError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
+        }
+        try Schema.migrate(pool)
+    }
+
+    func rows(_ sql: String, _ arguments: [QueryArgument]) throws -> [[QueryValue]] {
+        try pool.writeWithoutTransaction { db in
+            var rows: [[QueryValue]] = []
+            try db.inTransaction(.immediate) {
+                rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue)))
+                    .map { $0.databaseValues.map(QueryValue.init) }
+                return .commit
+            }
+            return rows
+        }
+    }
+
+    func close() {
+        try? pool.close()
+    }
+}
+
+/// The queue on a PostgreSQL server (workers on many machines).
+private final class PostgresJobQueueConnection: JobQueueConnection {
+    let session: PostgresSession
+    var dialect: SQLDialect { .postgresql }
+    var location: String { session.location.description }
+
+    init(location: PostgresLocation) throws {
+        session = try PostgresSession(location: location)
+        try PostgresSchema.migrate(session)
+    }
+
+    func rows(_ sql: String, _ arguments: [QueryArgument]) throws -> [[QueryValue]] {
+        let query = PostgresReadOnlyDatabase.query(sql, arguments: arguments)
+        return try session.withConnection { connection in
+            try connection.query(query).rows.map { try $0.map(PostgresReadOnlyDatabase.value(of:)) }
+        }
+    }
+
+    func close() {
+        session.close()
+    }
+}

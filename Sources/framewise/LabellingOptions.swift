@@ -1,0 +1,80 @@
+import ArgumentParser
+import GoogLeNet
+import Pipeline
+import VideoDecoding
+
+/// Which frames of an input are labelled: `run` and `enqueue` take the same options.
+struct SamplingOptions: ParsableArguments {
+    @Option(help: "Sample every Nth frame (0, N, 2N, ...).")
+    var every: Int?
+    @Option(help: "Sample X frames per second of presentation time.")
+    var fps: Double?
+    @Flag(help: "Sample key frames only (the others are not decoded).")
+    var keyframes = false
+    @Option(help: "Start at T seconds.")
+    var start: Double?
+    @Option(help: "Stop at T seconds.")
+    var end: Double?
+
+    /// Whether any of these options was given.
+    var isGiven: Bool { every != nil || fps != nil || keyframes || start != nil || end != nil }
+
+    /// Sets the sampling and the window of `options`, each value checked against `OptionLimits`.
+    func apply(to options: inout DecoderOptions) throws {
+        if [every != nil, fps != nil, keyframes].filter({ $0 }).count > 1 {
+            throw ConfigurationError(message: "choose one of --every, --fps and --keyframes")
+        }
+        if let every { options.sampling = .everyNth(try checked(every, "--every", OptionLimits.every)) }
+        if let fps { options.sampling = .framesPerSecond(try checked(fps, "--fps", OptionLimits.fps)) }
+        if keyframes { options.sampling = .keyframes }
+        let window = TimeWindow(start: try checked(start ?? 0, "--start", OptionLimits.position),
+                                end: try end.map { try checked($0, "--end", OptionLimits.position) })
+        if let end = window.end, end <= window.start {
+            throw ConfigurationError(message: "--end must be after --start (\(window.start)), found \(end)")
+        }
+        options.window = window
+    }
+}
+
+/// How the frames are labelled and what is kept: `run` and `work` take the same options.
+struct WorkerPoolOptions: ParsableArguments {
+    @Option(help: "Compute in fp32 (default), bf16 (CPUs with AVX512_BF16) or int8 (after `framewise model calibrate`).")
+    var precision: Precision?
+    @Option(help: "GoogLeNet workers (default: the number of cores).")
+    var workers: Int?
+    @Option(help: "Frames per inference call (micro-batching; a batch waits at most --batch-deadline).")
+    var batch: Int?
+    @Option(help: "Seconds a worker waits to fill a batch.")
+    var batchDeadline: Double?
+    @Option(help: "Which frames keep a small JPEG: off, segments (the first frame of each top-1 segment) or every=SECONDS (those and one every SECONDS).")
+    var thumbnails: String?
+
+    /// Overrides `configuration`'s values with the options given, each checked against `OptionLimits`.
+    func apply(to configuration: inout PipelineConfiguration) throws {
+        if let precision { configuration.precision = precision }
+        if let workers { configuration.workers = try checked(workers, "--workers", OptionLimits.workers) }
+        if let batch { configuration.batch = try checked(batch, "--batch", OptionLimits.batch) }
+        if let batchDeadline {
+            configuration.batchDeadline = try checked(batchDeadline, "--batch-deadline", OptionLimits.batchDeadline)
+        }
+        if let thumbnails {
+            do {
+                configuration.thumbnails = try ThumbnailPolicy(thumbnails)
+            } catch {
+                throw ConfigurationError(message: "--thumbnails: \(error.message)")
+            }
+        }
+    }
+}
+
+/// `value` if `range` allows it, else the option's one-line error.
+func checked(_ value: Int, _ option: String, _ range: ClosedRange<Int>) throws -> Int {
+    if let violation = range.violation(of: value) { throw ConfigurationError(message: "\(option) \(violation)") }
+    return value
+}
+
+/// `value` if `limit` allows it, else the option's one-line error.
+func checked(_ value: Double, _ option: String, _ limit: NumberLimit) throws -> Double {
+    if let violation = limit.violation(of: value) { throw ConfigurationError(message: "\(option) \(violation)") }
+    return value
+}
