@@ -1,6 +1,5 @@
 -- Framewise label store, version 5: a queue of files to label, shared by the machines that write this database
--- (`framewise enqueue`, `framewise work`, `framewise jobs`; designed in ARCHITECTURE.md, not used by the
--- pipeline yet).
+-- (`framewise enqueue`, `framewise work`, `framewise jobs`; see ARCHITECTURE.md).
 --
 -- A job is one input (a path every worker can read, or a URL; credentials only as ${VARIABLE} references,
 -- expanded by the worker) with its sampling and options. A worker claims the oldest queued job of the highest

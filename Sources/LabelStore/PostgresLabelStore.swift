@@ -3,10 +3,17 @@ import PostgresNIO
 import Synchronization
 
 /// The label database on a PostgreSQL server: the same tables, meaning and behaviour as `LabelStore` (SQLite),
-/// shared by every Framewise process that names the same `postgres://` URL. Holds one connection (writes are
-/// serialized through it, as SQLite's single writer is); the schema is brought up to date when it opens.
+/// shared by every Framewise process that names the same `postgres://` URL; the schema is brought up to date
+/// when it opens. Holds one connection for sources and runs, and up to `writerConnections` more that the frame
+/// writers share (writer N uses connection N mod 4): the server commits several inputs' batches at once on its
+/// cores, instead of one after another as SQLite's single writer must.
 public final class PostgresLabelStore: LabelDatabase {
+    /// Connections the writers of one process share at most (several machines each bring theirs).
+    static let writerConnections = 4
+
     let session: PostgresSession
+    /// The writers' connections, opened as writers need them, and how many writers were made.
+    private let writerSessions = Mutex<(sessions: [PostgresSession], writers: Int)>(([], 0))
     /// Held by each source registration, so two processes meeting the same new source insert it once.
     private static let registrationLockKey: Int64 = 0x6677_7265_6769_7374
 
@@ -122,7 +129,7 @@ public final class PostgresLabelStore: LabelDatabase {
             return (source, Set(classes))
         }
         guard !classIndices.isEmpty else { throw LabelStoreError.noClasses }
-        return FrameWriter(committer: PostgresBatchCommitter(session: session), source: SourceID(rawValue: source),
+        return FrameWriter(committer: PostgresBatchCommitter(session: try nextWriterSession()), source: SourceID(rawValue: source),
                            run: run, classIndices: classIndices, policy: policy, onBatch: onBatch)
     }
 
@@ -150,6 +157,18 @@ public final class PostgresLabelStore: LabelDatabase {
 
     public func close() throws {
         session.close()
+        for writerSession in writerSessions.withLock({ $0.sessions }) { writerSession.close() }
+    }
+
+    /// The connection for the next writer: a new one while there are fewer than `writerConnections`.
+    private func nextWriterSession() throws -> PostgresSession {
+        try writerSessions.withLock { state in
+            defer { state.writers += 1 }
+            if state.sessions.count < Self.writerConnections {
+                state.sessions.append(try PostgresSession(location: session.location))
+            }
+            return state.sessions[state.writers % state.sessions.count]
+        }
     }
 }
 

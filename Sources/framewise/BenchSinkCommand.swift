@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LabelStore
+import Synchronization
 
 /// `framewise bench sink`: the label store alone, fed synthetic frames with five labels each.
 struct BenchSinkCommand: AsyncParsableCommand {
@@ -9,19 +10,26 @@ struct BenchSinkCommand: AsyncParsableCommand {
         abstract: "Measure how many frames per second the sink stores (5 labels each), on SQLite or PostgreSQL.",
         discussion: """
             Frames already stored in the database are skipped, so a killed benchmark resumes where it stopped.
+            --writers N stores into N sources at once, one writer (thread) each, as N inputs of one process do;
+            the figure is all writers' frames over the wall time.
             Without --db the benchmark writes to a temporary file and deletes it afterwards; with a postgres:// URL
             it measures a temporary SQLite file first and prints both figures.
             """
     )
 
-    /// The synthetic source all benchmark frames belong to.
-    static let source = SourceDescriptor(uri: "synthetic://bench-sink", kind: .file)
+    /// The synthetic source of writer `number` (0, 1, ...).
+    static func source(_ number: Int) -> SourceDescriptor {
+        SourceDescriptor(uri: number == 0 ? "synthetic://bench-sink" : "synthetic://bench-sink/\(number + 1)", kind: .file)
+    }
     /// Synthetic frames are every 5th frame of a 30 fps stream.
     static let frameStride: Int64 = 5
     static let framesPerSecond = 30.0
 
-    @Option(help: "How many frames to store.")
+    @Option(help: "How many frames to store (over all writers).")
     var frames = 200_000
+
+    @Option(help: "Writers storing at once, each into a source of its own.")
+    var writers = 1
 
     @Option(help: """
         Database to write (kept afterwards): an SQLite file or a postgres:// URL. Default: a temporary SQLite \
@@ -35,6 +43,7 @@ struct BenchSinkCommand: AsyncParsableCommand {
     /// What one database did.
     struct Measurement {
         var database: String
+        var writers: Int
         var stored: Int
         var skipped: Int
         var seconds: Double
@@ -43,6 +52,7 @@ struct BenchSinkCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard frames > 0 else { throw ValidationError("--frames must be positive") }
+        guard (1...64).contains(writers) else { throw ValidationError("--writers must be between 1 and 64") }
         try await exitingOnError {
             switch try db.map({ try LabelDatabaseLocation($0) }) {
             case nil:
@@ -66,25 +76,41 @@ struct BenchSinkCommand: AsyncParsableCommand {
     }
 
     private func measure(_ store: any LabelDatabase, database: String) throws -> Measurement {
+        defer { try? store.close() }
         try store.storeClasses((0..<1000).map {
             ClassLabel(index: $0, wnid: String(format: "n%08d", $0), label: "class \($0)", names: "class \($0)")
         })
-        let source = try store.register(source: Self.source).id
-        let alreadyStored = try store.storedFrameIndices(of: source)
-        let run = try store.beginRun(RunSettings(
-            source: source, precision: "synthetic", sampling: "every 5th frame", modelSHA256: "none"))
-        let writer = try store.makeWriter(run: run)
-
-        let start = ContinuousClock.now
-        for number in 0..<Int64(frames) where !alreadyStored.contains(number * Self.frameStride) {
-            try writer.append(Self.syntheticFrame(number))
+        // Writer w stores frames w, w + N, w + 2N, ... into its own source.
+        let lanes = try (0..<writers).map { number in
+            let source = try store.register(source: Self.source(number)).id
+            let run = try store.beginRun(RunSettings(
+                source: source, precision: "synthetic", sampling: "every 5th frame", modelSHA256: "none"))
+            return (run: run, alreadyStored: try store.storedFrameIndices(of: source), writer: try store.makeWriter(run: run))
         }
-        try writer.close()
+        let failure = Mutex<(any Error)?>(nil)
+        let start = ContinuousClock.now
+        DispatchQueue.concurrentPerform(iterations: writers) { number in
+            let lane = lanes[number]
+            do {
+                for frame in stride(from: Int64(number), to: Int64(frames), by: writers)
+                where !lane.alreadyStored.contains(frame * Self.frameStride) {
+                    try lane.writer.append(Self.syntheticFrame(frame))
+                }
+                try lane.writer.close()
+            } catch {
+                failure.withLock { $0 = $0 ?? error }
+            }
+        }
         let elapsed = (ContinuousClock.now - start) / .seconds(1)
-        let stored = writer.committed.stored
-        try store.finishRun(run, status: .completed, counts: RunCounts(
-            decoded: frames, sampled: frames, labeled: stored, skipped: frames - stored))
-        return Measurement(database: database, stored: stored, skipped: alreadyStored.count, seconds: elapsed)
+        if let error = failure.withLock({ $0 }) { throw error }
+        for (number, lane) in lanes.enumerated() {
+            let planned = (frames - number + writers - 1) / writers
+            try store.finishRun(lane.run, status: .completed, counts: RunCounts(
+                decoded: planned, sampled: planned, labeled: lane.writer.committed.stored,
+                skipped: planned - lane.writer.committed.stored))
+        }
+        return Measurement(database: database, writers: writers, stored: lanes.reduce(0) { $0 + $1.writer.committed.stored },
+                           skipped: lanes.reduce(0) { $0 + $1.alreadyStored.count }, seconds: elapsed)
     }
 
     /// Frame `number`: the top-1 class changes every 40 frames, the other four follow from it.
@@ -105,7 +131,7 @@ struct BenchSinkCommand: AsyncParsableCommand {
             print("{" + Self.jsonFields(measured) + (comparison.map { #","sqlite":{"# + Self.jsonFields($0) + "}" } ?? "") + "}")
         } else {
             for measurement in [comparison, measured].compactMap({ $0 }) {
-                print("sink \(measurement.database): stored \(measurement.stored) frames (5 labels each, "
+                print("sink \(measurement.database): \(measurement.writers) writer(s) stored \(measurement.stored) frames (5 labels each, "
                     + "\(measurement.skipped) already stored) in "
                     + String(format: "%.2f s: %.0f frames/s", measurement.seconds, measurement.framesPerSecond))
             }
@@ -117,7 +143,7 @@ struct BenchSinkCommand: AsyncParsableCommand {
 
     private static func jsonFields(_ measurement: Measurement) -> String {
         #""database":\#(jsonString(measurement.database)),"frames_stored":\#(measurement.stored),"#
-            + #""frames_skipped":\#(measurement.skipped),"labels_per_frame":5,"seconds":\#(measurement.seconds),"#
+            + #""frames_skipped":\#(measurement.skipped),"labels_per_frame":5,"writers":\#(measurement.writers),"seconds":\#(measurement.seconds),"#
             + #""frames_per_second":\#(measurement.framesPerSecond.rounded())"#
     }
 

@@ -3,7 +3,6 @@ import Foundation
 import LabelStore
 import Logging
 import Pipeline
-import ServiceLifecycle
 import VideoDecoding
 
 /// `framewise enqueue`: adds files to the database's shared job queue, for `framewise work` on any machine.
@@ -102,10 +101,7 @@ struct WorkCommand: AsyncParsableCommand {
             settings: settings, logger: logger)
 
         let service = PipelineService { stop in try worker.run(stop: stop) }
-        var group = ServiceGroupConfiguration(
-            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)], logger: logger)
-        group.gracefulShutdownSignals = [.sigterm, .sigint]
-        try await ServiceGroup(configuration: group).run()
+        try await service.runUntilDone(logger: logger)
         let summary = service.outcome ?? .init()
         print("work: \(summary.completed) completed, \(summary.failed) failed, \(summary.unfinished) not finished")
     }

@@ -4,7 +4,6 @@ import GoogLeNet
 import LabelStore
 import Logging
 import Pipeline
-import ServiceLifecycle
 import VideoDecoding
 
 /// `framewise run`: label videos (or the inputs of a pipeline file) and store the answers.
@@ -69,12 +68,7 @@ struct RunCommand: AsyncParsableCommand {
             display.note(level == .immediate ? "stopping now" : "stopping: finishing the frames in flight (Ctrl-C again to stop at once)")
         }
         let started = Date()
-        // The first SIGINT/SIGTERM is the group's graceful shutdown; the service takes a second one as "at once".
-        // The run ending by itself ends the group.
-        var group = ServiceGroupConfiguration(
-            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)], logger: logger)
-        group.gracefulShutdownSignals = [.sigterm, .sigint]
-        try await ServiceGroup(configuration: group).run()
+        try await service.runUntilDone(logger: logger)
         let reports = service.outcome ?? []
         display.finish()
 

@@ -132,6 +132,27 @@ struct PostgresStoreTests {
         #expect(try reader.rows("SELECT status FROM runs ORDER BY id") == [[.text("interrupted")], [.text("running")]])
     }
 
+    @Test("deleting frames deletes their labels: --restart, a run or a source deleted with its frames (no foreign key on labels)")
+    func deletingFramesDeletesTheirLabels() throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let (location, store, source) = try storeWithOneSource(on: server)
+        let other = try store.register(source: SourceDescriptor(uri: "/videos/other.mp4", kind: .file, fingerprint: "o")).id
+        for (owner, count) in [(source, 30), (other, 20)] {
+            let writer = try store.makeWriter(run: store.beginRun(
+                RunSettings(source: owner, precision: "f32", sampling: "all", modelSHA256: "t")))
+            for index in 0..<count { try writer.append(frame(Int64(index), [0, 1, 2])) }
+            try writer.close()
+        }
+        let reader = try PostgresReadOnlyDatabase(location: location)
+        #expect(try reader.count("SELECT count(*) FROM labels") == 50 * 3)
+        try store.deleteFrames(of: source)
+        #expect(try reader.count("SELECT count(*) FROM labels") == 20 * 3)
+        try server.psql(database: location.database, "DELETE FROM sources WHERE id = \(other.rawValue)")
+        #expect(try reader.count("SELECT count(*) FROM frames") == 0)
+        #expect(try reader.count("SELECT count(*) FROM labels") == 0)
+    }
+
     @Test("a batch the server refuses is reported lost (never half stored); after a restart the store reconnects and goes on")
     func reconnectsAfterRestart() throws {
         let server = try PostgresServer()
