@@ -26,7 +26,7 @@ public struct QueuedInput: Sendable, Equatable {
         public let description: String
     }
 
-    /// An input given to `framewise enqueue`: a path (`${NAME}` expanded here) becomes absolute and must exist; a
+    /// An input given to `framewise enqueue`: a path (`${NAME}` expanded here) becomes canonical and must exist; a
     /// URL is kept as given and must carry its secrets as `${VARIABLE}` references (the queue is a table every
     /// machine reads).
     public init(enqueueing text: String, decoder: DecoderOptions, environment: [String: String],
@@ -58,8 +58,9 @@ public struct QueuedInput: Sendable, Equatable {
             } catch {
                 throw Problem(description: "\(text): \(error)")
             }
-            let path = URL(fileURLWithPath: expanded, relativeTo: URL(fileURLWithPath: currentDirectory, isDirectory: true))
-                .standardizedFileURL.path
+            // The path the source is known by (symbolic links resolved), so two spellings are one job.
+            let path = SourceIdentity.canonicalPath(
+                URL(fileURLWithPath: expanded, relativeTo: URL(fileURLWithPath: currentDirectory, isDirectory: true)).path)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
                 throw Problem(description: "\(path): no such file")
