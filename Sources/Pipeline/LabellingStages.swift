@@ -37,8 +37,8 @@ public final class LabellingStages: Sendable {
     private let commitTimer: Metrics.Timer
     private let firstFailure: FirstFailure
     private let heartbeat = StageHeartbeat()
-    /// Inputs open or running, by source: one reader per source at a time.
-    private let inputsBySource = Mutex<[SourceID: InputLocation]>([:])
+    /// Inputs open or running, by the identity of their source: one reader per source at a time.
+    private let readers = Mutex<[SourceDescriptor: InputLocation]>([:])
     private let running = Mutex<[ObjectIdentifier: RunningInput]>([:])
     private let progressTimer = Mutex<(any DispatchSourceTimer)?>(nil)
 
@@ -115,43 +115,59 @@ public final class LabellingStages: Sendable {
     /// Opens one input of `configuration`, registers its source and begins its run. A `DecodingError` (cannot
     /// open) or a reason it may not run (its source is already being read, `--restart` on a live stream)
     /// becomes an `InputError`; a database error is thrown as it is.
+    ///
+    /// One reader per source: a network input is known by its redacted URL, so a second reader of a stream
+    /// already being read is refused before it connects (cameras allow few sessions); a file is known by its
+    /// content, read once it has opened.
     func open(_ input: PipelineConfiguration.Input, position: Int, of configuration: PipelineConfiguration,
               onEvent: (@Sendable (DecoderEvent) -> Void)? = nil) throws -> RunningInput
     {
         let location = input.location
-        var options = input.decoder
-        options.thumbnailWidth = configuration.thumbnails == .off ? nil : ThumbnailScaler.defaultWidth
-        let reader: FrameReader
+        var reserved: SourceDescriptor?
+        if location.isNetwork {
+            let identity = try identity(of: location)
+            try reserve(identity, for: location)
+            reserved = identity
+        }
         do {
-            reader = try FrameReader(input: location, options: options, spec: .googLeNet, logger: logger) { [logger] event in
-                logger.notice("\(event)", metadata: ["input": "\(location)"])
-                onEvent?(event)
+            var options = input.decoder
+            options.thumbnailWidth = configuration.thumbnails == .off ? nil : ThumbnailScaler.defaultWidth
+            let reader: FrameReader
+            do {
+                reader = try FrameReader(input: location, options: options, spec: .googLeNet, logger: logger) { [logger] event in
+                    logger.notice("\(event)", metadata: ["input": "\(location)"])
+                    onEvent?(event)
+                }
+            } catch {
+                throw InputError(description: error.description)
             }
+            if configuration.restart, reader.isLive {
+                throw InputError(description: ConfigurationError.restartOfLiveInput(location).message)
+            }
+            let identity = try reserved ?? identity(of: location)
+            if reserved == nil {
+                try reserve(identity, for: location)
+                reserved = identity
+            }
+            let registration = try store.register(source: identity)
+            return try begin(reader: reader, identity: identity, source: registration, input: input, position: position,
+                             of: configuration)
         } catch {
-            throw InputError(description: error.description)
-        }
-        if configuration.restart, reader.isLive {
-            throw InputError(description: ConfigurationError.restartOfLiveInput(location).message)
-        }
-        let descriptor: SourceDescriptor
-        do {
-            descriptor = try SourceIdentity.descriptor(for: location)
-        } catch {
-            throw InputError(description: "\(error)")
-        }
-        let registration = try store.register(source: descriptor)
-        if let holder = reserve(registration.id, for: location) {
-            throw InputError(description: "\(location): the same source as \(holder), which is already being read")
-        }
-        do {
-            return try begin(reader: reader, source: registration, input: input, position: position, of: configuration)
-        } catch {
-            release(registration.id)
+            if let reserved { release(reserved) }
             throw error
         }
     }
 
-    private func begin(reader: FrameReader, source registration: SourceRegistration, input: PipelineConfiguration.Input,
+    private func identity(of location: InputLocation) throws -> SourceDescriptor {
+        do {
+            return try SourceIdentity.descriptor(for: location)
+        } catch {
+            throw InputError(description: "\(error)")
+        }
+    }
+
+    private func begin(reader: FrameReader, identity: SourceDescriptor, source registration: SourceRegistration,
+                       input: PipelineConfiguration.Input,
                        position: Int, of configuration: PipelineConfiguration) throws -> RunningInput
     {
         let location = input.location
@@ -199,7 +215,7 @@ public final class LabellingStages: Sendable {
         let stored = alreadyStored
         let decoder = DecodeStage(reader: reader, queue: frames, lane: lane) { stored.contains($0) }
         return RunningInput(
-            position: position, location: location, isLive: reader.isLive, counters: counters, decoder: decoder,
+            position: position, location: location, identity: identity, isLive: reader.isLive, counters: counters, decoder: decoder,
             record: InputRecord(
                 source: registration.id, run: run, writer: writer, frameIndexBase: frameIndexBase,
                 thumbnails: ThumbnailSelector(policy: configuration.thumbnails, reorderWindow: reorderWindow)))
@@ -223,7 +239,7 @@ public final class LabellingStages: Sendable {
         input.writerClosed.wait()
         stop.remove(observation)
         running.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(input)) }
-        defer { release(input.record.source) }
+        defer { release(input.identity) }
         return finishRun(of: input, status: status(of: outcome, stop: stop))
     }
 
@@ -234,7 +250,7 @@ public final class LabellingStages: Sendable {
         try? input.record.writer.close()
         try? store.finishRun(input.record.run, status: .failed, counts: RunCounts(input.counters.snapshot),
                              error: "not started: \(error)")
-        release(input.record.source)
+        release(input.identity)
     }
 
     private func finishRun(of input: RunningInput, status: InputReport.Status) -> InputReport {
@@ -271,17 +287,20 @@ public final class LabellingStages: Sendable {
         if storeFailures == .stopRun { firstFailure.record(error) }
     }
 
-    /// Claims `source` for `location`; returns the location already holding it, if any.
-    private func reserve(_ source: SourceID, for location: InputLocation) -> InputLocation? {
-        inputsBySource.withLock { holders in
-            if let holder = holders[source] { return holder }
-            holders[source] = location
+    /// Claims the source `identity` names for `location`; refused when another input holds it.
+    private func reserve(_ identity: SourceDescriptor, for location: InputLocation) throws {
+        let holder = readers.withLock { holders -> InputLocation? in
+            if let holder = holders[identity] { return holder }
+            holders[identity] = location
             return nil
+        }
+        if let holder {
+            throw InputError(description: "\(location): the same source as \(holder), which is already being read")
         }
     }
 
-    private func release(_ source: SourceID) {
-        _ = inputsBySource.withLock { $0.removeValue(forKey: source) }
+    private func release(_ identity: SourceDescriptor) {
+        _ = readers.withLock { $0.removeValue(forKey: identity) }
     }
 
     private func recordProgress() {

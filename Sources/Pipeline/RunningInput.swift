@@ -1,4 +1,5 @@
 import Dispatch
+import LabelStore
 import VideoDecoding
 
 /// One input of a run, from the moment it is opened until its run is recorded: where it comes from, its
@@ -11,6 +12,8 @@ final class RunningInput: Sendable {
     /// The input's place among the configured inputs (for reports in the order given).
     let position: Int
     let location: InputLocation
+    /// How its source is known in the database (the one-reader-per-source check holds it).
+    let identity: SourceDescriptor
     /// A live stream (a session that stores every frame it labels) rather than a file.
     let isLive: Bool
     let counters: InputCounters
@@ -25,11 +28,12 @@ final class RunningInput: Sendable {
     /// sink waits for it before closing the input's writer.
     let thumbnailsPending = DispatchGroup()
 
-    init(position: Int, location: InputLocation, isLive: Bool, counters: InputCounters, decoder: DecodeStage,
+    init(position: Int, location: InputLocation, identity: SourceDescriptor, isLive: Bool, counters: InputCounters, decoder: DecodeStage,
          record: InputRecord)
     {
         self.position = position
         self.location = location
+        self.identity = identity
         self.isLive = isLive
         self.counters = counters
         self.decoder = decoder

@@ -135,6 +135,29 @@ import Testing
         }
     }
 
+    @Test func theSameCameraUnderAnotherPasswordIsRefusedWithoutConnectingToIt() throws {
+        let server = try RTSPServer(credentials: ("viewer", Self.password))
+        defer { server.kill() }
+        let directory = try TemporaryDirectory()
+        let address = server.url.replacingOccurrences(of: "rtsp://", with: "")
+        // The same stream (the same redacted URL), the second time with a wrong password: had it connected, the
+        // camera would have refused it (401); it is refused as a second reader before any connection.
+        let child = try ChildProcess(try framewiseExecutable(), [
+            "run", "rtsp://viewer:\(Self.password)@\(address)", "rtsp://viewer:wrong-pw@\(address)", "--fps", "2",
+            "--db", directory.path("cam.sqlite"), "--model", TestData.modelDirectory.path,
+        ])
+        let labelling = child.poll(every: 0.3, for: 60) {
+            ((try? queryFramewise(directory.path("cam.sqlite"), "SELECT count(*) AS n FROM frames"))?.first?["n"] as? Int ?? 0) >= 2
+        }
+        #expect(labelling)
+        child.signal(SIGINT)
+        let result = child.wait()
+        #expect(result.stderr.contains("error: rtsp://***@\(address): the same source as rtsp://***@\(address), which is already being read"),
+                "\(result.stderr)")
+        #expect(!result.stderr.contains("401") && !result.stderr.lowercased().contains("unauthorized"))
+        #expect(!result.stderr.contains(Self.password) && !result.stderr.contains("wrong-pw"))
+    }
+
     @Test func restartAndTheSameCameraTwiceAreRefusedWithOneLine() throws {
         let directory = try TemporaryDirectory()
         let camera = "rtsp://viewer:\(Self.password)@127.0.0.1:\(try unusedPort())/cam"
