@@ -51,7 +51,7 @@ struct HTTPInterface: Sendable {
         let inputs = fleet.inputs
         let result: Result<String, any Error> = await offloaded { [database] in
             Result {
-                let reader = try ReadOnlyDatabase(path: database)
+                let reader = try LabelDatabaseLocation(database).openReadOnly()
                 var renderer = ReportRenderer()
                 renderer.title = "Framewise"
                 renderer.refreshSeconds = Self.pageRefreshSeconds

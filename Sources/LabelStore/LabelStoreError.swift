@@ -16,6 +16,8 @@ public enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendable
     case unknownRun(Int64)
     case invalidFrame(frameIndex: Int64, reason: String)
     case invalidThumbnail(frameIndex: Int64, reason: String)
+    /// A stored value of another type than the schema says (a damaged or hand-edited database).
+    case unexpectedValue(String, expected: String)
 
     public var description: String {
         switch self {
@@ -46,6 +48,8 @@ public enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendable
             "frame \(frameIndex) cannot be stored: \(reason)"
         case .invalidThumbnail(let frameIndex, let reason):
             "the thumbnail of frame \(frameIndex) cannot be stored: \(reason)"
+        case .unexpectedValue(let value, let expected):
+            "the database holds \(value) where \(expected) belongs (was it edited by hand?)"
         }
     }
 }

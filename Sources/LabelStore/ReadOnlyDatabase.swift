@@ -96,6 +96,32 @@ public enum QueryValue: Hashable, Sendable {
     case text(String)
     case blob(Data)
 
+    /// The value as an integer, if it is one.
+    public var int64: Int64? { if case .integer(let value) = self { value } else { nil } }
+    /// The value as a real (an integer converts), if it is a number.
+    public var double: Double? {
+        switch self {
+        case .real(let value): value
+        case .integer(let value): Double(value)
+        default: nil
+        }
+    }
+    /// The value as text, if it is text.
+    public var text: String? { if case .text(let value) = self { value } else { nil } }
+
+    /// The value as `T`, or `LabelStoreError.unexpectedValue` (a column of another type or NULL).
+    func required<T>() throws -> T {
+        let value: Any? = switch self {
+        case .null: nil
+        case .integer(let integer): T.self == Double.self ? Double(integer) : integer
+        case .real(let real): real
+        case .text(let text): text
+        case .blob(let data): data
+        }
+        guard let typed = value as? T else { throw LabelStoreError.unexpectedValue("\(self)", expected: "\(T.self)") }
+        return typed
+    }
+
     init(_ value: DatabaseValue) {
         switch value.storage {
         case .null: self = .null

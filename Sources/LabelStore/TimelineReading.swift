@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A stored source as listed for reports: its row of `sources`.
 public struct SourceRecord: Hashable, Sendable {
@@ -45,85 +44,116 @@ public struct TimelineFrame: Hashable, Sendable {
     public let focusScore: Double?
 }
 
-extension ReadOnlyDatabase {
+extension ReadOnlyLabelDatabase {
     /// Every source, in the order they were registered.
     public func sources() throws -> [SourceRecord] {
-        try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, uri, kind FROM sources ORDER BY id").map { row in
-                SourceRecord(id: SourceID(rawValue: row["id"]), uri: row["uri"], kind: row["kind"])
-            }
+        var sources: [SourceRecord] = []
+        try forEachRow("SELECT id, uri, kind FROM sources ORDER BY id") { row in
+            sources.append(SourceRecord(id: SourceID(rawValue: try row[0].required()), uri: try row[1].required(),
+                                        kind: try row[2].required()))
         }
+        return sources
     }
 
     /// The short label of every class, by class index.
     public func classLabels() throws -> [Int: String] {
-        try queue.read { db in
-            var labels: [Int: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT class_index, label FROM classes") {
-                labels[row["class_index"]] = row["label"]
-            }
-            return labels
+        var labels: [Int: String] = [:]
+        try forEachRow("SELECT class_index, label FROM classes") { row in
+            labels[Int(try row[0].required() as Int64)] = try row[1].required()
         }
+        return labels
     }
 
     /// The class index of `label` (as stored in `classes.label`), if the model has it.
     public func classIndex(ofLabel label: String) throws -> Int? {
-        try queue.read { db in
-            try Int.fetchOne(db, sql: "SELECT class_index FROM classes WHERE label = ? ORDER BY class_index LIMIT 1",
-                             arguments: [label])
+        var index: Int?
+        try forEachRow("SELECT class_index FROM classes WHERE label = ? ORDER BY class_index LIMIT 1", [.text(label)]) { row in
+            index = Int(try row[0].required() as Int64)
         }
+        return index
     }
 
     /// Calls `body` with each stored frame of `source` inside `window`, in frame order (one pass over the
-    /// frames index; no frame is held in memory here). `focusClass` fills `focusRank`/`focusScore`.
+    /// frames index; on SQLite no frame is held in memory here). `focusClass` fills `focusRank`/`focusScore`.
     public func forEachTimelineFrame(
         of source: SourceID, in window: FrameWindow = FrameWindow(), focusClass: Int? = nil,
         _ body: (TimelineFrame) throws -> Void
     ) throws {
-        try queue.read { db in
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT f.id, f.frame_index, f.pts, f.captured_at, top.class_index, top.score,
-                       thumbnail.frame_id IS NOT NULL AS has_thumbnail, focus.rank AS focus_rank, focus.score AS focus_score
-                  FROM frames AS f
-                  JOIN labels AS top ON top.frame_id = f.id AND top.rank = 1
-                  LEFT JOIN thumbnails AS thumbnail ON thumbnail.frame_id = f.id
-                  LEFT JOIN labels AS focus ON focus.frame_id = f.id AND focus.class_index = ?
-                 WHERE f.source_id = ?
-                   AND (? IS NULL OR f.pts >= ?) AND (? IS NULL OR f.pts <= ?)
-                   AND (? IS NULL OR f.captured_at >= ?) AND (? IS NULL OR f.captured_at <= ?)
-                 ORDER BY f.frame_index
-                """, arguments: [focusClass, source.rawValue, window.ptsFrom, window.ptsFrom, window.ptsTo, window.ptsTo,
-                                 window.capturedFrom, window.capturedFrom, window.capturedTo, window.capturedTo])
-            while let row = try rows.next() {
-                try body(TimelineFrame(
-                    frameID: row[0], frameIndex: row[1], pts: row[2], capturedAt: row[3], topClass: row[4],
-                    topScore: row[5], hasThumbnail: row[6], focusRank: row[7], focusScore: row[8]))
+        // Only the bounds given become conditions (PostgreSQL cannot type a NULL parameter that stands alone).
+        var conditions = ["f.source_id = ?"]
+        var arguments: [QueryArgument] = [.integer(Int64(focusClass ?? -1)), .integer(source.rawValue)]
+        for (column, comparison, bound) in [("f.pts", ">=", window.ptsFrom), ("f.pts", "<=", window.ptsTo),
+                                            ("f.captured_at", ">=", window.capturedFrom), ("f.captured_at", "<=", window.capturedTo)] {
+            if let bound {
+                conditions.append("\(column) \(comparison) ?")
+                arguments.append(.real(bound))
             }
+        }
+        try forEachRow("""
+            SELECT f.id, f.frame_index, f.pts, f.captured_at, top.class_index, top.score,
+                   CASE WHEN thumbnail.frame_id IS NULL THEN 0 ELSE 1 END AS has_thumbnail,
+                   focus.rank AS focus_rank, focus.score AS focus_score
+              FROM frames AS f
+              JOIN labels AS top ON top.frame_id = f.id AND top.rank = 1
+              LEFT JOIN thumbnails AS thumbnail ON thumbnail.frame_id = f.id
+              LEFT JOIN labels AS focus ON focus.frame_id = f.id AND focus.class_index = ?
+             WHERE \(conditions.joined(separator: " AND "))
+             ORDER BY f.frame_index
+            """, arguments
+        ) { row in
+            try body(TimelineFrame(
+                frameID: try row[0].required(), frameIndex: try row[1].required(), pts: try row[2].required(),
+                capturedAt: row[3].double, topClass: Int(try row[4].required() as Int64), topScore: try row[5].required(),
+                hasThumbnail: row[6].int64 == 1, focusRank: row[7].int64.map(Int.init), focusScore: row[8].double))
         }
     }
 
     /// The thumbnails of the frames `frameIDs` (frames without one are left out).
     public func thumbnails(ofFrames frameIDs: [Int64]) throws -> [Int64: StoredThumbnail] {
-        try queue.read { db in
-            var thumbnails: [Int64: StoredThumbnail] = [:]
-            let statement = try db.makeStatement(sql: "SELECT width, height, jpeg FROM thumbnails WHERE frame_id = ?")
-            for frameID in frameIDs {
-                if let row = try Row.fetchOne(statement, arguments: [frameID]) {
-                    thumbnails[frameID] = StoredThumbnail(width: row[0], height: row[1], jpeg: row[2])
-                }
+        var thumbnails: [Int64: StoredThumbnail] = [:]
+        for frameID in frameIDs {
+            try forEachRow("SELECT width, height, jpeg FROM thumbnails WHERE frame_id = ?", [.integer(frameID)]) { row in
+                thumbnails[frameID] = try StoredThumbnail(row)
             }
-            return thumbnails
         }
+        return thumbnails
     }
 
     /// The thumbnail of the latest frame of the newest source stored under `uri` that has one.
     public func latestThumbnail(ofSourceURI uri: String) throws -> StoredThumbnail? {
-        try queue.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT t.width, t.height, t.jpeg FROM thumbnails AS t JOIN frames AS f ON f.id = t.frame_id
-                WHERE f.source_id = (SELECT max(id) FROM sources WHERE uri = ?)
-                ORDER BY f.frame_index DESC LIMIT 1
-                """, arguments: [uri]).map { StoredThumbnail(width: $0[0], height: $0[1], jpeg: $0[2]) }
+        var thumbnail: StoredThumbnail?
+        try forEachRow("""
+            SELECT t.width, t.height, t.jpeg FROM thumbnails AS t JOIN frames AS f ON f.id = t.frame_id
+            WHERE f.source_id = (SELECT max(id) FROM sources WHERE uri = ?)
+            ORDER BY f.frame_index DESC LIMIT 1
+            """, [.text(uri)]
+        ) { row in
+            thumbnail = try StoredThumbnail(row)
+        }
+        return thumbnail
+    }
+
+    /// Runs a statement and calls `body` with each row.
+    func forEachRow(_ sql: String, _ arguments: [QueryArgument] = [], _ body: ([QueryValue]) throws -> Void) throws {
+        try withoutActuallyEscaping(body) { body in
+            try run(sql, arguments: arguments, into: RowVisitor(body))
         }
     }
+}
+
+extension StoredThumbnail {
+    /// A `width, height, jpeg` row.
+    init(_ row: [QueryValue]) throws {
+        self.init(width: Int(try row[0].required() as Int64), height: Int(try row[1].required() as Int64),
+                  jpeg: try row[2].required())
+    }
+}
+
+/// Hands each row of a result to a closure.
+private final class RowVisitor: ResultSink {
+    private let body: ([QueryValue]) throws -> Void
+    init(_ body: @escaping ([QueryValue]) throws -> Void) { self.body = body }
+    func begin(columns: [String]) {}
+    func write(row: [QueryValue]) throws { try body(row) }
+    func end() {}
 }

@@ -11,7 +11,7 @@ public struct ReportLoader {
 
     public init() {}
 
-    public func load(_ request: ReportRequest, from database: ReadOnlyDatabase) throws -> Report {
+    public func load(_ request: ReportRequest, from database: some ReadOnlyLabelDatabase) throws -> Report {
         let window = try request.window()
         let labels = try database.classLabels()
         var focusClass: Int?

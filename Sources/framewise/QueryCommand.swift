@@ -21,17 +21,6 @@ struct DatabaseLocation: ParsableArguments {
     }
 }
 
-extension LabelDatabaseLocation {
-    /// The SQLite file, for the commands that do not speak PostgreSQL yet (`command` names them).
-    func sqlitePath(for command: String) throws -> String {
-        guard case .sqlite(let path) = self else {
-            throw LabelStoreError.invalidLocation(
-                location: description, reason: "framewise \(command) works on SQLite files only for now")
-        }
-        return path
-    }
-}
-
 extension ResultFormat: ExpressibleByArgument {}
 
 extension ResultPrinter {

@@ -39,7 +39,7 @@ struct ReportCommand: AsyncParsableCommand {
         try await exitingOnError {
             let started = Date()
             let request = ReportRequest(source: source, label: label, from: from, to: to)
-            let report = try ReportLoader().load(request, from: ReadOnlyDatabase(path: database.location().sqlitePath(for: "report")))
+            let report = try ReportLoader().load(request, from: database.location().openReadOnly())
             let loaded = Date()
             let page = ReportRenderer().html(report)
             let rendered = Date()

@@ -3,10 +3,10 @@ import FramewiseTestSupport
 import Testing
 
 /// `framewise run --db postgres://…`: the same pipeline into a real PostgreSQL server stores what it stores in
-/// SQLite, resumes the same way, and never prints the password.
+/// SQLite, reports the same page, resumes the same way, and never prints the password.
 @Suite(.serialized, .enabled(if: PostgresServer.binaryDirectory != nil, "PostgreSQL is not installed (scripts/install-deps installs it)"))
 struct PostgresRunTests {
-    @Test("run on PostgreSQL stores the same frames and labels as on SQLite, and a second run resumes (0 new frames)")
+    @Test("run on PostgreSQL stores the same frames, labels and report as on SQLite, and a second run resumes (0 new frames)")
     func sameAnswersAsSQLite() throws {
         let server = try PostgresServer()
         defer { server.stop() }
@@ -30,6 +30,17 @@ struct PostgresRunTests {
         #expect(fromPostgres == fromSQLite)
         let segments = ["segments", "espresso", "--format", "csv"]
         #expect(try runFramewise(segments + ["--db", postgres]).stdout == runFramewise(segments + ["--db", sqlite]).stdout)
+
+        // The report reads either: the same page, but for the frame ids in its anchors (each database numbers its rows).
+        var pages: [String] = []
+        for database in [sqlite, postgres] {
+            let page = directory.path("report-\(pages.count).html")
+            try runFramewise(["report", "--db", database, "--label", "espresso", "-o", page])
+            pages.append(try String(contentsOfFile: page, encoding: .utf8)
+                .replacingOccurrences(of: #"(#|id=")f[0-9]+"#, with: "$1f", options: .regularExpression))
+        }
+        #expect(pages[0].components(separatedBy: "<tr class=\"appearance\">").count == 2)
+        #expect(pages[1] == pages[0])
 
         let again = try runFramewise(["run", "--model", TestData.modelDirectory.path, "--db", postgres, "--every", "5", clip])
         #expect(again.stdout.contains("0 labelled") && again.stdout.contains("8 already stored"), "\(again.stdout)")

@@ -36,7 +36,6 @@ func rows(_ database: String, _ sql: String) throws -> [[String: QueryValue]] {
 
 extension QueryValue {
     var integer: Int64? { if case .integer(let value) = self { value } else { nil } }
-    var text: String? { if case .text(let value) = self { value } else { nil } }
     var real: Double? {
         switch self {
         case .real(let value): value
