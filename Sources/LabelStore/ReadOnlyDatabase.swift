@@ -109,17 +109,32 @@ public enum QueryValue: Hashable, Sendable {
     /// The value as text, if it is text.
     public var text: String? { if case .text(let value) = self { value } else { nil } }
 
-    /// The value as `T`, or `LabelStoreError.unexpectedValue` (a column of another type or NULL).
-    func required<T>() throws -> T {
-        let value: Any? = switch self {
-        case .null: nil
-        case .integer(let integer): T.self == Double.self ? Double(integer) : integer
-        case .real(let real): real
-        case .text(let text): text
-        case .blob(let data): data
-        }
-        guard let typed = value as? T else { throw LabelStoreError.unexpectedValue("\(self)", expected: "\(T.self)") }
-        return typed
+    /// The integer, or `LabelStoreError.unexpectedValue` (a column of another type, or NULL).
+    func requiredInt64() throws -> Int64 {
+        guard case .integer(let value) = self else { throw unexpected("an integer") }
+        return value
+    }
+
+    /// The number as a real, or `LabelStoreError.unexpectedValue`.
+    func requiredDouble() throws -> Double {
+        guard let value = double else { throw unexpected("a number") }
+        return value
+    }
+
+    /// The text, or `LabelStoreError.unexpectedValue`.
+    func requiredText() throws -> String {
+        guard case .text(let value) = self else { throw unexpected("text") }
+        return value
+    }
+
+    /// The bytes, or `LabelStoreError.unexpectedValue`.
+    func requiredBlob() throws -> Data {
+        guard case .blob(let value) = self else { throw unexpected("bytes") }
+        return value
+    }
+
+    private func unexpected(_ expected: String) -> LabelStoreError {
+        .unexpectedValue("\(self)", expected: expected)
     }
 
     init(_ value: DatabaseValue) {

@@ -49,8 +49,8 @@ extension ReadOnlyLabelDatabase {
     public func sources() throws -> [SourceRecord] {
         var sources: [SourceRecord] = []
         try forEachRow("SELECT id, uri, kind FROM sources ORDER BY id") { row in
-            sources.append(SourceRecord(id: SourceID(rawValue: try row[0].required()), uri: try row[1].required(),
-                                        kind: try row[2].required()))
+            sources.append(SourceRecord(id: SourceID(rawValue: try row[0].requiredInt64()), uri: try row[1].requiredText(),
+                                        kind: try row[2].requiredText()))
         }
         return sources
     }
@@ -59,7 +59,7 @@ extension ReadOnlyLabelDatabase {
     public func classLabels() throws -> [Int: String] {
         var labels: [Int: String] = [:]
         try forEachRow("SELECT class_index, label FROM classes") { row in
-            labels[Int(try row[0].required() as Int64)] = try row[1].required()
+            labels[Int(try row[0].requiredInt64())] = try row[1].requiredText()
         }
         return labels
     }
@@ -68,7 +68,7 @@ extension ReadOnlyLabelDatabase {
     public func classIndex(ofLabel label: String) throws -> Int? {
         var index: Int?
         try forEachRow("SELECT class_index FROM classes WHERE label = ? ORDER BY class_index LIMIT 1", [.text(label)]) { row in
-            index = Int(try row[0].required() as Int64)
+            index = Int(try row[0].requiredInt64())
         }
         return index
     }
@@ -102,8 +102,8 @@ extension ReadOnlyLabelDatabase {
             """, arguments
         ) { row in
             try body(TimelineFrame(
-                frameID: try row[0].required(), frameIndex: try row[1].required(), pts: try row[2].required(),
-                capturedAt: row[3].double, topClass: Int(try row[4].required() as Int64), topScore: try row[5].required(),
+                frameID: try row[0].requiredInt64(), frameIndex: try row[1].requiredInt64(), pts: try row[2].requiredDouble(),
+                capturedAt: row[3].double, topClass: Int(try row[4].requiredInt64()), topScore: try row[5].requiredDouble(),
                 hasThumbnail: row[6].int64 == 1, focusRank: row[7].int64.map(Int.init), focusScore: row[8].double))
         }
     }
@@ -144,8 +144,8 @@ extension ReadOnlyLabelDatabase {
 extension StoredThumbnail {
     /// A `width, height, jpeg` row.
     init(_ row: [QueryValue]) throws {
-        self.init(width: Int(try row[0].required() as Int64), height: Int(try row[1].required() as Int64),
-                  jpeg: try row[2].required())
+        self.init(width: Int(try row[0].requiredInt64()), height: Int(try row[1].requiredInt64()),
+                  jpeg: try row[2].requiredBlob())
     }
 }
 
