@@ -11,6 +11,11 @@ public struct SourceRecord: Hashable, Sendable {
         self.uri = uri
         self.kind = kind
     }
+
+    /// Whether `selector` names this source, as `--source` takes it: its URI, its id, or the last part of its path.
+    public func matches(_ selector: String) -> Bool {
+        uri == selector || id.description == selector || uri.hasSuffix("/" + selector)
+    }
 }
 
 /// Which stored frames a timeline covers: bounds on `pts` (seconds from the start) and on `captured_at`

@@ -62,9 +62,7 @@ public struct ReportLoader {
     /// The sources `selector` names (URI, id, or last part of the path); every source without one.
     private func selectSources(_ selector: String?, from sources: [SourceRecord]) throws -> [SourceRecord] {
         guard let selector else { return sources }
-        let matching = sources.filter { source in
-            source.uri == selector || source.id.description == selector || source.uri.hasSuffix("/" + selector)
-        }
+        let matching = sources.filter { $0.matches(selector) }
         guard !matching.isEmpty else { throw ReportError.unknownSource(selector) }
         return matching
     }

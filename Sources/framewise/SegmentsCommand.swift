@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LabelStore
+import Report
 
 /// `framewise segments LABEL`: the time ranges where LABEL was the top-1 answer, without writing SQL.
 struct SegmentsCommand: AsyncParsableCommand {
@@ -35,8 +36,11 @@ struct SegmentsCommand: AsyncParsableCommand {
             var conditions = ["label = ?"]
             var arguments: [QueryArgument] = [.text(label)]
             if let source {
-                conditions.append("(source = ? OR CAST(source_id AS TEXT) = ? OR source LIKE '%/' || ?)")
-                arguments += [.text(source), .text(source), .text(source)]
+                // The same rule as the report's `--source`, so both name the same sources.
+                let ids = try reader.sources().filter { $0.matches(source) }.map(\.id)
+                guard !ids.isEmpty else { throw ReportError.unknownSource(source) }
+                conditions.append("source_id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))")
+                arguments += ids.map { .integer($0.rawValue) }
             }
             if let minScore {
                 conditions.append("mean_score >= ?")

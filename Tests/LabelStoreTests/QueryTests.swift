@@ -149,6 +149,11 @@ struct QueryCommandTests {
         let unknown = try runFramewise(["segments", "unicorn", "--db", db], mustSucceed: false)
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("no class is labelled 'unicorn'"))
+        // --source names sources as the report's does (URI, id, last part of the path); none is one line.
+        let byID = try runFramewise(["segments", "cat", "--db", db, "--source", "2", "--format", "csv"])
+        #expect(try parseCSV(byID.stdout).dropFirst().map { $0[0] } == ["/videos/b.mp4"])
+        let nowhere = try runFramewise(["segments", "cat", "--db", db, "--source", "c.mp4"], mustSucceed: false)
+        #expect(nowhere.status == 1 && nowhere.stderr == "error: no source matches 'c.mp4' (list them: framewise query \"SELECT id, uri FROM sources\")\n")
     }
 }
 
