@@ -126,13 +126,15 @@ public final class JobQueue: Sendable {
     /// Ends `worker`'s hold on `job`; false when it no longer held it.
     @discardableResult
     public func end(_ job: JobID, worker: String, _ ending: JobEnding) throws -> Bool {
-        switch ending {
+        let finished = "finished_at = \(connection.dialect.now), lease_expires_at = NULL"
+        return switch ending {
         case .completed:
-            try holding(job, worker: worker, "state = 'completed', finished_at = \(connection.dialect.now), lease_expires_at = NULL, error = NULL", [])
+            try holding(job, worker: worker, "state = 'completed', \(finished), error = NULL", [])
         case .failed(let reason):
-            try holding(job, worker: worker, "state = 'failed', finished_at = \(connection.dialect.now), lease_expires_at = NULL, error = ?", [.text(reason)])
+            try holding(job, worker: worker, "state = 'failed', \(finished), error = ?", [.text(reason)])
         case .released(let reason):
-            try holding(job, worker: worker, "state = 'queued', lease_expires_at = NULL, error = ?", [reason.map(QueryArgument.text) ?? .null])
+            try holding(job, worker: worker, "state = 'queued', lease_expires_at = NULL, error = ?",
+                        [reason.map(QueryArgument.text) ?? .null])
         }
     }
 

@@ -141,7 +141,8 @@ public final class QueueWorker: Sendable {
         } catch let error as LabellingStages.InputError {
             return end(job, inputFailure: error.description, metadata: metadata)
         } catch {
-            logger.warning("the database refused the job's run; it goes back to the queue", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            logger.warning("the database refused the job's run; it goes back to the queue",
+                           metadata: metadata.merging(["error": "\(error)"]) { $1 })
             let ending = end(job, .released("cannot start: \(error)"), metadata: metadata)
             pause(seconds: 2)
             return ending

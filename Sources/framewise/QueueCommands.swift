@@ -39,9 +39,10 @@ struct EnqueueCommand: AsyncParsableCommand {
             defer { queue.close() }
             for input in queued {
                 let request = input.request(priority: priority)
+                let described = "\(displayed(request.input)) (\(request.sampling))"
                 switch try queue.enqueue(request) {
-                case .added(let id): print("job \(id): \(displayed(request.input)) (\(request.sampling))")
-                case .alreadyOpen(let id): print("job \(id) is already queued or running: \(displayed(request.input)) (\(request.sampling))")
+                case .added(let id): print("job \(id): \(described)")
+                case .alreadyOpen(let id): print("job \(id) is already queued or running: \(described)")
                 }
             }
         }
