@@ -176,14 +176,7 @@ private final class SQLiteJobQueueConnection: JobQueueConnection {
 
     init(path: String) throws {
         location = path
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(LabelStore.busyTimeout)
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-        } catch let error as DatabaseError {
-            throw LabelStoreError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
-        }
-        try Schema.migrate(pool)
+        pool = try LabelStore.openPool(path: path)
     }
 
     func rows(_ sql: String, _ arguments: [QueryArgument]) throws -> [[QueryValue]] {

@@ -17,18 +17,26 @@ public final class LabelStore: LabelDatabase {
 
     /// Opens the database, applying migrations only up to `lastMigration` (tests build old databases with it).
     init(path: String, migratingUpTo lastMigration: String?) throws {
+        pool = try Self.openPool(path: path, migratingUpTo: lastMigration)
+    }
+
+    /// Opens (or creates) the file as a WAL pool whose writer waits for other processes' writers, and brings
+    /// its schema up to date. The store and the job queue each hold one.
+    static func openPool(path: String, migratingUpTo lastMigration: String? = nil) throws -> DatabasePool {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(Self.busyTimeout)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
             // A larger page cache keeps the labels_by_class index hot during long runs.
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
+        let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch let error as DatabaseError {
             throw LabelStoreError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
         }
         try Schema.migrate(pool, upTo: lastMigration)
+        return pool
     }
 
     /// The id of `source`, inserting it the first time it is seen. The identity is the URI plus the fingerprint:

@@ -116,9 +116,13 @@ extension ReadOnlyLabelDatabase {
     /// The thumbnails of the frames `frameIDs` (frames without one are left out).
     public func thumbnails(ofFrames frameIDs: [Int64]) throws -> [Int64: StoredThumbnail] {
         var thumbnails: [Int64: StoredThumbnail] = [:]
-        for frameID in frameIDs {
-            try forEachRow("SELECT width, height, jpeg FROM thumbnails WHERE frame_id = ?", [.integer(frameID)]) { row in
-                thumbnails[frameID] = try StoredThumbnail(row)
+        // One statement per 500 frames (a round trip each on PostgreSQL), not one per frame.
+        for start in stride(from: 0, to: frameIDs.count, by: 500) {
+            let chunk = frameIDs[start..<min(start + 500, frameIDs.count)]
+            let placeholders = chunk.map { _ in "?" }.joined(separator: ", ")
+            try forEachRow("SELECT frame_id, width, height, jpeg FROM thumbnails WHERE frame_id IN (\(placeholders))",
+                           chunk.map { .integer($0) }) { row in
+                thumbnails[try row[0].requiredInt64()] = try StoredThumbnail(Array(row.dropFirst()))
             }
         }
         return thumbnails

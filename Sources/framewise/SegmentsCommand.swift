@@ -28,11 +28,7 @@ struct SegmentsCommand: AsyncParsableCommand {
     func run() async throws {
         try await exitingOnError {
             let reader = try database.location().openReadOnly()
-            guard try reader.count("SELECT count(*) FROM classes WHERE label = ?", arguments: [.text(label)]) > 0 else {
-                FileHandle.standardError.write(Data(
-                    "error: no class is labelled '\(label)' (list them: framewise query \"SELECT label FROM classes\")\n".utf8))
-                throw ExitCode.failure
-            }
+            guard try reader.classIndex(ofLabel: label) != nil else { throw ReportError.unknownLabel(label) }
             var conditions = ["label = ?"]
             var arguments: [QueryArgument] = [.text(label)]
             if let source {
