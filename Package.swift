@@ -20,18 +20,22 @@ let package = Package(
         // Without the swift-configuration and full-Foundation traits: neither is used, both cost build time.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries from Debian's -dev packages.
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
         .systemLibrary(name: "CFFmpeg", path: "Sources/CFFmpeg", pkgConfig: "libavformat libavcodec libswscale libavutil"),
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto"),
+        // SHA-256 of model files and of video files' ends (libcrypto: no FFmpeg in the model, no BoringSSL to build).
+        .target(name: "ContentDigest", dependencies: ["CCrypto"]),
 
         // Stage 1: decoding (FFmpeg) -> network input tensors.
         .target(name: "VideoDecoding", dependencies: ["CFFmpeg", .product(name: "Logging", package: "swift-log")]),
         // Stage 2: the network the workers run (oneDNN).
         .target(name: "GoogLeNet", dependencies: [
             "CDNNL",
-            "CFFmpeg", // libavutil's SHA-256 for model fingerprints
+            "ContentDigest",
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ],
                 exclude: ["onnx-subset.proto"]),
@@ -47,7 +51,7 @@ let package = Package(
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["MigrationEmbedder"]),
         // The three stages joined: decoder -> worker pool -> sink.
         .target(name: "Pipeline", dependencies: [
-            "VideoDecoding", "GoogLeNet", "LabelStore",
+            "VideoDecoding", "GoogLeNet", "LabelStore", "ContentDigest",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "DequeModule", package: "swift-collections"),
@@ -68,6 +72,7 @@ let package = Package(
             "Pipeline", "GoogLeNet", "LabelStore", "VideoDecoding", "Report",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),

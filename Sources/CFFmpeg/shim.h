@@ -9,7 +9,6 @@
 #include <libavutil/error.h>
 #include <libavutil/dict.h>
 #include <libavutil/opt.h>
-#include <libavutil/sha.h>
 
 /* AVERROR_EOF and AVERROR(e) are macros Swift cannot import. */
 static inline int framewise_averror_eof(void) { return AVERROR_EOF; }

@@ -22,7 +22,8 @@ public enum FramewiseDaemon {
         _ = try PipelineDirectory(reading: configuration, environment: environment)
         let files = try ModelDirectory(path: configuration.model, environment: environment).load()
         let model = LoadedModel(files, numerics: try files.numerics(for: configuration.precision))
-        let store = try LabelDatabaseLocation(configuration.database).openForWriting()
+        let location = try LabelDatabaseLocation(configuration.database)
+        let store = try location.openForWriting()
 
         let metrics = MetricsExporter(version: version, modelSHA256: files.sha256, precision: configuration.precision.rawValue)
         let failure = ReadinessSignal()
@@ -35,7 +36,8 @@ public enum FramewiseDaemon {
         }
         let fleet = PipelineFleet(stages: stages, logger: logger)
         let listening = ReadinessSignal()
-        let http = HTTPInterface(stages: stages, fleet: fleet, metrics: metrics, token: token, database: configuration.database)
+        let http = HTTPInterface(stages: stages, fleet: fleet, metrics: metrics, token: token,
+                                 readers: ReadConnectionPool(location: location, capacity: HTTPInterface.readConnections))
         let app = Application(
             router: http.makeRouter(),
             configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port),

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LabelStore
+import NIOPosix
 import Pipeline
 import Report
 
@@ -8,17 +9,21 @@ import Report
 /// live input up, else 503 with the reasons), `/metrics` (Prometheus text), `/api/streams` (one JSON object
 /// per input), and the page: `/` (every source's label timeline and the streams, refreshing itself) and
 /// `/sources/{id}`, rendered by `framewise report`'s renderer. With a token every endpoint but `/healthz`
-/// needs `Authorization: Bearer …`.
+/// needs `Authorization: Bearer …`. Pages are read on the server's own thread pool (NIO's) through a small
+/// pool of read connections, so neither threads nor database connections grow with the requests.
 struct HTTPInterface: Sendable {
     /// How often the page reloads itself.
     static let pageRefreshSeconds = 10
+    /// Read connections the page holds at most (pages render one per connection; more would only queue for
+    /// the same cores).
+    static let readConnections = 2
 
     let stages: LabellingStages
     let fleet: PipelineFleet
     let metrics: MetricsExporter
     let token: String?
-    /// The database the page reads (read-only).
-    let database: String
+    /// The page's read-only connections to the daemon's database.
+    let readers: ReadConnectionPool
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
@@ -49,22 +54,13 @@ struct HTTPInterface: Sendable {
     /// The report page of `request` with the streams above it; a request the report refuses is a 404 with why.
     private func page(_ request: ReportRequest) async -> Response {
         let inputs = fleet.inputs
-        let result: Result<String, any Error> = await offloaded { [database] in
-            Result {
-                let reader = try LabelDatabaseLocation(database).openReadOnly()
-                var renderer = ReportRenderer()
-                renderer.title = "Framewise"
-                renderer.refreshSeconds = Self.pageRefreshSeconds
-                renderer.liveStreams = inputs.map { input in
-                    let status = input.status
-                    return LiveStream(
-                        pipeline: input.pipeline, input: input.location.description, state: status.state.rawValue,
-                        labelled: status.progress.labeled, dropped: status.progress.dropped,
-                        lastFrameAt: status.progress.lastLabelledAt, lastError: status.lastError,
-                        latestThumbnail: try? reader.latestThumbnail(ofSourceURI: input.location.description))
-                }
-                return renderer.html(try ReportLoader().load(request, from: reader))
+        let result: Result<String, any Error>
+        do {
+            result = try await NIOThreadPool.singleton.runIfActive { [readers] in
+                Result { try readers.withReader { reader in try Self.render(request, inputs: inputs, from: reader) } }
             }
+        } catch {
+            result = .failure(error)
         }
         switch result {
         case .success(let html):
@@ -75,6 +71,24 @@ struct HTTPInterface: Sendable {
                             headers: [.contentType: "text/plain; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: "\(error)\n")))
         }
+    }
+
+    /// The report page of `request` read through `reader`, with the streams of `inputs` on top.
+    private static func render(_ request: ReportRequest, inputs: [SupervisedInput], from reader: any ReadOnlyLabelDatabase) throws
+        -> String
+    {
+        var renderer = ReportRenderer()
+        renderer.title = "Framewise"
+        renderer.refreshSeconds = Self.pageRefreshSeconds
+        renderer.liveStreams = inputs.map { input in
+            let status = input.status
+            return LiveStream(
+                pipeline: input.pipeline, input: input.location.description, state: status.state.rawValue,
+                labelled: status.progress.labeled, dropped: status.progress.dropped,
+                lastFrameAt: status.progress.lastLabelledAt, lastError: status.lastError,
+                latestThumbnail: try? reader.latestThumbnail(ofSourceURI: input.location.description))
+        }
+        return renderer.html(try ReportLoader().load(request, from: reader))
     }
 
     /// Why the daemon is not ready; empty when it is.
@@ -113,15 +127,11 @@ struct HTTPInterface: Sendable {
 
 /// One input as `/api/streams` shows it.
 struct StreamSummary: Encodable {
-    struct Counters: Encodable {
-        let decoded, sampled, labeled, dropped, droppedByStore, skipped, reconnects: Int
-    }
-
     let pipeline: String
     let input: String
     let state: String
     let live: Bool?
-    let counters: Counters
+    let counters: RunCounts
     let lastFrameAt: Date?
     let lastError: String?
 
@@ -132,9 +142,7 @@ struct StreamSummary: Encodable {
         self.input = input.location.description
         state = status.state.rawValue
         live = status.isLive
-        counters = Counters(
-            decoded: progress.decoded, sampled: progress.sampled, labeled: progress.labeled, dropped: progress.dropped,
-            droppedByStore: progress.droppedByStore, skipped: progress.skipped, reconnects: progress.reconnects)
+        counters = progress.counts
         lastFrameAt = progress.lastLabelledAt
         lastError = status.lastError
     }

@@ -54,6 +54,8 @@ final class PipelineFleet: Sendable {
         for (file, definition) in wanted {
             if let running = current[file] {
                 if running.definition.text == definition.text {
+                    // Someone may have fixed what failed for good (a password, a file): try those inputs now.
+                    for input in running.inputs { input.retryNow() }
                     result.kept += 1
                     continue
                 }

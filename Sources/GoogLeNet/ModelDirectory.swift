@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 
 /// A model on disk: a directory holding GoogLeNet's ONNX file and its class labels.

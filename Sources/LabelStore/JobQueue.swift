@@ -1,6 +1,4 @@
 import Foundation
-import GRDB
-import PostgresNIO
 
 /// A file to label, as `framewise enqueue` adds it to `jobs`.
 public struct JobRequest: Hashable, Sendable {
@@ -58,24 +56,21 @@ public enum JobEnding: Hashable, Sendable {
 ///
 /// Holds a connection of its own (not the frame writer's), so a lease is renewed while a batch commits.
 public final class JobQueue: Sendable {
-    private let connection: any JobQueueConnection
+    private let connection: any StoreConnection
 
     /// Opens the queue of the database at `location`, creating or upgrading its schema.
     public init(location: LabelDatabaseLocation) throws {
-        switch location {
-        case .sqlite(let path): connection = try SQLiteJobQueueConnection(path: path)
-        case .postgres(let postgres): connection = try PostgresJobQueueConnection(location: postgres)
-        }
+        connection = try location.openConnection()
     }
 
     /// Adds a queued job, unless the same input with the same sampling is queued or running already.
     public func enqueue(_ request: JobRequest) throws -> Enqueued {
-        let inserted = try connection.rows("""
+        let inserted = try rows("""
             INSERT INTO jobs (input, sampling, options, priority, enqueued_at) VALUES (?, ?, ?, ?, \(connection.dialect.now))
             ON CONFLICT DO NOTHING RETURNING id
             """, [.text(request.input), .text(request.sampling), .text(request.options), .integer(Int64(request.priority))])
         if let id = Self.id(in: inserted) { return .added(id) }
-        let open = try connection.rows(
+        let open = try rows(
             "SELECT id FROM jobs WHERE input = ? AND sampling = ? AND state IN ('queued', 'running')",
             [.text(request.input), .text(request.sampling)])
         guard let id = Self.id(in: open) else {
@@ -90,7 +85,7 @@ public final class JobQueue: Sendable {
         let now = connection.dialect.now
         // PostgreSQL: concurrent claims pass over each other's locked rows. SQLite: claims are serialized.
         let skipLocked = connection.dialect == .postgresql ? "FOR UPDATE SKIP LOCKED" : ""
-        let rows = try connection.rows("""
+        let rows = try rows("""
             UPDATE jobs SET state = 'running', worker = ?, attempts = attempts + 1, lease_expires_at = \(now) + ?,
                 started_at = coalesce(started_at, \(now))
             WHERE id = (
@@ -106,7 +101,7 @@ public final class JobQueue: Sendable {
 
     /// Jobs queued or running (held by a worker, or waiting for their expired lease to be taken over).
     public func openJobCount() throws -> Int {
-        let rows = try connection.rows("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')", [])
+        let rows = try rows("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')", [])
         guard case .integer(let count) = rows.first?.first else { return 0 }
         return Int(count)
     }
@@ -140,12 +135,18 @@ public final class JobQueue: Sendable {
 
     /// Closes the connection.
     public func close() {
-        connection.close()
+        try? connection.close()
+    }
+
+    /// Runs one statement in a write transaction of its own (SQLite: `BEGIN IMMEDIATE`, which serializes
+    /// claims), returning its rows.
+    private func rows(_ sql: String, _ arguments: [QueryArgument]) throws -> [[QueryValue]] {
+        try connection.transaction { try $0.rows(sql, arguments) }
     }
 
     /// Applies `assignments` to `job` if `worker` holds it; whether it did.
     private func holding(_ job: JobID, worker: String, _ assignments: String, _ arguments: [QueryArgument]) throws -> Bool {
-        let rows = try connection.rows(
+        let rows = try rows(
             "UPDATE jobs SET \(assignments) WHERE id = ? AND worker = ? AND state = 'running' RETURNING id",
             arguments + [.integer(job.rawValue), .text(worker)])
         return !rows.isEmpty
@@ -154,67 +155,5 @@ public final class JobQueue: Sendable {
     private static func id(in rows: [[QueryValue]]) -> JobID? {
         guard case .integer(let id) = rows.first?.first else { return nil }
         return JobID(rawValue: id)
-    }
-}
-
-/// One connection the job queue runs its statements on.
-protocol JobQueueConnection: Sendable {
-    var dialect: SQLDialect { get }
-    /// The database, as it may be printed.
-    var location: String { get }
-    /// Runs one statement (`?` placeholders) in a transaction of its own that writes, returning its rows.
-    func rows(_ sql: String, _ arguments: [QueryArgument]) throws -> [[QueryValue]]
-    func close()
-}
-
-/// The queue on an SQLite file (workers on one machine): each statement runs in a `BEGIN IMMEDIATE`
-/// transaction, which serializes claims.
-private final class SQLiteJobQueueConnection: JobQueueConnection {
-    let pool: DatabasePool
-    let location: String
-    var dialect: SQLDialect { .sqlite }
-
-    init(path: String) throws {
-        location = path
-        pool = try LabelStore.openPool(path: path)
-    }
-
-    func rows(_ sql: String, _ arguments: [QueryArgument]) throws -> [[QueryValue]] {
-        try pool.writeWithoutTransaction { db in
-            var rows: [[QueryValue]] = []
-            try db.inTransaction(.immediate) {
-                rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue)))
-                    .map { $0.databaseValues.map(QueryValue.init) }
-                return .commit
-            }
-            return rows
-        }
-    }
-
-    func close() {
-        try? pool.close()
-    }
-}
-
-/// The queue on a PostgreSQL server (workers on many machines).
-private final class PostgresJobQueueConnection: JobQueueConnection {
-    let session: PostgresSession
-    var dialect: SQLDialect { .postgresql }
-    var location: String { session.location.description }
-
-    init(location: PostgresLocation) throws {
-        session = try PostgresSession(location: location)
-        try PostgresSchema.migrate(session)
-    }
-
-    func rows(_ sql: String, _ arguments: [QueryArgument]) throws -> [[QueryValue]] {
-        let query = PostgresReadOnlyDatabase.query(sql, arguments: arguments)
-        return try session.withConnection { connection in
-            try connection.query(query).rows.map { try $0.map(PostgresReadOnlyDatabase.value(of:)) }
-        }
-    }
-
-    func close() {
-        session.close()
     }
 }

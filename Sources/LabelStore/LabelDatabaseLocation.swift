@@ -46,10 +46,18 @@ public enum LabelDatabaseLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Opens (creating or upgrading its schema) the database for the pipeline.
-    public func openForWriting() throws -> any LabelDatabase {
+    public func openForWriting() throws -> LabelStore {
         switch self {
         case .sqlite(let path): try LabelStore(path: path)
-        case .postgres(let location): try PostgresLabelStore(location: location)
+        case .postgres(let location): try LabelStore(postgres: location)
+        }
+    }
+
+    /// A connection for the store's and the job queue's statements (creating or upgrading the schema).
+    func openConnection() throws -> any StoreConnection {
+        switch self {
+        case .sqlite(let path): try SQLiteStoreConnection(path: path)
+        case .postgres(let location): try PostgresStoreConnection(location: location)
         }
     }
 

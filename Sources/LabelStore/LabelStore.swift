@@ -1,42 +1,37 @@
 import Foundation
-import GRDB
+import Synchronization
 
-/// The SQLite database of a Framewise installation: opens (and migrates) the file, registers sources, runs and
-/// classes, and hands out the `FrameWriter` that stores labelled frames. Holds a GRDB `DatabasePool` in WAL mode:
-/// one write connection, any number of concurrent readers.
-public final class LabelStore: LabelDatabase {
-    /// Tuning of the write connection; `busy_timeout` lets it wait for another process instead of failing.
-    static let busyTimeout: TimeInterval = 10
+/// The label database the pipeline writes: sources, classes, runs, resume and the `FrameWriter` that stores
+/// labelled frames, on an SQLite file or a PostgreSQL server with the same tables and meaning. Each statement
+/// is written once, against `SQLStatements`; the dialects differ only where `SQLDialect` and the per-dialect
+/// `StoreConnection` (its transactions, its batch committer) say. `LabelDatabaseLocation.openForWriting()`
+/// opens the one a location names.
+///
+/// Every method blocks its caller until the database has answered, and may be called from any thread.
+public final class LabelStore: Sendable {
+    /// Held by each source registration, so two processes meeting the same new source insert it once.
+    private static let registrationLockKey: Int64 = 0x6677_7265_6769_7374
 
-    let pool: DatabasePool
+    let connection: any StoreConnection
 
-    /// Opens or creates the database at `path` and brings its schema up to date.
+    /// Opens or creates the SQLite file at `path` and brings its schema up to date.
     public convenience init(path: String) throws {
         try self.init(path: path, migratingUpTo: nil)
     }
 
-    /// Opens the database, applying migrations only up to `lastMigration` (tests build old databases with it).
-    init(path: String, migratingUpTo lastMigration: String?) throws {
-        pool = try Self.openPool(path: path, migratingUpTo: lastMigration)
+    /// Connects to a PostgreSQL database and applies missing migrations.
+    public convenience init(postgres location: PostgresLocation) throws {
+        try self.init(postgres: location, migratingUpTo: nil)
     }
 
-    /// Opens (or creates) the file as a WAL pool whose writer waits for other processes' writers, and brings
-    /// its schema up to date. The store and the job queue each hold one.
-    static func openPool(path: String, migratingUpTo lastMigration: String? = nil) throws -> DatabasePool {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(busyTimeout)
-        configuration.prepareDatabase { db in
-            // A larger page cache keeps the labels_by_class index hot during long runs.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
-        }
-        let pool: DatabasePool
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-        } catch let error as DatabaseError {
-            throw LabelStoreError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
-        }
-        try Schema.migrate(pool, upTo: lastMigration)
-        return pool
+    /// Opens the SQLite file, applying migrations only up to `lastMigration` (tests build old databases with it).
+    init(path: String, migratingUpTo lastMigration: String?) throws {
+        connection = try SQLiteStoreConnection(path: path, migratingUpTo: lastMigration)
+    }
+
+    /// Connects to PostgreSQL, applying migrations only up to `lastMigration`.
+    init(postgres location: PostgresLocation, migratingUpTo lastMigration: String?) throws {
+        connection = try PostgresStoreConnection(location: location, migratingUpTo: lastMigration)
     }
 
     /// The id of `source`, inserting it the first time it is seen. The identity is the URI plus the fingerprint:
@@ -44,40 +39,42 @@ public final class LabelStore: LabelDatabase {
     /// source stored before fingerprints existed (fingerprint '') is adopted by the first fingerprinted run.
     public func register(source: SourceDescriptor) throws -> SourceRegistration {
         let fingerprint = source.fingerprint ?? ""
-        return try pool.write { db in
+        return try connection.transaction { sql in
+            if let lock = sql.dialect.serializingStatement(key: Self.registrationLockKey) { try sql.execute(lock, []) }
             let find = "SELECT id FROM sources WHERE uri = ? AND fingerprint = ?"
-            if let id = try Int64.fetchOne(db, sql: find, arguments: [source.uri, fingerprint]) {
+            if let id = try sql.integer(find, [.text(source.uri), .text(fingerprint)]) {
                 return SourceRegistration(id: SourceID(rawValue: id), supersedes: nil)
             }
-            if !fingerprint.isEmpty,
-               let legacy = try Int64.fetchOne(db, sql: find + " AND kind = 'file'", arguments: [source.uri, ""])
-            {
-                try db.execute(sql: "UPDATE sources SET fingerprint = ? WHERE id = ?", arguments: [fingerprint, legacy])
+            if !fingerprint.isEmpty, let legacy = try sql.integer(find + " AND kind = 'file'", [.text(source.uri), .text("")]) {
+                try sql.execute("UPDATE sources SET fingerprint = ? WHERE id = ?", [.text(fingerprint), .integer(legacy)])
                 return SourceRegistration(id: SourceID(rawValue: legacy), supersedes: nil)
             }
-            let previous = try Int64.fetchOne(db, sql: "SELECT max(id) FROM sources WHERE uri = ?", arguments: [source.uri])
-            try db.execute(
-                sql: "INSERT INTO sources (uri, kind, fingerprint, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [source.uri, source.kind.rawValue, fingerprint, Date().timeIntervalSince1970])
-            return SourceRegistration(id: SourceID(rawValue: db.lastInsertedRowID), supersedes: previous.map(SourceID.init))
+            let previous = try sql.integer("SELECT max(id) FROM sources WHERE uri = ?", [.text(source.uri)])
+            let id = try sql.integer(
+                "INSERT INTO sources (uri, kind, fingerprint, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+                [.text(source.uri), .text(source.kind.rawValue), .text(fingerprint), .real(Date().timeIntervalSince1970)])
+            return SourceRegistration(id: SourceID(rawValue: id ?? 0), supersedes: previous.map(SourceID.init))
         }
     }
 
-    /// Stores the model's classes. A database already holding a different class list is refused, because its
-    /// stored labels would be misread.
+    /// Stores the model's classes (one statement). A database already holding a different class list is
+    /// refused, because its stored labels would be misread.
     public func storeClasses(_ classes: [ClassLabel]) throws {
-        try pool.write { db in
-            for label in classes {
-                try db.execute(
-                    sql: "INSERT INTO classes (class_index, wnid, label, names) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    arguments: [label.index, label.wnid, label.label, label.names])
-                if db.changesCount == 0 {
-                    let stored = try Row.fetchOne(
-                        db, sql: "SELECT wnid, label, names FROM classes WHERE class_index = ?", arguments: [label.index])
-                    guard let stored, stored["wnid"] == label.wnid, stored["label"] == label.label,
-                          stored["names"] == label.names
-                    else { throw LabelStoreError.classesMismatch(classIndex: label.index) }
-                }
+        guard !classes.isEmpty else { return }
+        let rows = Array(repeating: "(?, ?, ?, ?)", count: classes.count).joined(separator: ", ")
+        let arguments = classes.flatMap { label -> [QueryArgument] in
+            [.integer(Int64(label.index)), .text(label.wnid), .text(label.label), .text(label.names)]
+        }
+        let stored = try connection.transaction { sql in
+            try sql.execute("INSERT INTO classes (class_index, wnid, label, names) VALUES \(rows) ON CONFLICT DO NOTHING", arguments)
+            return try sql.rows("SELECT class_index, wnid, label, names FROM classes", [])
+        }
+        var storedByIndex: [Int64: [QueryValue]] = [:]
+        for row in stored { if case .integer(let index) = row.first { storedByIndex[index] = row } }
+        for label in classes {
+            let expected: [QueryValue] = [.integer(Int64(label.index)), .text(label.wnid), .text(label.label), .text(label.names)]
+            guard storedByIndex[Int64(label.index)] == expected else {
+                throw LabelStoreError.classesMismatch(classIndex: label.index)
             }
         }
     }
@@ -86,18 +83,16 @@ public final class LabelStore: LabelDatabase {
     /// belong to a process that was killed (one source is labelled by one process at a time): they are marked
     /// `interrupted`, keeping the counters they last recorded.
     public func beginRun(_ settings: RunSettings) throws -> RunID {
-        try pool.write { db in
-            try db.execute(
-                sql: "UPDATE runs SET status = 'interrupted', error = coalesce(error, ?) WHERE source_id = ? AND status = 'running'",
-                arguments: ["the process ended before the run finished", settings.source.rawValue])
-            try db.execute(
-                sql: """
-                    INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256, live)
-                    VALUES (?, ?, 'running', ?, ?, ?, ?)
-                    """,
-                arguments: [settings.source.rawValue, Date().timeIntervalSince1970, settings.precision,
-                            settings.sampling, settings.modelSHA256, settings.live])
-            return RunID(rawValue: db.lastInsertedRowID)
+        try connection.transaction { sql in
+            try sql.execute(
+                "UPDATE runs SET status = 'interrupted', error = coalesce(error, ?) WHERE source_id = ? AND status = 'running'",
+                [.text("the process ended before the run finished"), .integer(settings.source.rawValue)])
+            let id = try sql.integer("""
+                INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256, live)
+                VALUES (?, ?, 'running', ?, ?, ?, ?) RETURNING id
+                """, [.integer(settings.source.rawValue), .real(Date().timeIntervalSince1970), .text(settings.precision),
+                      .text(settings.sampling), .text(settings.modelSHA256), .integer(settings.live ? 1 : 0)])
+            return RunID(rawValue: id ?? 0)
         }
     }
 
@@ -112,71 +107,77 @@ public final class LabelStore: LabelDatabase {
     }
 
     private func updateRun(_ run: RunID, counts: RunCounts, status: RunStatus?, error: String?) throws {
-        try pool.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE runs SET frames_decoded = ?, frames_sampled = ?, frames_labeled = ?, frames_dropped = ?,
-                           frames_skipped = ?, status = coalesce(?, status), error = coalesce(?, error),
-                           finished_at = CASE WHEN ? IS NULL THEN finished_at ELSE ? END
-                     WHERE id = ?
-                    """,
-                arguments: [counts.decoded, counts.sampled, counts.labeled, counts.dropped, counts.skipped,
-                            status?.rawValue, error, status?.rawValue, Date().timeIntervalSince1970, run.rawValue])
-            if db.changesCount == 0 { throw LabelStoreError.unknownRun(run.rawValue) }
+        let finishedAt: QueryArgument = status == nil ? .null : .real(Date().timeIntervalSince1970)
+        let updated = try connection.transaction { sql in
+            try sql.rows("""
+                UPDATE runs SET frames_decoded = ?, frames_sampled = ?, frames_labeled = ?, frames_dropped = ?,
+                       frames_skipped = ?, status = coalesce(?, status), error = coalesce(?, error),
+                       finished_at = coalesce(?, finished_at)
+                 WHERE id = ? RETURNING id
+                """, [.integer(Int64(counts.decoded)), .integer(Int64(counts.sampled)), .integer(Int64(counts.labeled)),
+                      .integer(Int64(counts.dropped)), .integer(Int64(counts.skipped)),
+                      status.map { .text($0.rawValue) } ?? .null, error.map(QueryArgument.text) ?? .null, finishedAt,
+                      .integer(run.rawValue)])
         }
+        if updated.isEmpty { throw LabelStoreError.unknownRun(run.rawValue) }
     }
 
-    /// A writer that stores frames of `run` (for the run's source) in batched transactions; `onBatch` hears
-    /// of each batch: how many frames it inserted and how many were already stored, or that it was lost.
+    /// A writer storing frames of `run` (for the run's source) in batched, idempotent transactions; `onBatch`
+    /// hears of each batch: how many frames it inserted and how many were already stored, or that the database
+    /// refused it (lost).
     public func makeWriter(run: RunID, policy: FrameWriter.Policy = .init(),
                            onBatch: (@Sendable (FrameWriter.BatchOutcome) -> Void)? = nil) throws -> FrameWriter
     {
-        let (source, classIndices) = try pool.read { db in
-            guard let source = try Int64.fetchOne(db, sql: "SELECT source_id FROM runs WHERE id = ?",
-                                                  arguments: [run.rawValue])
+        let (source, classIndices) = try connection.transaction { sql in
+            guard let source = try sql.integer("SELECT source_id FROM runs WHERE id = ?", [.integer(run.rawValue)])
             else { throw LabelStoreError.unknownRun(run.rawValue) }
-            return (source, try Set(Int.fetchAll(db, sql: "SELECT class_index FROM classes")))
+            let classes = try sql.rows("SELECT class_index FROM classes", []).compactMap { row -> Int? in
+                guard case .integer(let index) = row.first else { return nil }
+                return Int(index)
+            }
+            return (source, Set(classes))
         }
         guard !classIndices.isEmpty else { throw LabelStoreError.noClasses }
-        return FrameWriter(committer: SQLiteBatchCommitter(pool: pool), source: SourceID(rawValue: source), run: run,
+        return FrameWriter(committer: try connection.makeBatchCommitter(), source: SourceID(rawValue: source), run: run,
                            classIndices: classIndices, policy: policy, onBatch: onBatch)
     }
 
     /// The frame indices already stored for `source`: a resumed run skips them.
     public func storedFrameIndices(of source: SourceID) throws -> StoredFrameIndices {
-        try pool.read { db in
-            var indices = StoredFrameIndices()
-            let cursor = try Int64.fetchCursor(
-                db, sql: "SELECT frame_index FROM frames WHERE source_id = ? ORDER BY frame_index",
-                arguments: [source.rawValue])
-            while let index = try cursor.next() { indices.appendAscending(index) }
-            return indices
+        let indices = LockedIndices()
+        try connection.transaction { sql in
+            try sql.forEachRow("SELECT frame_index FROM frames WHERE source_id = ? ORDER BY frame_index",
+                               [.integer(source.rawValue)]) { row in
+                if case .integer(let index) = row.first { indices.value.withLock { $0.appendAscending(index) } }
+            }
         }
+        return indices.value.withLock { $0 }
     }
 
     /// The index a new live session of `source` starts numbering its frames at: one past the last stored.
     public func nextFrameIndex(of source: SourceID) throws -> Int64 {
-        try pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT coalesce(max(frame_index) + 1, 0) FROM frames WHERE source_id = ?",
-                               arguments: [source.rawValue]) ?? 0
+        try connection.transaction { sql in
+            try sql.integer("SELECT coalesce(max(frame_index) + 1, 0) FROM frames WHERE source_id = ?",
+                            [.integer(source.rawValue)]) ?? 0
         }
     }
 
     /// Deletes every stored frame (and its labels) of `source`, for `--restart`. Runs stay as history.
     public func deleteFrames(of source: SourceID) throws {
-        try pool.write { db in
-            try db.execute(sql: "DELETE FROM frames WHERE source_id = ?", arguments: [source.rawValue])
+        try connection.transaction { sql in
+            try sql.execute("DELETE FROM frames WHERE source_id = ?", [.integer(source.rawValue)])
         }
     }
 
-    /// Checkpoints the write-ahead log into the file, then closes the readers and last the writer, so SQLite can
-    /// remove the log when no other process has the file open. (SQLite folds the log in by itself only when the
-    /// last connection closes, which a process that exits with connections open never does.)
+    /// Closes the database once its writers have closed; nothing may use it afterwards. SQLite first folds its
+    /// write-ahead log into the file (so the file alone holds everything, e.g. to be copied); PostgreSQL's
+    /// connections are closed.
     public func close() throws {
-        try pool.writeWithoutTransaction { db in
-            _ = try db.checkpoint(.truncate)
-        }
-        pool.releaseMemory()
-        try pool.close()
+        try connection.close()
     }
+}
+
+/// Frame indices collected (on PostgreSQL: on the event loop's thread) while the caller waits.
+private final class LockedIndices: Sendable {
+    let value = Mutex(StoredFrameIndices())
 }

@@ -125,6 +125,12 @@ final class PostgresSession: @unchecked Sendable {
         return .server(location: location.description, reason: reason(for: error))
     }
 
+    /// How long a statement may wait for the server's answer before the connection is closed (which fails the
+    /// statement, and the next call connects again): a server that vanished without closing the socket, or a
+    /// connection caught in a server's restart, must not hold a writer forever. Longer than any statement
+    /// Framewise runs (read-only sessions have a 60 s `statement_timeout`).
+    static let responseDeadline: TimeAmount = .seconds(90)
+
     /// The connection as the session's current user sees it: blocking statements with readable errors.
     struct Connection {
         let connection: PostgresConnection
@@ -133,6 +139,8 @@ final class PostgresSession: @unchecked Sendable {
         /// Runs a statement and collects its rows.
         @discardableResult
         func query(_ query: PostgresQuery) throws -> PostgresQueryResult {
+            let deadline = closeAtDeadline()
+            defer { deadline.cancel() }
             do {
                 return try connection.query(query, logger: session.logger).wait()
             } catch {
@@ -147,10 +155,20 @@ final class PostgresSession: @unchecked Sendable {
 
         /// Runs a statement, handing each row to `body` on an event loop thread as it arrives.
         func forEachRow(_ query: PostgresQuery, _ body: @escaping @Sendable (PostgresRow) throws -> Void) throws {
+            let deadline = closeAtDeadline()
+            defer { deadline.cancel() }
             do {
                 _ = try connection.query(query, logger: session.logger, body).wait()
             } catch {
                 throw session.storeError(for: error)
+            }
+        }
+
+        /// Closes the connection if the statement about to run has not been answered by `responseDeadline`.
+        private func closeAtDeadline() -> Scheduled<Void> {
+            connection.eventLoop.scheduleTask(in: PostgresSession.responseDeadline) { [connection] in
+                let closing: EventLoopFuture<Void> = connection.close()
+                closing.whenComplete { _ in withExtendedLifetime(connection) {} }
             }
         }
     }

@@ -17,7 +17,7 @@ public final class ReadOnlyDatabase: ReadOnlyLabelDatabase {
         }
         var configuration = Configuration()
         configuration.readonly = true
-        configuration.busyMode = .timeout(LabelStore.busyTimeout)
+        configuration.busyMode = .timeout(SQLiteStoreConnection.busyTimeout)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA query_only = 1")
         }

@@ -89,8 +89,10 @@ public enum RunStatus: String, Sendable, CaseIterable {
     case running, completed, interrupted, failed
 }
 
-/// A run's frame counters (the `runs.frames_*` columns); at the end `sampled == labeled + dropped + skipped`.
-public struct RunCounts: Hashable, Sendable {
+/// The counters of an input's run — the one shape the run summary, the `runs` row (its `frames_*` columns:
+/// decoded, sampled, labeled, dropped, skipped), `/api/streams` and `/metrics` all read. At the end of a run
+/// `sampled == labeled + dropped + skipped`.
+public struct RunCounts: Hashable, Sendable, Encodable {
     /// Frames FFmpeg decoded, sampled or not.
     public var decoded: Int
     /// Frames the sampler kept.
@@ -99,14 +101,44 @@ public struct RunCounts: Hashable, Sendable {
     public var labeled: Int
     /// Sampled frames lost on purpose: a live input's full queue, a stop at once, a frame that could not be stored.
     public var dropped: Int
-    /// Sampled frames already stored by an earlier run (resume).
+    /// The part of `dropped` the database refused (a failed commit: disk full, read-only, locked).
+    public var droppedByStore: Int
+    /// Sampled frames already stored by an earlier run (resume), skipped by the decoder or found at commit.
     public var skipped: Int
-    public init(decoded: Int = 0, sampled: Int = 0, labeled: Int = 0, dropped: Int = 0, skipped: Int = 0) {
+    /// Thumbnails chosen but not stored (pushed out under load, or not encodable); their frames are stored.
+    public var thumbnailsDropped: Int
+    /// Reconnects of the input, and damaged packets skipped.
+    public var reconnects: Int
+    public var corruptPackets: Int
+
+    public init(decoded: Int = 0, sampled: Int = 0, labeled: Int = 0, dropped: Int = 0, droppedByStore: Int = 0,
+                skipped: Int = 0, thumbnailsDropped: Int = 0, reconnects: Int = 0, corruptPackets: Int = 0)
+    {
         self.decoded = decoded
         self.sampled = sampled
         self.labeled = labeled
         self.dropped = dropped
+        self.droppedByStore = droppedByStore
         self.skipped = skipped
+        self.thumbnailsDropped = thumbnailsDropped
+        self.reconnects = reconnects
+        self.corruptPackets = corruptPackets
+    }
+
+    /// Sampled frames not yet accounted for as labelled, dropped or skipped: in the queues or being stored.
+    public var inFlight: Int { sampled - labeled - dropped - skipped }
+
+    /// Adds another run's counters (a service's sessions, summed).
+    public mutating func add(_ other: RunCounts) {
+        decoded += other.decoded
+        sampled += other.sampled
+        labeled += other.labeled
+        dropped += other.dropped
+        droppedByStore += other.droppedByStore
+        skipped += other.skipped
+        thumbnailsDropped += other.thumbnailsDropped
+        reconnects += other.reconnects
+        corruptPackets += other.corruptPackets
     }
 }
 

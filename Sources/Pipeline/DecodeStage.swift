@@ -1,12 +1,6 @@
 import Foundation
 import VideoDecoding
 
-/// A frame between the decoder and the workers, carrying the input it came from.
-struct PendingFrame: Sendable {
-    let input: RunningInput
-    let frame: SampledFrame
-}
-
 /// How one input's decoding ended.
 enum DecodeOutcome: Sendable {
     case finished
@@ -14,29 +8,34 @@ enum DecodeOutcome: Sendable {
     case failed(DecodingError)
 }
 
-/// The first stage, for one input: pulls sampled frames from the input's `FrameReader` and puts them in the
-/// input's lane of the frame queue, skipping frames the database already holds (files).
+/// The first stage, for one input: pulls sampled frames from the input's `FrameReader`, skips frames the
+/// database already holds (files), hands each frame's picture to the input's `FramePictures` and its views to
+/// the workers as a `FrameToLabel` in the input's lane of the frame queue.
 ///
 /// The stage owns the reader and only the thread that calls `run` touches it (it publishes the reader's
 /// counters to the input's atomics); `stop()` and `dropWaitingFrames()` may be called from any thread.
 final class DecodeStage: @unchecked Sendable {
     private let reader: FrameReader
-    private let queue: FrameQueue<PendingFrame>
-    private let lane: FrameQueue<PendingFrame>.LaneID
+    private let input: InputTag
+    private let queue: FrameQueue<FrameToLabel>
+    private let lane: FrameQueue<FrameToLabel>.LaneID
+    private let pictures: FramePictures
     /// Whether a frame index is already stored (a file's earlier runs): a resumed run skips it.
     private let isStored: @Sendable (Int64) -> Bool
 
-    init(reader: FrameReader, queue: FrameQueue<PendingFrame>, lane: FrameQueue<PendingFrame>.LaneID,
-         isStored: @escaping @Sendable (Int64) -> Bool)
+    init(reader: FrameReader, input: InputTag, queue: FrameQueue<FrameToLabel>, lane: FrameQueue<FrameToLabel>.LaneID,
+         pictures: FramePictures, isStored: @escaping @Sendable (Int64) -> Bool)
     {
         self.reader = reader
+        self.input = input
         self.queue = queue
         self.lane = lane
+        self.pictures = pictures
         self.isStored = isStored
     }
 
-    /// Decodes `input` to its end (or a stop) on the calling thread, then closes the input's lane.
-    func run(for input: RunningInput) -> DecodeOutcome {
+    /// Decodes the input to its end (or a stop) on the calling thread, then closes the input's lane.
+    func run() -> DecodeOutcome {
         defer { queue.close(lane) }
         let counters = input.counters
         defer { publish(reader.counters, to: counters) }
@@ -49,10 +48,14 @@ final class DecodeStage: @unchecked Sendable {
                     counters.skipped.add(1, ordering: .relaxed)
                     continue
                 }
-                input.framesAtWorkers.enter()
-                if let pushedOut = queue.put(PendingFrame(input: input, frame: frame), in: lane) {
+                if let picture = frame.thumbnail { pictures.add(picture, of: frame.frameIndex) }
+                input.framesInFlight.enter()
+                let toLabel = FrameToLabel(
+                    input: input, frameIndex: frame.frameIndex, pts: frame.pts, capturedAt: frame.capturedAt,
+                    views: [ViewTensor(view: ViewAnswers.defaultView, tensor: frame.tensor)])
+                if let pushedOut = queue.put(toLabel, in: lane) {
                     counters.dropped.add(1, ordering: .relaxed)
-                    pushedOut.input.framesAtWorkers.leave()
+                    pushedOut.input.framesInFlight.leave()
                 }
             }
             return .finished
@@ -67,10 +70,10 @@ final class DecodeStage: @unchecked Sendable {
     }
 
     /// Removes the frames still waiting in this input's lane, counting them as dropped.
-    func dropWaitingFrames(of input: RunningInput) {
+    func dropWaitingFrames() {
         let removed = queue.drain(lane)
         input.counters.dropped.add(removed.count, ordering: .relaxed)
-        for _ in removed { input.framesAtWorkers.leave() }
+        for _ in removed { input.framesInFlight.leave() }
     }
 
     private func publish(_ decoder: DecoderCounters, to counters: InputCounters) {

@@ -47,38 +47,4 @@ public final class InputCounters: Sendable {
         }
         set { lastLabelledAtBits.store((newValue?.timeIntervalSince1970 ?? 0).bitPattern, ordering: .relaxed) }
     }
-
-    /// A consistent-enough copy for display.
-    public var snapshot: InputProgress {
-        InputProgress(
-            decoded: decoded.load(ordering: .relaxed), sampled: sampled.load(ordering: .relaxed),
-            skipped: skipped.load(ordering: .relaxed), dropped: dropped.load(ordering: .relaxed),
-            droppedByStore: droppedByStore.load(ordering: .relaxed), thumbnailsDropped: thumbnailsDropped.load(ordering: .relaxed),
-            labeled: labeled.load(ordering: .relaxed), reconnects: reconnects.load(ordering: .relaxed),
-            corruptPackets: corruptPackets.load(ordering: .relaxed), latestPts: latestPts, lastLabelledAt: lastLabelledAt,
-            duration: duration)
-    }
-}
-
-/// Where one input stands, for progress displays, the final summary and the run's record.
-public struct InputProgress: Sendable, Equatable {
-    public var decoded = 0
-    public var sampled = 0
-    public var skipped = 0
-    public var dropped = 0
-    /// The part of `dropped` the database refused.
-    public var droppedByStore = 0
-    /// Thumbnails chosen but dropped under load (the frames themselves are stored).
-    public var thumbnailsDropped = 0
-    public var labeled = 0
-    public var reconnects = 0
-    public var corruptPackets = 0
-    public var latestPts = 0.0
-    /// When the latest frame was labelled (wall clock).
-    public var lastLabelledAt: Date?
-    /// The input's length in seconds, when known (files).
-    public var duration: Double?
-
-    /// Sampled frames not yet accounted for as labelled, dropped or skipped: in the queues or being stored.
-    public var inFlight: Int { sampled - labeled - dropped - skipped }
 }

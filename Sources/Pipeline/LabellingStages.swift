@@ -6,45 +6,50 @@ import Metrics
 import Synchronization
 import VideoDecoding
 
-/// The shared middle and end of the pipeline — the frame queue, the GoogLeNet worker pool and the sink — for
-/// as long as inputs come and go: a one-shot run opens its inputs into it once, the daemon for days. Inputs
-/// are opened into it (`open`: reader, source, run, writer, lane) and run through it (`run`), each on a thread
-/// of its own; `finish()` ends it after the last input.
+/// The shared middle and end of the pipeline — the frame queue, the GoogLeNet worker pool, the sink and the
+/// thumbnail stage — for as long as inputs come and go: a one-shot run opens its inputs into it once, the
+/// daemon for days. Inputs are opened into it and run through it as `InputSession`s, each on a thread of its
+/// own; `finish()` ends it after the last input. It keeps the stages' lifecycle and what inputs share: the
+/// one-reader-per-source table, the first fatal error, the store's health and the periodic progress record.
 ///
-/// Ownership: the stages own the store, the queues, the workers (with their engines) and the sink's thread; each input's
-/// `RunningInput` is owned by the thread that runs it. The first fatal error (a worker's engine failed, or the
+/// Ownership: the stages own the store, the queues, the workers (with their engines) and the sink's thread; each
+/// `InputSession` is owned by the thread that runs it. The first fatal error (a worker's engine failed, or the
 /// store under `.stopRun`) is kept in `failure` and given to `onFailure` once.
 public final class LabellingStages: Sendable {
     /// How often the counters of running inputs are written to their `runs` row (so a killed run shows how far it got).
     static let progressRecordInterval: DispatchTimeInterval = .seconds(5)
 
     let model: LoadedModel
-    let store: any LabelDatabase
+    let store: LabelStore
     let logger: Logger
     /// Whether the database takes writes, as the sink last saw it.
     public let storeHealth = StoreHealth()
 
-    private let frames = FrameQueue<PendingFrame>()
-    private let sink: SinkStage
+    let frames = FrameQueue<FrameToLabel>()
+    let sink: SinkStage
+    /// How far workers may reorder frames: the thumbnail choice waits that many frames.
+    let reorderWindow: Int
+    /// Frames of one input that may be past its lane and not yet decided by the sink (with the workers, in the
+    /// sink's queue, in the reorder window): its `FramePictures` holds that many beyond its lane.
+    let picturesInFlight: Int
     private let thumbnails = ThumbnailStage()
     private let pool: WorkerPool
     private let workGroup = DispatchGroup()
     private let sinkGroup = DispatchGroup()
     private let thumbnailGroup = DispatchGroup()
-    /// How far workers may reorder frames: the thumbnail choice waits that many frames.
-    private let reorderWindow: Int
     private let storeFailures: StoreFailurePolicy
     private let commitTimer: Metrics.Timer
     private let firstFailure: FirstFailure
     private let heartbeat = StageHeartbeat()
+    private let nextTag = Atomic<Int>(0)
     /// Inputs open or running, by the identity of their source: one reader per source at a time.
     private let readers = Mutex<[SourceDescriptor: InputLocation]>([:])
-    private let running = Mutex<[ObjectIdentifier: RunningInput]>([:])
+    private let running = Mutex<[Int: InputSession]>([:])
     private let progressTimer = Mutex<(any DispatchSourceTimer)?>(nil)
 
     /// Stores the model's classes in the database and builds the stages (nothing runs before `start`).
     /// `metrics` receives `framewise_inference_seconds` and `framewise_db_commit_seconds`.
-    public init(model: LoadedModel, store: any LabelDatabase, workers: Int, batch: Int = 1, batchDeadline: TimeInterval = 0.05,
+    public init(model: LoadedModel, store: LabelStore, workers: Int, batch: Int = 1, batchDeadline: TimeInterval = 0.05,
                 storeFailures: StoreFailurePolicy, metrics: any MetricsFactory = NOOPMetricsHandler.instance,
                 logger: Logger, onFailure: @escaping @Sendable (any Error) -> Void) throws
     {
@@ -56,7 +61,9 @@ public final class LabellingStages: Sendable {
         firstFailure = FirstFailure(onFailure)
         commitTimer = Metrics.Timer(label: "framewise_db_commit_seconds", factory: metrics)
         reorderWindow = max(4, workers * batch * 2)
-        sink = SinkStage(capacity: max(64, workers * batch * 4), heartbeat: heartbeat, thumbnails: thumbnails)
+        let sinkCapacity = max(64, workers * batch * 4)
+        picturesInFlight = workers * batch + sinkCapacity + reorderWindow
+        sink = SinkStage(capacity: sinkCapacity, heartbeat: heartbeat, thumbnails: thumbnails)
         pool = WorkerPool(
             workers: workers, batchSize: batch, batchDeadline: batchDeadline, weights: model.weights,
             numerics: model.numerics, frames: frames, sink: sink, heartbeat: heartbeat,
@@ -105,208 +112,57 @@ public final class LabellingStages: Sendable {
         heartbeat.stalledStage(after: limit, framesWaiting: frames.waitingCount, itemsWaiting: sink.waitingCount)
     }
 
-    // MARK: Inputs
+    // MARK: What the inputs' sessions share
 
-    /// Why an input could not start; one line naming it.
-    struct InputError: Error, CustomStringConvertible {
-        let description: String
+    /// A tag for a new input's frames.
+    func makeTag(counters: InputCounters) -> InputTag {
+        InputTag(id: nextTag.add(1, ordering: .relaxed).newValue, counters: counters)
     }
 
-    /// Opens one input of `configuration`, registers its source and begins its run. A `DecodingError` (cannot
-    /// open) or a reason it may not run (its source is already being read, `--restart` on a live stream)
-    /// becomes an `InputError`; a database error is thrown as it is.
-    ///
-    /// One reader per source: a network input is known by its redacted URL, so a second reader of a stream
-    /// already being read is refused before it connects (cameras allow few sessions); a file is known by its
-    /// content, read once it has opened.
-    func open(_ input: PipelineConfiguration.Input, position: Int, of configuration: PipelineConfiguration,
-              onEvent: (@Sendable (DecoderEvent) -> Void)? = nil) throws -> RunningInput
-    {
-        let location = input.location
-        var reserved: SourceDescriptor?
-        if location.isNetwork {
-            let identity = try identity(of: location)
-            try reserve(identity, for: location)
-            reserved = identity
-        }
-        do {
-            var options = input.decoder
-            options.thumbnailWidth = configuration.thumbnails == .off ? nil : ThumbnailScaler.defaultWidth
-            let reader: FrameReader
-            do {
-                reader = try FrameReader(input: location, options: options, spec: .googLeNet, logger: logger) { [logger] event in
-                    logger.notice("\(event)", metadata: ["input": "\(location)"])
-                    onEvent?(event)
-                }
-            } catch {
-                throw InputError(description: error.description)
-            }
-            if configuration.restart, reader.isLive {
-                throw InputError(description: ConfigurationError.restartOfLiveInput(location).message)
-            }
-            let identity = try reserved ?? identity(of: location)
-            if reserved == nil {
-                try reserve(identity, for: location)
-                reserved = identity
-            }
-            let registration = try store.register(source: identity)
-            return try begin(reader: reader, identity: identity, source: registration, input: input, position: position,
-                             of: configuration)
-        } catch {
-            if let reserved { release(reserved) }
-            throw error
-        }
-    }
-
-    private func identity(of location: InputLocation) throws -> SourceDescriptor {
-        do {
-            return try SourceIdentity.descriptor(for: location)
-        } catch {
-            throw InputError(description: "\(error)")
-        }
-    }
-
-    private func begin(reader: FrameReader, identity: SourceDescriptor, source registration: SourceRegistration,
-                       input: PipelineConfiguration.Input,
-                       position: Int, of configuration: PipelineConfiguration) throws -> RunningInput
-    {
-        let location = input.location
-        if let previous = registration.supersedes {
-            logger.notice("new content at a known path: labelled as a new source; the old frames stay under the old one",
-                          metadata: ["input": "\(location)", "source": "\(registration.id)", "previousSource": "\(previous)"])
-        }
-        var frameIndexBase: Int64 = 0
-        var alreadyStored = StoredFrameIndices()
-        if reader.isLive {
-            frameIndexBase = try store.nextFrameIndex(of: registration.id)
-        } else {
-            if configuration.restart { try store.deleteFrames(of: registration.id) }
-            alreadyStored = try store.storedFrameIndices(of: registration.id)
-            if !alreadyStored.isEmpty {
-                logger.info("resuming: frames already stored are skipped",
-                            metadata: ["input": "\(location)", "stored": "\(alreadyStored.count)"])
-            }
-        }
-        let run = try store.beginRun(RunSettings(
-            source: registration.id, precision: model.numerics.precision.rawValue, sampling: input.decoder.summary,
-            modelSHA256: model.sha256, live: reader.isLive))
-        let counters = InputCounters(duration: reader.duration)
-        let writer: FrameWriter
-        do {
-            writer = try store.makeWriter(run: run) { [self] outcome in
-                switch outcome {
-                case .committed(let inserted, let alreadyInStore, let duration):
-                    counters.labeled.add(inserted, ordering: .relaxed)
-                    counters.skipped.add(alreadyInStore, ordering: .relaxed)
-                    commitTimer.record(duration: duration)
-                    storeHealth.committed()
-                case .failed(let frames, let error):
-                    counters.dropped.add(frames, ordering: .relaxed)
-                    counters.droppedByStore.add(frames, ordering: .relaxed)
-                    storeFailed(error)
-                }
-            }
-        } catch {
-            try? store.finishRun(run, status: .failed, counts: RunCounts(), error: "not started: \(error)")
-            throw error
-        }
-        let policy = reader.isLive ? configuration.liveBackpressure : .wait
-        let lane = frames.addLane(capacity: configuration.queueCapacity, policy: policy)
-        let stored = alreadyStored
-        let decoder = DecodeStage(reader: reader, queue: frames, lane: lane) { stored.contains($0) }
-        return RunningInput(
-            position: position, location: location, identity: identity, isLive: reader.isLive, counters: counters, decoder: decoder,
-            record: InputRecord(
-                source: registration.id, run: run, writer: writer, frameIndexBase: frameIndexBase,
-                thumbnails: ThumbnailSelector(policy: configuration.thumbnails, reorderWindow: reorderWindow)))
-    }
-
-    /// Runs an opened input to its end (or a stop) on the calling thread: decodes it, waits until the workers
-    /// and the sink are done with its frames, and records how its run ended.
-    func run(_ input: RunningInput, stop: StopRequest) -> InputReport {
-        running.withLock { $0[ObjectIdentifier(input)] = input }
-        let observation = stop.onChange { level in
-            input.decoder.stop()
-            if level == .immediate { input.decoder.dropWaitingFrames(of: input) }
-        }
-        if stop.level > .none { input.decoder.stop() }
-        let outcome = input.decoder.run(for: input)
-        // Frames still with the workers finish, unless stopping at once or the workers have failed.
-        while input.framesAtWorkers.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
-            if stop.level == .immediate || failure != nil { input.decoder.dropWaitingFrames(of: input) }
-        }
-        sink.end(input)
-        input.writerClosed.wait()
-        stop.remove(observation)
-        running.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(input)) }
-        defer { release(input.identity) }
-        return finishRun(of: input, status: status(of: outcome, stop: stop))
-    }
-
-    /// Ends the run of an input that was opened but will not run (another input's database error), as failed.
-    func abandon(_ input: RunningInput, because error: any Error) {
-        input.decoder.stop()
-        _ = input.decoder.run(for: input)
-        try? input.record.writer.close()
-        try? store.finishRun(input.record.run, status: .failed, counts: RunCounts(input.counters.snapshot),
-                             error: "not started: \(error)")
-        release(input.identity)
-    }
-
-    private func finishRun(of input: RunningInput, status: InputReport.Status) -> InputReport {
-        var status = status
-        var counts = input.counters.snapshot
-        if case .failed = status, counts.inFlight > 0 {
-            // Frames a failing worker held when the run broke off.
-            input.counters.dropped.add(counts.inFlight, ordering: .relaxed)
-            counts = input.counters.snapshot
-        }
-        let error: String? = if case .failed(let message) = status { message } else { nil }
-        do {
-            try store.finishRun(input.record.run, status: status.runStatus, counts: RunCounts(counts), error: error)
-        } catch {
-            logger.error("cannot record the end of the run", metadata: ["input": "\(input.location)", "error": "\(error)"])
-            if case .failed = status {} else { status = .failed("cannot record the end of the run: \(error)") }
-        }
-        return InputReport(input: input.location.description, status: status, isLive: input.isLive, progress: counts,
-                           topClasses: input.record.topClasses)
-    }
-
-    private func status(of outcome: DecodeOutcome, stop: StopRequest) -> InputReport.Status {
-        if let failure { return .failed("\(failure)") }
+    /// Counts what a writer's batch did to its input's counters and the store's health.
+    func recordBatch(_ outcome: FrameWriter.BatchOutcome, of counters: InputCounters) {
         switch outcome {
-        case .failed(let error): return .failed(error.description)
-        case .stopped: return .interrupted
-        case .finished: return stop.level > .none ? .interrupted : .completed
+        case .committed(let inserted, let alreadyInStore, let duration):
+            counters.labeled.add(inserted, ordering: .relaxed)
+            counters.skipped.add(alreadyInStore, ordering: .relaxed)
+            commitTimer.record(duration: duration)
+            storeHealth.committed()
+        case .failed(let frames, let error):
+            counters.dropped.add(frames, ordering: .relaxed)
+            counters.droppedByStore.add(frames, ordering: .relaxed)
+            storeHealth.failed(error)
+            logger.error("the database refused a batch of frames; they are dropped", metadata: ["error": "\(error)"])
+            if storeFailures == .stopRun { firstFailure.record(error) }
         }
-    }
-
-    private func storeFailed(_ error: any Error) {
-        storeHealth.failed(error)
-        logger.error("the database refused a batch of frames; they are dropped", metadata: ["error": "\(error)"])
-        if storeFailures == .stopRun { firstFailure.record(error) }
     }
 
     /// Claims the source `identity` names for `location`; refused when another input holds it.
-    private func reserve(_ identity: SourceDescriptor, for location: InputLocation) throws {
+    func reserve(_ identity: SourceDescriptor, for location: InputLocation) throws {
         let holder = readers.withLock { holders -> InputLocation? in
             if let holder = holders[identity] { return holder }
             holders[identity] = location
             return nil
         }
         if let holder {
-            throw InputError(description: "\(location): the same source as \(holder), which is already being read")
+            throw InputFailure("\(location): the same source as \(holder), which is already being read")
         }
     }
 
-    private func release(_ identity: SourceDescriptor) {
+    func release(_ identity: SourceDescriptor) {
         _ = readers.withLock { $0.removeValue(forKey: identity) }
     }
 
+    /// A session running (its progress is recorded every `progressRecordInterval`), until `untrack`.
+    func track(_ session: InputSession) {
+        running.withLock { $0[session.tag.id] = session }
+    }
+
+    func untrack(_ session: InputSession) {
+        _ = running.withLock { $0.removeValue(forKey: session.tag.id) }
+    }
+
     private func recordProgress() {
-        for input in running.withLock({ Array($0.values) }) {
-            try? store.recordProgress(of: input.record.run, counts: RunCounts(input.counters.snapshot))
-        }
+        for session in running.withLock({ Array($0.values) }) { session.recordProgress() }
     }
 }
 
@@ -328,37 +184,5 @@ private final class FirstFailure: Sendable {
             return true
         }
         if isFirst { onFailure(error) }
-    }
-}
-
-extension RunCounts {
-    init(_ progress: InputProgress) {
-        self.init(decoded: progress.decoded, sampled: progress.sampled, labeled: progress.labeled,
-                  dropped: progress.dropped, skipped: progress.skipped)
-    }
-}
-
-extension InputReport.Status {
-    var runStatus: RunStatus {
-        switch self {
-        case .completed: .completed
-        case .interrupted: .interrupted
-        case .failed: .failed
-        }
-    }
-}
-
-extension DecoderOptions {
-    /// The sampling as recorded in `runs.sampling`: `every 5`, `fps 2`, `keyframes` or `all`, plus the window.
-    var summary: String {
-        var text = switch sampling {
-        case .everyFrame: "all"
-        case .everyNth(let n): "every \(n)"
-        case .framesPerSecond(let fps): "fps \(fps)"
-        case .keyframes: "keyframes"
-        }
-        if window.start > 0 { text += " start \(window.start)" }
-        if let end = window.end { text += " end \(end)" }
-        return text
     }
 }

@@ -37,7 +37,7 @@ public struct InputReport: Sendable {
     public enum Status: Sendable, Equatable {
         case completed
         case interrupted
-        case failed(String)
+        case failed(InputFailure)
     }
 
     /// The input as given, redacted.
@@ -57,10 +57,10 @@ public struct InputReport: Sendable {
 public final class PipelineRunner: Sendable {
     private let configuration: PipelineConfiguration
     private let model: LoadedModel
-    private let store: any LabelDatabase
+    private let store: LabelStore
     private let logger: Logger
 
-    public init(configuration: PipelineConfiguration, model: LoadedModel, store: any LabelDatabase, logger: Logger) {
+    public init(configuration: PipelineConfiguration, model: LoadedModel, store: LabelStore, logger: Logger) {
         self.configuration = configuration
         self.model = model
         self.store = store
@@ -81,18 +81,18 @@ public final class PipelineRunner: Sendable {
             batchDeadline: configuration.batchDeadline, storeFailures: .stopRun, logger: logger
         ) { _ in stop.request(.immediate) }
 
-        var inputs: [RunningInput] = []
+        var inputs: [InputSession] = []
         var reports: [Int: InputReport] = [:]
         for (position, input) in configuration.inputs.enumerated() {
             do {
-                inputs.append(try stages.open(input, position: position, of: configuration))
-            } catch let error as LabellingStages.InputError {
+                inputs.append(try InputSession.open(input, position: position, of: configuration, into: stages))
+            } catch let failure as InputFailure {
                 // The report carries the failure (the command line prints it as its one `error:` line).
-                logger.debug("cannot start input", metadata: ["input": "\(input.location)", "error": "\(error)"])
-                reports[position] = InputReport(input: input.location.description, status: .failed(error.description),
+                logger.debug("cannot start input", metadata: ["input": "\(input.location)", "error": "\(failure)"])
+                reports[position] = InputReport(input: input.location.description, status: .failed(failure),
                                                 isLive: false, progress: InputProgress(), topClasses: [])
             } catch {
-                for begun in inputs { stages.abandon(begun, because: error) }
+                for begun in inputs { begun.abandon(because: error) }
                 stages.finish()
                 throw error
             }
@@ -104,7 +104,7 @@ public final class PipelineRunner: Sendable {
         for input in inputs {
             inputsDone.enter()
             StageThread.start(StageThread.input) {
-                let report = stages.run(input, stop: stop)
+                let report = input.run(stop: stop)
                 finished.withLock { $0[input.position] = report }
                 inputsDone.leave()
             }

@@ -57,7 +57,7 @@ public final class QueueWorker: Sendable {
     private let queue: JobQueue
     private let configuration: PipelineConfiguration
     private let model: LoadedModel
-    private let store: any LabelDatabase
+    private let store: LabelStore
     private let settings: Settings
     private let environment: [String: String]
     private let logger: Logger
@@ -65,7 +65,7 @@ public final class QueueWorker: Sendable {
     private let wakeUp = DispatchSemaphore(value: 0)
 
     /// `configuration` gives the worker pool, precision and thumbnails; its inputs are ignored (jobs bring them).
-    public init(queue: JobQueue, configuration: PipelineConfiguration, model: LoadedModel, store: any LabelDatabase,
+    public init(queue: JobQueue, configuration: PipelineConfiguration, model: LoadedModel, store: LabelStore,
                 settings: Settings, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger)
     {
         self.queue = queue
@@ -129,17 +129,17 @@ public final class QueueWorker: Sendable {
         do {
             input = try QueuedInput(job: job).pipelineInput(environment: environment)
         } catch {
-            return end(job, inputFailure: error.description, metadata: metadata)
+            return end(job, inputFailure: InputFailure(error.description), metadata: metadata)
         }
         metadata["input"] = "\(input.location)"
         logger.info("job claimed", metadata: metadata)
         var single = configuration
         single.inputs = [input]
-        let running: RunningInput
+        let running: InputSession
         do {
-            running = try stages.open(input, position: 0, of: single)
-        } catch let error as LabellingStages.InputError {
-            return end(job, inputFailure: error.description, metadata: metadata)
+            running = try InputSession.open(input, position: 0, of: single, into: stages)
+        } catch let failure as InputFailure {
+            return end(job, inputFailure: failure, metadata: metadata)
         } catch {
             logger.warning("the database refused the job's run; it goes back to the queue",
                            metadata: metadata.merging(["error": "\(error)"]) { $1 })
@@ -154,7 +154,7 @@ public final class QueueWorker: Sendable {
         if stop.level > .none { jobStop.request(stop.level) }
         let lease = JobLease(job: job.id, queue: queue, settings: settings, logger: logger) { jobStop.request(.immediate) }
         lease.start()
-        let report = stages.run(running, stop: jobStop)
+        let report = running.run(stop: jobStop)
         lease.cancel()
         stop.remove(forwarding)
 
@@ -168,8 +168,8 @@ public final class QueueWorker: Sendable {
         switch report.status {
         case .completed where progress.dropped == 0:
             return end(job, .completed, metadata: metadata)
-        case .failed(let message) where progress.droppedByStore == 0 && stages.storeHealth.failure == nil:
-            return end(job, inputFailure: message, metadata: metadata)
+        case .failed(let failure) where progress.droppedByStore == 0 && stages.storeHealth.failure == nil:
+            return end(job, inputFailure: failure, metadata: metadata)
         default:
             let reason = stop.level > .none
                 ? "the worker stopped"
@@ -178,12 +178,25 @@ public final class QueueWorker: Sendable {
         }
     }
 
-    /// An input that could not be labelled: tried again until it has had `maxAttempts` claims, then failed.
-    private func end(_ job: ClaimedJob, inputFailure message: String, metadata: Logger.Metadata) -> JobEnding? {
+    /// An input that could not be labelled. A permanent failure (a vanished file, not a video, an unsupported
+    /// codec) fails the job at its first claim — unless a missing file's directory is missing too: then this
+    /// machine's storage is at fault (a stale mount), so the job goes back to the queue for another worker and
+    /// this one waits a poll interval before its next claim. That, and anything transient, is tried again until the
+    /// job has had `maxAttempts` claims, then failed.
+    private func end(_ job: ClaimedJob, inputFailure failure: InputFailure, metadata: Logger.Metadata) -> JobEnding? {
+        if failure.isPermanent, !failure.isStorageMissing {
+            return end(job, .failed(failure.message), metadata: metadata)
+        }
+        var message = failure.message
+        if failure.isStorageMissing {
+            message += "; its directory is missing on \(settings.identity) (a stale mount?)"
+        }
         if job.attempts >= settings.maxAttempts {
             return end(job, .failed("\(message) (after \(job.attempts) attempts)"), metadata: metadata)
         }
-        return end(job, .released(message), metadata: metadata)
+        let ending = end(job, .released(message), metadata: metadata)
+        if failure.isStorageMissing { pause(seconds: settings.idlePoll) }
+        return ending
     }
 
     private func end(_ job: ClaimedJob, _ ending: JobEnding, metadata: Logger.Metadata) -> JobEnding? {

@@ -1,27 +1,38 @@
 import Foundation
-import GoogLeNet
 import LabelStore
 import Synchronization
-import VideoDecoding
 
-/// An input's record in the database and what the sink keeps about it: its source and run, the writer
-/// that stores its frames, where its frame numbering starts, and the tally of its top-1 classes.
-/// Used by the sink's thread while the run goes on; read by the session after the sink has closed it.
-final class InputRecord: Sendable {
+/// What the sink keeps about one input while it runs: its source and run, the writer that stores its frames,
+/// where its frame numbering starts, the tally of its top-1 classes and the choice of its thumbnails. Made
+/// by the input's `InputSession` when it opens, used by the sink's thread, read by the session after the
+/// sink has closed it.
+final class SinkInput: Sendable {
+    let tag: InputTag
     let source: SourceID
     let run: RunID
     let writer: FrameWriter
     /// Added to every frame index: 0 for files, one past the last stored index for a live session.
     let frameIndexBase: Int64
+    /// The pictures the decoder made of this input's frames, for the thumbnails chosen here.
+    let pictures: FramePictures
+    /// Thumbnails chosen and not yet stored by the thumbnail stage (or dropped); the sink waits for it before
+    /// closing the writer.
+    let thumbnailsPending = DispatchGroup()
+    /// Signalled by the sink once the writer is closed: every frame of the input is stored or counted.
+    let writerClosed = DispatchSemaphore(value: 0)
     private let topClassFrames = Mutex<[Int: Int]>([:])
     /// Which frames keep a thumbnail (used by the sink's thread only).
-    let thumbnails: Mutex<ThumbnailSelector>
+    fileprivate let thumbnails: Mutex<ThumbnailSelector>
 
-    init(source: SourceID, run: RunID, writer: FrameWriter, frameIndexBase: Int64, thumbnails: ThumbnailSelector) {
+    init(tag: InputTag, source: SourceID, run: RunID, writer: FrameWriter, frameIndexBase: Int64, pictures: FramePictures,
+         thumbnails: ThumbnailSelector)
+    {
+        self.tag = tag
         self.source = source
         self.run = run
         self.writer = writer
         self.frameIndexBase = frameIndexBase
+        self.pictures = pictures
         self.thumbnails = Mutex(thumbnails)
     }
 
@@ -45,22 +56,25 @@ public enum StoreFailurePolicy: Sendable {
     case dropAndRetry
 }
 
-/// The third stage: one thread that turns ranked frames into store records and hands them to their input's
-/// `FrameWriter` (which batches them into transactions); when an input ends it closes the input's writer.
-/// Only this stage knows the store's records. Batches the database refuses are counted by the writer's
-/// `onBatch` (set up with the input's run), not here. It chooses the frames whose thumbnails are kept
-/// (`ThumbnailSelector`) and hands their pictures to the `ThumbnailStage`, which encodes them off this thread.
+/// The third stage: takes `FrameAnswers`, emits store records. One thread that turns each frame's answers
+/// into a `StoredFrame` for its input's `FrameWriter` (which batches them into transactions); when an input
+/// ends it closes the input's writer. Only this stage (with the `InputSession` that opens and records runs)
+/// knows the store. Batches the database refuses are counted by the writer's `onBatch` (set up with the
+/// input's run), not here. It chooses the frames whose thumbnails are kept (`ThumbnailSelector`) and hands
+/// them to the `ThumbnailStage`, which encodes the decoder's pictures off this thread.
 final class SinkStage: Sendable {
     /// What travels from the workers to the sink: a frame, or the end of an input (after its last frame).
-    enum Item: Sendable {
-        case frame(RankedFrame)
-        case end(RunningInput)
+    private enum Item: Sendable {
+        case frame(FrameAnswers)
+        case end(InputTag)
     }
 
     private let items = FrameQueue<Item>()
     private let lane: FrameQueue<Item>.LaneID
     private let heartbeat: StageHeartbeat
     private let thumbnails: ThumbnailStage
+    /// The inputs open, by tag id.
+    private let inputs = Mutex<[Int: SinkInput]>([:])
 
     init(capacity: Int, heartbeat: StageHeartbeat, thumbnails: ThumbnailStage) {
         self.heartbeat = heartbeat
@@ -69,14 +83,24 @@ final class SinkStage: Sendable {
         items.finish()
     }
 
+    /// Makes `input`'s frames storable: must come before its first frame.
+    func register(_ input: SinkInput) {
+        inputs.withLock { $0[input.tag.id] = input }
+    }
+
+    /// Forgets an input none of whose frames was put (it was opened but will not run).
+    func unregister(_ input: InputTag) {
+        _ = inputs.withLock { $0.removeValue(forKey: input.id) }
+    }
+
     /// Hands a labelled frame to the sink (waits while the sink's queue is full).
-    func put(_ frame: RankedFrame) {
+    func put(_ frame: FrameAnswers) {
         items.put(.frame(frame), in: lane)
     }
 
-    /// Tells the sink that `input` sends no more frames: it closes the input's writer and then signals
-    /// `input.writerClosed`. Must come after the input's last frame was put.
-    func end(_ input: RunningInput) {
+    /// Tells the sink that `input` sends no more frames: it closes the input's writer and then signals the
+    /// input's `writerClosed`. Must come after the input's last frame was put.
+    func end(_ input: InputTag) {
         items.put(.end(input), in: lane)
     }
 
@@ -87,8 +111,8 @@ final class SinkStage: Sendable {
             while case let batch = items.take(maxCount: 256, batchDeadline: 0), !batch.isEmpty {
                 for item in batch {
                     switch item {
-                    case .frame(let ranked): store(ranked)
-                    case .end(let input): close(input)
+                    case .frame(let answers): store(answers)
+                    case .end(let tag): close(tag)
                     }
                     heartbeat.sinkMoved()
                 }
@@ -105,42 +129,46 @@ final class SinkStage: Sendable {
     /// Items waiting for the sink.
     var waitingCount: Int { items.waitingCount }
 
-    private func store(_ ranked: RankedFrame) {
-        let input = ranked.input
+    private func store(_ answers: FrameAnswers) {
+        guard let input = inputs.withLock({ $0[answers.input.id] }) else { return }
+        let counters = answers.input.counters
+        let top = answers.defaultAnswers
         let frame = StoredFrame(
-            frameIndex: input.record.frameIndexBase + ranked.frameIndex, pts: ranked.pts, capturedAt: ranked.capturedAt,
-            top: ranked.top.map { ClassScore(classIndex: $0.classIndex, score: $0.probability) })
+            frameIndex: input.frameIndexBase + answers.frameIndex, pts: answers.pts, capturedAt: answers.capturedAt,
+            top: top.map { ClassScore(classIndex: $0.classIndex, score: $0.score) })
         do {
-            try input.record.writer.append(frame)
+            try input.writer.append(frame)
         } catch LabelStoreError.invalidFrame {
             // A frame the store refuses (a non-finite score) is lost alone.
-            input.counters.dropped.add(1, ordering: .relaxed)
+            counters.dropped.add(1, ordering: .relaxed)
             return
         } catch {
             // The batch was lost with this frame in it; the writer's `onBatch` has counted and reported it.
             return
         }
-        input.counters.lastLabelledAt = Date()
-        guard let best = ranked.top.first else { return }
-        input.record.count(topClass: best.classIndex)
-        if let picture = ranked.thumbnail {
-            let candidate = ThumbnailSelector.Candidate(
-                frameIndex: frame.frameIndex, pts: ranked.pts, topClass: best.classIndex, picture: picture)
-            submitThumbnails(input.record.thumbnails.withLock { $0.offer(candidate) }, of: input)
-        }
+        counters.lastLabelledAt = Date()
+        guard let best = top.first else { return }
+        input.count(topClass: best.classIndex)
+        let candidate = ThumbnailSelector.Candidate(frameIndex: answers.frameIndex, pts: answers.pts, topClass: best.classIndex)
+        let decision = input.thumbnails.withLock { $0.offer(candidate) }
+        keepThumbnails(decision, of: input)
     }
 
-    private func close(_ input: RunningInput) {
-        submitThumbnails(input.record.thumbnails.withLock { $0.flush() }, of: input)
+    private func close(_ tag: InputTag) {
+        guard let input = inputs.withLock({ $0.removeValue(forKey: tag.id) }) else { return }
+        keepThumbnails(input.thumbnails.withLock { $0.flush() }, of: input)
         input.thumbnailsPending.wait()
         // A failed last commit has been counted and reported by the writer's `onBatch`.
-        try? input.record.writer.close()
+        try? input.writer.close()
         input.writerClosed.signal()
     }
 
-    private func submitThumbnails(_ chosen: [ThumbnailSelector.Candidate], of input: RunningInput) {
-        for candidate in chosen {
-            thumbnails.submit(ThumbnailStage.Job(input: input, frameIndex: candidate.frameIndex, picture: candidate.picture))
+    private func keepThumbnails(_ decision: ThumbnailSelector.Decision, of input: SinkInput) {
+        for candidate in decision.kept where input.pictures.choose(candidate.frameIndex) {
+            thumbnails.submit(ThumbnailStage.Job(
+                input: input, frameIndex: candidate.frameIndex,
+                storedFrameIndex: input.frameIndexBase + candidate.frameIndex))
         }
+        if let decided = decision.decidedThrough { input.pictures.discard(through: decided) }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import GoogLeNet
+import ContentDigest
 import LabelStore
 import VideoDecoding
 

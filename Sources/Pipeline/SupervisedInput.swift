@@ -5,8 +5,10 @@ import VideoDecoding
 
 /// One input a long-running service keeps labelling (one camera, one file): it opens the input into the shared
 /// stages and runs it, and when the input cannot be opened or dies it tries again — forever, with exponential
-/// backoff and jitter — without holding up any other input. A file ends when it is completed; a live stream
-/// runs until `stop()`. Its state and counters (over all its sessions) are what health checks, metrics and the
+/// backoff and jitter — without holding up any other input. A permanent failure (a refused password, a missing
+/// file, an unsupported codec: `InputFailure.isPermanent`) is tried again only every `permanentRetryDelay`
+/// (cameras lock accounts after a few failed logins), or at once on `retryNow()` (the daemon's reload). A file
+/// ends when it is completed; a live stream runs until `stop()`. Its state and counters (over all its sessions) are what health checks, metrics and the
 /// streams API read.
 ///
 /// Ownership: the supervision loop runs on a thread of its own; everything readable lives behind one lock.
@@ -46,8 +48,13 @@ public final class SupervisedInput: Sendable {
     private let stages: LabellingStages
     private let retry: ReconnectPolicy
     private let logger: Logger
+    /// How long a permanent failure waits before the next attempt (unless `retryNow()` comes first).
+    public static let permanentRetryDelay: TimeInterval = 600
+
     private let stopRequest = StopRequest()
-    private let stopped = DispatchSemaphore(value: 0)
+    /// Ends a backoff early: signalled by `stop()`, and by `retryNow()` while waiting after a permanent failure.
+    private let wake = DispatchSemaphore(value: 0)
+    private let waitingAfterPermanentFailure = Atomic<Bool>(false)
     private let ended = DispatchGroup()
     private let shared = Mutex<(status: Status, finished: InputProgress, current: InputCounters?)>(
         (Status(), InputProgress(), nil))
@@ -81,13 +88,19 @@ public final class SupervisedInput: Sendable {
     /// interrupted. Returns at once; `waitUntilEnded` waits for all of it.
     public func stop() {
         stopRequest.request(.graceful)
-        stopped.signal()
+        wake.signal()
     }
 
     /// Drops the frames still waiting instead of labelling them (a second stop).
     public func stopAtOnce() {
         stopRequest.request(.immediate)
-        stopped.signal()
+        wake.signal()
+    }
+
+    /// Tries again now if the input is waiting after a permanent failure (someone may have fixed it: the
+    /// daemon calls this at every reload, also for unchanged pipeline files).
+    public func retryNow() {
+        if waitingAfterPermanentFailure.exchange(false, ordering: .relaxed) { wake.signal() }
     }
 
     public func waitUntilEnded() {
@@ -108,9 +121,9 @@ public final class SupervisedInput: Sendable {
         var failures = 0
         var generator = SystemRandomNumberGenerator()
         while stopRequest.level == .none {
-            let running: RunningInput
+            let running: InputSession
             do {
-                running = try stages.open(input, position: 0, of: configuration) { [self] event in
+                running = try InputSession.open(input, position: 0, of: configuration, into: stages) { [self] event in
                     update { status in
                         switch event {
                         case .disconnected(let reason, _, _):
@@ -125,7 +138,9 @@ public final class SupervisedInput: Sendable {
                 }
             } catch {
                 failures += 1
-                backOff(failures, after: "cannot open the input", error: "\(error)", state: .failed, using: &generator)
+                let permanent = (error as? InputFailure)?.isPermanent == true
+                backOff(failures, after: "cannot open the input", error: "\(error)", permanent: permanent, state: .failed,
+                        using: &generator)
                 continue
             }
             shared.withLock { shared in
@@ -135,7 +150,7 @@ public final class SupervisedInput: Sendable {
                 shared.status.sessions += 1
             }
             logger.info("input running", metadata: ["live": "\(running.isLive)"])
-            let report = stages.run(running, stop: stopRequest)
+            let report = running.run(stop: stopRequest)
             shared.withLock { shared in
                 shared.finished.add(report.progress)
                 shared.current = nil
@@ -151,46 +166,34 @@ public final class SupervisedInput: Sendable {
                 // A live stream that ended by itself: open it again.
                 failures = 0
                 update { $0.state = .reconnecting }
-            case .failed(let message):
+            case .failed(let failure):
                 failures += 1
-                backOff(failures, after: "the input failed", error: message, state: .reconnecting, using: &generator)
+                backOff(failures, after: "the input failed", error: failure.message, permanent: failure.isPermanent,
+                        state: failure.isPermanent ? .failed : .reconnecting, using: &generator)
             }
         }
         update { $0.state = .stopped }
     }
 
-    /// Records a failure and waits before the next attempt (less if stopped meanwhile).
-    private func backOff(_ failures: Int, after what: String, error: String, state: State,
+    /// Records a failure and waits before the next attempt (less if stopped meanwhile, or told to retry after a
+    /// permanent failure).
+    private func backOff(_ failures: Int, after what: String, error: String, permanent: Bool, state: State,
                          using generator: inout some RandomNumberGenerator)
     {
-        let delay = retry.delay(beforeAttempt: failures, using: &generator)
-        logger.warning("\(what); trying again", metadata: ["error": "\(error)", "retryInSeconds": "\(String(format: "%.1f", delay))"])
+        let delay = permanent ? Self.permanentRetryDelay : retry.delay(beforeAttempt: failures, using: &generator)
+        let action = permanent ? "trying again at the next reload or" : "trying again"
+        logger.warning("\(what); \(action) in \(String(format: "%.0f", delay)) s",
+                       metadata: ["error": "\(error)", "permanent": "\(permanent)"])
         update { status in
             status.state = state
             status.lastError = error
         }
-        _ = stopped.wait(timeout: .now() + delay)
+        waitingAfterPermanentFailure.store(permanent, ordering: .relaxed)
+        _ = wake.wait(timeout: .now() + delay)
+        waitingAfterPermanentFailure.store(false, ordering: .relaxed)
     }
 
     private func update(_ change: (inout Status) -> Void) {
         shared.withLock { change(&$0.status) }
-    }
-}
-
-extension InputProgress {
-    /// Adds another session's counters (the latest frame times are the later of the two).
-    mutating func add(_ other: InputProgress) {
-        decoded += other.decoded
-        sampled += other.sampled
-        skipped += other.skipped
-        dropped += other.dropped
-        droppedByStore += other.droppedByStore
-        thumbnailsDropped += other.thumbnailsDropped
-        labeled += other.labeled
-        reconnects += other.reconnects
-        corruptPackets += other.corruptPackets
-        latestPts = other.latestPts
-        if let other = other.lastLabelledAt, other > lastLabelledAt ?? .distantPast { lastLabelledAt = other }
-        duration = other.duration ?? duration
     }
 }

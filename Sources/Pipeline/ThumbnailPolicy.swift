@@ -1,5 +1,3 @@
-import VideoDecoding
-
 /// Which labelled frames keep a thumbnail: none, the first frame of every top-1 segment (the default), or
 /// those and at most one every `seconds` otherwise. Written `off`, `segments`, `every=SECONDS`.
 public enum ThumbnailPolicy: Sendable, Equatable, CustomStringConvertible {
@@ -44,12 +42,18 @@ struct ThumbnailSelector {
     static let burst = 20.0
     static let spacing = 75.0
 
-    /// A labelled frame with its picture, waiting to be decided.
+    /// A labelled frame waiting to be decided (its picture waits in the input's `FramePictures`).
     struct Candidate {
         let frameIndex: Int64
         let pts: Double
         let topClass: Int
-        let picture: ThumbnailPicture
+    }
+
+    /// What an offer decided: the frames whose thumbnails to keep, and the last frame index decided (kept or
+    /// not), through which the pictures not kept can go.
+    struct Decision {
+        var kept: [Candidate] = []
+        var decidedThrough: Int64?
     }
 
     private let policy: ThumbnailPolicy
@@ -67,26 +71,30 @@ struct ThumbnailSelector {
         self.reorderWindow = reorderWindow
     }
 
-    /// Takes a labelled frame; returns the frames (earlier ones, possibly this one) whose thumbnails to keep.
-    mutating func offer(_ candidate: Candidate) -> [Candidate] {
-        guard policy != .off else { return [] }
+    /// Takes a labelled frame; decides the frames (earlier ones, possibly this one) that leave the window.
+    mutating func offer(_ candidate: Candidate) -> Decision {
+        guard policy != .off else { return Decision() }
         let position = waiting.firstIndex { $0.frameIndex > candidate.frameIndex } ?? waiting.endIndex
         waiting.insert(candidate, at: position)
-        var kept: [Candidate] = []
+        var decision = Decision()
         while waiting.count > reorderWindow {
-            let next = waiting.removeFirst()
-            if decide(next) { kept.append(next) }
+            decide(waiting.removeFirst(), into: &decision)
         }
-        return kept
+        return decision
     }
 
     /// Decides every frame still waiting (the input ended).
-    mutating func flush() -> [Candidate] {
+    mutating func flush() -> Decision {
         let remaining = waiting
         waiting = []
-        var kept: [Candidate] = []
-        for candidate in remaining where decide(candidate) { kept.append(candidate) }
-        return kept
+        var decision = Decision()
+        for candidate in remaining { decide(candidate, into: &decision) }
+        return decision
+    }
+
+    private mutating func decide(_ candidate: Candidate, into decision: inout Decision) {
+        if decide(candidate) { decision.kept.append(candidate) }
+        decision.decidedThrough = candidate.frameIndex
     }
 
     private mutating func decide(_ candidate: Candidate) -> Bool {

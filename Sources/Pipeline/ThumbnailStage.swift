@@ -2,16 +2,18 @@ import Foundation
 import LabelStore
 import VideoDecoding
 
-/// Beside the sink: one thread that encodes the chosen thumbnails as JPEG (FFmpeg's MJPEG encoder) and adds
-/// them to their input's writer, which stores each with its frame's batch. Its queue is short and drops the
-/// oldest picture when full, so thumbnails never hold up the workers or the sink (dropped ones are counted).
+/// Beside the sink: one thread that encodes the chosen thumbnails as JPEG (FFmpeg's MJPEG encoder) from the
+/// pictures the decoder made (`FramePictures`) and adds them to their input's writer, which stores each with
+/// its frame's batch. Its queue is short and drops the oldest picture when full, so thumbnails never hold up
+/// the workers or the sink (dropped ones are counted).
 final class ThumbnailStage: Sendable {
-    /// A chosen picture of a stored frame, waiting to be encoded.
+    /// A stored frame whose thumbnail was chosen, waiting to be encoded.
     struct Job: Sendable {
-        let input: RunningInput
-        /// The frame's index as stored (the input's index base added).
+        let input: SinkInput
+        /// The decoder's index of the frame (its picture's key).
         let frameIndex: Int64
-        let picture: ThumbnailPicture
+        /// The frame's index as stored (the input's index base added).
+        let storedFrameIndex: Int64
     }
 
     static let queueCapacity = 16
@@ -28,7 +30,8 @@ final class ThumbnailStage: Sendable {
     func submit(_ job: Job) {
         job.input.thumbnailsPending.enter()
         if let pushedOut = jobs.put(job, in: lane) {
-            pushedOut.input.counters.thumbnailsDropped.add(1, ordering: .relaxed)
+            _ = pushedOut.input.pictures.takeChosen(pushedOut.frameIndex)
+            pushedOut.input.tag.counters.thumbnailsDropped.add(1, ordering: .relaxed)
             pushedOut.input.thumbnailsPending.leave()
         }
     }
@@ -52,11 +55,12 @@ final class ThumbnailStage: Sendable {
     private func store(_ job: Job, encoder: ThumbnailEncoder) {
         defer { job.input.thumbnailsPending.leave() }
         do {
-            let jpeg = try encoder.jpeg(of: job.picture)
-            try job.input.record.writer.appendThumbnail(
-                StoredThumbnail(width: job.picture.width, height: job.picture.height, jpeg: jpeg), frameIndex: job.frameIndex)
+            guard let picture = job.input.pictures.takeChosen(job.frameIndex) else { return }
+            let jpeg = try encoder.jpeg(of: picture)
+            try job.input.writer.appendThumbnail(
+                StoredThumbnail(width: picture.width, height: picture.height, jpeg: jpeg), frameIndex: job.storedFrameIndex)
         } catch {
-            job.input.counters.thumbnailsDropped.add(1, ordering: .relaxed)
+            job.input.tag.counters.thumbnailsDropped.add(1, ordering: .relaxed)
         }
     }
 }

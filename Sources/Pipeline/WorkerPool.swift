@@ -1,24 +1,12 @@
 import Foundation
 import GoogLeNet
 import Metrics
-import VideoDecoding
 
-/// A frame with its top-5 answers, on its way from a worker to the sink, carrying its input.
-struct RankedFrame: Sendable {
-    let input: RunningInput
-    /// The frame's index, timestamps and answers as the decoder and the network gave them.
-    let frameIndex: Int64
-    let pts: Double
-    let capturedAt: Date?
-    let top: [RankedClass]
-    /// The decoder's small copy of the frame, for the sink's thumbnail choice.
-    let thumbnail: ThumbnailPicture?
-}
-
-/// The second stage: N workers, each a serial Dispatch queue that owns one GoogLeNet engine (one OpenMP
-/// thread each, so N workers use N cores). Serial queues get threads of their own, so long-running workers
-/// never starve Dispatch's shared pool (signal handlers, the writer's flush timer). Workers take frames from
-/// the frame queue — up to `batchSize` at a time, waiting at most `batchDeadline` to fill a batch — rank the
+/// The second stage: takes `FrameToLabel`s, emits `FrameAnswers`. N workers, each a serial Dispatch queue
+/// that owns one GoogLeNet engine (one OpenMP thread each, so N workers use N cores). Serial queues get
+/// threads of their own, so long-running workers never starve Dispatch's shared pool (signal handlers, the
+/// writer's flush timer). Workers take frames from the frame queue — up to `batchSize` at a time, waiting at
+/// most `batchDeadline` to fill a batch —, classify every view of those frames in one call, rank each view's
 /// answers and hand them to the sink's queue. They may finish out of order: every frame carries its own index
 /// and timestamps. All workers read one `PreparedWeights` (the weights reordered once for oneDNN). The pool
 /// lives as long as its frame queue: workers leave when it is finished and drained.
@@ -29,7 +17,7 @@ final class WorkerPool: Sendable {
     private let batchSize: Int
     private let batchDeadline: TimeInterval
     private let weights: PreparedWeights
-    private let frames: FrameQueue<PendingFrame>
+    private let frames: FrameQueue<FrameToLabel>
     private let sink: SinkStage
     private let heartbeat: StageHeartbeat
     /// Seconds of inference per frame.
@@ -38,7 +26,7 @@ final class WorkerPool: Sendable {
     private let onFailure: @Sendable (any Error) -> Void
 
     init(workers: Int, batchSize: Int, batchDeadline: TimeInterval, weights: ModelWeights, numerics: EngineNumerics,
-         frames: FrameQueue<PendingFrame>, sink: SinkStage, heartbeat: StageHeartbeat, inferenceTimer: Metrics.Timer,
+         frames: FrameQueue<FrameToLabel>, sink: SinkStage, heartbeat: StageHeartbeat, inferenceTimer: Metrics.Timer,
          onFailure: @escaping @Sendable (any Error) -> Void)
     {
         self.workerCount = workers
@@ -74,24 +62,33 @@ final class WorkerPool: Sendable {
             let started = ContinuousClock.now
             let probabilities: [[Float]]
             do {
-                probabilities = try engine.classify(batch: batch.map(\.frame.tensor))
+                probabilities = try engine.classify(batch: batch.flatMap { $0.views.map(\.tensor) })
             } catch {
-                for pending in batch {
-                    pending.input.counters.dropped.add(1, ordering: .relaxed)
-                    pending.input.framesAtWorkers.leave()
+                for frame in batch {
+                    frame.input.counters.dropped.add(1, ordering: .relaxed)
+                    frame.input.framesInFlight.leave()
                 }
                 onFailure(error)
                 return
             }
             heartbeat.workersMoved()
             let perFrame = (ContinuousClock.now - started) / batch.count
-            for (pending, answers) in zip(batch, probabilities) {
+            var answers = probabilities[...]
+            for frame in batch {
                 inferenceTimer.record(duration: perFrame)
-                sink.put(RankedFrame(
-                    input: pending.input, frameIndex: pending.frame.frameIndex, pts: pending.frame.pts,
-                    capturedAt: pending.frame.capturedAt, top: topClasses(Self.labelsPerFrame, of: answers),
-                    thumbnail: pending.frame.thumbnail))
-                pending.input.framesAtWorkers.leave()
+                let views = frame.views.map { view in
+                    let top = topClasses(Self.labelsPerFrame, of: answers.removeFirst())
+                    return ViewAnswers(
+                        view: view.view,
+                        vocabularies: [VocabularyAnswers(
+                            vocabulary: VocabularyAnswers.imageNet,
+                            top: top.map { ScoredClass(classIndex: $0.classIndex, score: $0.probability) })],
+                        features: nil)
+                }
+                sink.put(FrameAnswers(
+                    input: frame.input, frameIndex: frame.frameIndex, pts: frame.pts, capturedAt: frame.capturedAt,
+                    views: views))
+                frame.input.framesInFlight.leave()
             }
         }
     }

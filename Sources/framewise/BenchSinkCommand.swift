@@ -61,7 +61,7 @@ struct BenchSinkCommand: AsyncParsableCommand {
                 report(try measure(LabelStore(path: path), database: path), comparison: nil)
             case .postgres(let location)?:
                 let sqlite = try measureTemporarySQLite()
-                report(try measure(PostgresLabelStore(location: location), database: location.description), comparison: sqlite)
+                report(try measure(LabelStore(postgres: location), database: location.description), comparison: sqlite)
             }
         }
     }
@@ -75,7 +75,7 @@ struct BenchSinkCommand: AsyncParsableCommand {
         return try measure(LabelStore(path: path), database: "SQLite (temporary file)")
     }
 
-    private func measure(_ store: any LabelDatabase, database: String) throws -> Measurement {
+    private func measure(_ store: LabelStore, database: String) throws -> Measurement {
         defer { try? store.close() }
         try store.storeClasses((0..<1000).map {
             ClassLabel(index: $0, wnid: String(format: "n%08d", $0), label: "class \($0)", names: "class \($0)")

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import GRDB
+import LabelStore
 
 /// Runs a command's body; any error becomes one `error: …` line on standard error and exit status 1
 /// (usage mistakes are left to ArgumentParser, which also prints the usage).
@@ -12,7 +12,7 @@ func exitingOnError(_ body: () async throws -> Void) async throws {
     } catch let usage as ValidationError {
         throw usage
     } catch {
-        let message = (error as? DatabaseError).map { $0.message ?? $0.description } ?? "\(error)"
+        let message = LabelStoreError.message(for: error)
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
         throw ExitCode.failure
     }

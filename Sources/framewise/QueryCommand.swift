@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import GRDB
 import LabelStore
 
 /// Where the database is: `--db PATH|URL`, else `$FRAMEWISE_DB`, else `framewise.sqlite` in the current

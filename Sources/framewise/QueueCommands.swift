@@ -122,20 +122,7 @@ struct JobsCommand: AsyncParsableCommand {
     func run() async throws {
         try await exitingOnError {
             let reader = try database.location().openReadOnly()
-            try reader.run(Self.listing(reader.dialect), into: ResultPrinter.standardOutput(format))
+            try reader.printJobs(into: ResultPrinter.standardOutput(format))
         }
-    }
-
-    /// The jobs with their run's counters: frames labelled so far (recorded every few seconds while running) and
-    /// the seconds of lease left while running.
-    static func listing(_ dialect: SQLDialect) -> String {
-        """
-            SELECT j.id, j.state, j.input, j.sampling, j.priority, j.worker, j.attempts,
-                   r.frames_labeled AS labelled, r.frames_skipped AS already_stored,
-                   CASE WHEN j.state = 'running' THEN round(j.lease_expires_at - \(dialect.now)) END AS lease_left,
-                   j.error
-            FROM jobs AS j LEFT JOIN runs AS r ON r.id = j.run_id
-            ORDER BY j.id
-            """
     }
 }

@@ -6,7 +6,7 @@ import Testing
 
 /// Writes the same frames into any label database: a file source with label changes and a gap, a frame stored
 /// twice, and a live source with two sessions (wall-clock times) — enough for every view and every format.
-func fillComparisonFixture(_ store: any LabelDatabase) throws {
+func fillComparisonFixture(_ store: LabelStore) throws {
     try store.storeClasses(fixtureClasses)
     let file = try store.register(source: SourceDescriptor(uri: "/videos/a, \"odd\".mp4", kind: .file, fingerprint: "f1")).id
     let fileRun = try store.beginRun(RunSettings(source: file, precision: "fp32", sampling: "every 5", modelSHA256: "m"))
@@ -42,7 +42,7 @@ struct PostgresStoreTests {
         let server = try PostgresServer()
         defer { server.stop() }
         let fresh = try PostgresLocation(url: server.makeDatabase())
-        _ = try PostgresLabelStore(location: fresh)
+        _ = try LabelStore(postgres: fresh)
         let reader = try PostgresReadOnlyDatabase(location: fresh)
         #expect(try reader.rows("SELECT identifier FROM framewise_migrations ORDER BY identifier")
             == PostgresSchema.migrations.map { [.text($0.identifier)] })
@@ -61,10 +61,10 @@ struct PostgresStoreTests {
         // A database of the first schema, with what that Framewise wrote, gains the rest and keeps its rows.
         let old = try PostgresLocation(url: server.makeDatabase())
         do {
-            let store = try PostgresLabelStore(location: old, migratingUpTo: PostgresSchema.migrations[0].identifier)
+            let store = try LabelStore(postgres: old, migratingUpTo: PostgresSchema.migrations[0].identifier)
             try store.storeClasses(fixtureClasses)
-            try store.session.query("INSERT INTO sources (id, uri, kind, created_at) VALUES (7, '/videos/old.mp4', 'file', 0)")
-            try store.session.query("""
+            try (store.connection as! PostgresStoreConnection).session.query("INSERT INTO sources (id, uri, kind, created_at) VALUES (7, '/videos/old.mp4', 'file', 0)")
+            try (store.connection as! PostgresStoreConnection).session.query("""
                 INSERT INTO runs (id, source_id, started_at, status, precision, sampling, model_sha256, frames_decoded)
                 VALUES (3, 7, 0, 'completed', 'f32', 'all', 'x', 2)
                 """)
@@ -73,7 +73,7 @@ struct PostgresStoreTests {
             try writer.append(frame(1, [0, 2]))
             try writer.close()
         }
-        let upgraded = try PostgresLabelStore(location: old)
+        let upgraded = try LabelStore(postgres: old)
         let after = try PostgresReadOnlyDatabase(location: old)
         #expect(try after.count("SELECT count(*) FROM framewise_migrations") == PostgresSchema.migrations.count)
         #expect(try after.rows("SELECT source, label, start_pts, end_pts, frames FROM label_segments") == [
@@ -91,14 +91,14 @@ struct PostgresStoreTests {
         let server = try PostgresServer()
         defer { server.stop() }
         let newer = try PostgresLocation(url: server.makeDatabase())
-        _ = try PostgresLabelStore(location: newer)
+        _ = try LabelStore(postgres: newer)
         try server.psql(database: newer.database, "INSERT INTO framewise_migrations (identifier) VALUES ('9999_future')")
         #expect(throws: LabelStoreError.newerSchema(unknownMigrations: ["9999_future"])) {
-            try PostgresLabelStore(location: newer)
+            try LabelStore(postgres: newer)
         }
         let foreign = try PostgresLocation(url: server.makeDatabase())
         try server.psql(database: foreign.database, "CREATE TABLE invoices (id integer)")
-        #expect(throws: LabelStoreError.notAFramewiseDatabase) { try PostgresLabelStore(location: foreign) }
+        #expect(throws: LabelStoreError.notAFramewiseDatabase) { try LabelStore(postgres: foreign) }
     }
 
     @Test("the writer commits in batches, each frame once with its labels, and storing again changes nothing")
@@ -184,7 +184,7 @@ struct PostgresStoreTests {
         let sqlitePath = directory.path("same.sqlite")
         let postgresURL = try server.makeDatabase()
         try fillComparisonFixture(LabelStore(path: sqlitePath))
-        try fillComparisonFixture(PostgresLabelStore(location: PostgresLocation(url: postgresURL)))
+        try fillComparisonFixture(LabelStore(postgres: PostgresLocation(url: postgresURL)))
 
         let queries = [
             "SELECT * FROM predictions ORDER BY source_id, frame_index, rank",
@@ -232,7 +232,7 @@ struct PostgresStoreTests {
         let server = try PostgresServer()
         defer { server.stop() }
         let url = try server.makeDatabase()
-        try fillComparisonFixture(PostgresLabelStore(location: PostgresLocation(url: url)))
+        try fillComparisonFixture(LabelStore(postgres: PostgresLocation(url: url)))
         let reader = try PostgresReadOnlyDatabase(location: PostgresLocation(url: url))
         #expect(throws: LabelStoreError.writeRefused) { try reader.run(sql, into: RowCollector()) }
         let result = try runFramewise(["query", "--db", url, sql], mustSucceed: false)
@@ -260,7 +260,7 @@ struct PostgresStoreTests {
         let noPassword = ["PGPASSWORD": "", "PGPASSFILE": directory.path("none")]
 
         let sql = "SELECT count(*) AS migrations FROM framewise_migrations"
-        _ = try PostgresLabelStore(location: PostgresLocation(url: url))
+        _ = try LabelStore(postgres: PostgresLocation(url: url))
         let migrations = "\(PostgresSchema.migrations.count)"
         #expect(try runFramewise(["query", "--db", url, sql]).stdout.contains(migrations))
         #expect(try runFramewise(["query", "--db", withoutPassword, sql],
@@ -341,9 +341,9 @@ struct PostgresLocationTests {
 }
 
 /// A fresh database of `server` with the fixture's classes and one file source, `/videos/a.mp4`.
-private func storeWithOneSource(on server: PostgresServer) throws -> (PostgresLocation, PostgresLabelStore, SourceID) {
+private func storeWithOneSource(on server: PostgresServer) throws -> (PostgresLocation, LabelStore, SourceID) {
     let location = try PostgresLocation(url: server.makeDatabase())
-    let store = try PostgresLabelStore(location: location)
+    let store = try LabelStore(postgres: location)
     try store.storeClasses(fixtureClasses)
     return (location, store, try store.register(source: SourceDescriptor(uri: "/videos/a.mp4", kind: .file)).id)
 }

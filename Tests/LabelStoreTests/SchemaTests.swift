@@ -31,7 +31,7 @@ struct SchemaTests {
             let oldStore = try LabelStore(path: path, migratingUpTo: Schema.migrations[0].identifier)
             try oldStore.storeClasses(fixtureClasses)
             // What a Framewise of the first schema wrote: a source by its path, a run counting in frames_decoded.
-            try oldStore.pool.write { db in
+            try (oldStore.connection as! SQLiteStoreConnection).pool.write { db in
                 try db.execute(sql: "INSERT INTO sources (id, uri, kind, created_at) VALUES (7, '/videos/old.mp4', 'file', 0)")
                 try db.execute(sql: """
                     INSERT INTO runs (id, source_id, started_at, status, precision, sampling, model_sha256, frames_decoded)
@@ -69,7 +69,7 @@ struct SchemaTests {
         let directory = try TemporaryDirectory()
         let path = directory.path("newer.sqlite")
         let store = try LabelStore(path: path)
-        try store.pool.write { db in
+        try (store.connection as! SQLiteStoreConnection).pool.write { db in
             try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('9999_from_the_future')")
         }
         #expect(throws: LabelStoreError.newerSchema(unknownMigrations: ["9999_from_the_future"])) {
@@ -99,7 +99,7 @@ struct SchemaTests {
         let directory = try TemporaryDirectory()
         let path = directory.path("other.sqlite")
         let other = try LabelStore(path: path)
-        try other.pool.write { db in try db.execute(sql: "DROP TABLE grdb_migrations") }
+        try (other.connection as! SQLiteStoreConnection).pool.write { db in try db.execute(sql: "DROP TABLE grdb_migrations") }
         #expect(throws: LabelStoreError.notAFramewiseDatabase) { try LabelStore(path: path) }
     }
 }

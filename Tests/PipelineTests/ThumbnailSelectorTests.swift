@@ -1,12 +1,9 @@
 import Testing
-import VideoDecoding
 @testable import Pipeline
 
 @Suite struct ThumbnailSelectorTests {
-    private let picture = ThumbnailPicture(width: 2, height: 2, planes: [UInt8](repeating: 128, count: 6))
-
     private func candidate(_ index: Int64, pts: Double, topClass: Int) -> ThumbnailSelector.Candidate {
-        ThumbnailSelector.Candidate(frameIndex: index, pts: pts, topClass: topClass, picture: picture)
+        ThumbnailSelector.Candidate(frameIndex: index, pts: pts, topClass: topClass)
     }
 
     /// Offers frames in `order` (indices into `classes`, one frame a second) and returns the kept indices.
@@ -14,9 +11,9 @@ import VideoDecoding
         var selector = ThumbnailSelector(policy: policy, reorderWindow: window)
         var kept: [Int64] = []
         for position in order {
-            kept += selector.offer(candidate(Int64(position), pts: Double(position), topClass: classes[position])).map(\.frameIndex)
+            kept += selector.offer(candidate(Int64(position), pts: Double(position), topClass: classes[position])).kept.map(\.frameIndex)
         }
-        return (kept + selector.flush().map(\.frameIndex)).sorted()
+        return (kept + selector.flush().kept.map(\.frameIndex)).sorted()
     }
 
     @Test("segment starts are found in frame order, whatever order the workers finish in")
@@ -35,9 +32,9 @@ import VideoDecoding
         var selector = ThumbnailSelector(policy: .segments, reorderWindow: 8)
         var count = 0
         for index in 0..<frames {
-            count += selector.offer(candidate(Int64(index), pts: Double(index) / 2, topClass: index % 2)).count
+            count += selector.offer(candidate(Int64(index), pts: Double(index) / 2, topClass: index % 2)).kept.count
         }
-        count += selector.flush().count
+        count += selector.flush().kept.count
         let allowed = Int(ThumbnailSelector.burst + 3600 / ThumbnailSelector.spacing)
         #expect(count <= allowed && count >= allowed - 1, "\(count) pictures for an hour, budget \(allowed)")
     }

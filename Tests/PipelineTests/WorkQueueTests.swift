@@ -155,18 +155,36 @@ struct WorkQueueTests {
         #expect(rerun.first?["frames_labeled"] as? Int == 0 && rerun.first?["frames_skipped"] as? Int == 5)
     }
 
-    @Test func anInputThatKeepsFailingIsMarkedFailedAfterThreeAttempts() throws {
+    /// Failures keep their kind: an input that can never be labelled (not a video, a file that vanished from the
+    /// queue) fails at its first claim; a server that refuses connections may come back, so its job is tried three
+    /// times; a file whose whole directory is gone points at this machine's storage (a stale mount), so it is
+    /// given back to the queue with that reason — three claims here, no other worker taking it.
+    @Test func failuresKeepTheirKindInTheQueue() throws {
         let directory = try TemporaryDirectory()
         let database = directory.path("labels.sqlite")
         let broken = directory.path("broken.mp4")
         try Data("not a video".utf8).write(to: URL(fileURLWithPath: broken))
-        let clips = try Self.makeClips([2], in: directory)
-        try runFramewise(["enqueue", "--db", database, broken, clips[0], "--every", "10"])
-        let work = try runFramewise(["work", "--db", database, "--model", TestData.modelDirectory.path, "--until-empty"])
-        #expect(work.stdout == "work: 1 completed, 1 failed, 2 not finished\n")
-        let failed = try queryFramewise(database, "SELECT state, attempts, error FROM jobs WHERE id = 1").first
-        #expect(failed?["state"] as? String == "failed" && failed?["attempts"] as? Int == 3)
-        #expect((failed?["error"] as? String)?.hasSuffix("(after 3 attempts)") == true)
-        #expect(try Self.jobStates(database) == ["failed", "completed"])
+        let clips = try Self.makeClips([2, 2], in: directory)
+        let vanished = clips[1]
+        let mount = directory.path("mount")
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: false)
+        let unmounted = mount + "/recording.mp4"
+        try FileManager.default.copyItem(atPath: clips[0], toPath: unmounted)
+        let unreachable = "http://127.0.0.1:\(try unusedPort())/recording.mp4"
+        try runFramewise(["enqueue", "--db", database, broken, vanished, unreachable, unmounted, clips[0], "--every", "10"])
+        try FileManager.default.removeItem(atPath: vanished)
+        try FileManager.default.removeItem(atPath: mount)
+
+        let work = try runFramewise(["work", "--db", database, "--model", TestData.modelDirectory.path, "--until-empty",
+                                     "--poll", "0.2"])
+        #expect(work.stdout == "work: 1 completed, 4 failed, 4 not finished\n", "\(work.stderr)")
+        let jobs = try queryFramewise(database, "SELECT state, attempts, error FROM jobs ORDER BY id")
+        #expect(jobs.map { $0["state"] as? String } == ["failed", "failed", "failed", "failed", "completed"])
+        #expect(jobs.map { $0["attempts"] as? Int } == [1, 1, 3, 3, 1])
+        let errors = jobs.map { $0["error"] as? String ?? "" }
+        #expect(errors[0].contains("not a video") && !errors[0].contains("attempts"), "\(errors[0])")
+        #expect(errors[1].contains("not found") && !errors[1].contains("attempts"), "\(errors[1])")
+        #expect(errors[2].contains("connection refused") && errors[2].hasSuffix("(after 3 attempts)"), "\(errors[2])")
+        #expect(errors[3].contains("its directory is missing on") && errors[3].hasSuffix("(after 3 attempts)"), "\(errors[3])")
     }
 }

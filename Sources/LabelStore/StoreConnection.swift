@@ -1,0 +1,182 @@
+import Foundation
+import GRDB
+import PostgresNIO
+import Synchronization
+
+/// The statements of one transaction, in either dialect: SQL with `?` placeholders (numbered for PostgreSQL
+/// by `SQLText`), arguments as `QueryArgument`s, rows as `QueryValue`s. The store's and the job queue's
+/// statements are written once against it; what differs between the dialects is said in `SQLDialect`.
+protocol SQLStatements {
+    var dialect: SQLDialect { get }
+    /// Runs one statement whose rows, if any, do not matter.
+    func execute(_ sql: String, _ arguments: [QueryArgument]) throws
+    /// Runs one statement and returns its rows.
+    func rows(_ sql: String, _ arguments: [QueryArgument]) throws -> [[QueryValue]]
+    /// Runs one statement, handing each row to `body` as it is read (for results too large to collect).
+    func forEachRow(_ sql: String, _ arguments: [QueryArgument], _ body: @escaping @Sendable ([QueryValue]) throws -> Void) throws
+}
+
+extension SQLStatements {
+    /// The first column of the first row as an integer, if there is one.
+    func integer(_ sql: String, _ arguments: [QueryArgument]) throws -> Int64? {
+        guard case .integer(let value) = try rows(sql, arguments).first?.first else { return nil }
+        return value
+    }
+}
+
+/// A writable database the store and the job queue talk to: SQLite through a GRDB pool, or a PostgreSQL
+/// server through one `PostgresSession`. Every call blocks until the database has answered.
+protocol StoreConnection: Sendable {
+    var dialect: SQLDialect { get }
+    /// The database, as it may be printed (a path, or a URL without its password).
+    var location: String { get }
+    /// Runs `body` in one write transaction (SQLite: `BEGIN IMMEDIATE`, so writers queue at its start):
+    /// committed when it returns, rolled back when it throws.
+    func transaction<T>(_ body: (any SQLStatements) throws -> T) throws -> T
+    /// A committer for a frame writer's batches (PostgreSQL: possibly on a connection of its own).
+    func makeBatchCommitter() throws -> any FrameBatchCommitter
+    /// Closes the connections (SQLite first folds its write-ahead log into the file).
+    func close() throws
+}
+
+extension SQLDialect {
+    /// Taken at the start of a transaction so that concurrent processes registering the same new source
+    /// insert it once (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serializes writers).
+    func serializingStatement(key: Int64) -> String? {
+        switch self {
+        case .sqlite: nil
+        case .postgresql: "SELECT pg_advisory_xact_lock(\(key))"
+        }
+    }
+}
+
+/// An SQLite file: a WAL pool with one writer and concurrent readers.
+final class SQLiteStoreConnection: StoreConnection {
+    /// `busy_timeout`: the writer waits this long for another process's writer instead of failing.
+    static let busyTimeout: TimeInterval = 10
+
+    let pool: DatabasePool
+    let location: String
+    var dialect: SQLDialect { .sqlite }
+
+    /// Opens (or creates) the file and brings its schema up to date (or up to `lastMigration`, for tests).
+    init(path: String, migratingUpTo lastMigration: String? = nil) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(Self.busyTimeout)
+        configuration.prepareDatabase { db in
+            // A larger page cache keeps the labels_by_class index hot during long runs.
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw LabelStoreError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
+        }
+        location = path
+        try Schema.migrate(pool, upTo: lastMigration)
+    }
+
+    func transaction<T>(_ body: (any SQLStatements) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(SQLiteStatements(db: db))
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    func makeBatchCommitter() throws -> any FrameBatchCommitter {
+        SQLiteBatchCommitter(pool: pool)
+    }
+
+    /// Checkpoints the write-ahead log into the file, then closes the readers and last the writer, so SQLite can
+    /// remove the log when no other process has the file open. (SQLite folds the log in by itself only when the
+    /// last connection closes, which a process that exits with connections open never does.)
+    func close() throws {
+        try pool.writeWithoutTransaction { db in
+            _ = try db.checkpoint(.truncate)
+        }
+        pool.releaseMemory()
+        try pool.close()
+    }
+}
+
+private struct SQLiteStatements: SQLStatements {
+    let db: Database
+    var dialect: SQLDialect { .sqlite }
+
+    func execute(_ sql: String, _ arguments: [QueryArgument]) throws {
+        try db.execute(sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue)))
+    }
+
+    func rows(_ sql: String, _ arguments: [QueryArgument]) throws -> [[QueryValue]] {
+        try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue)))
+            .map { $0.databaseValues.map(QueryValue.init) }
+    }
+
+    func forEachRow(_ sql: String, _ arguments: [QueryArgument], _ body: @escaping @Sendable ([QueryValue]) throws -> Void) throws {
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments.map(\.databaseValue)))
+        while let row = try cursor.next() { try body(row.databaseValues.map(QueryValue.init)) }
+    }
+}
+
+/// A PostgreSQL database: one session for the store's own statements, and up to `writerConnections` more that
+/// frame writers share (writer N uses connection N mod 4), so the server commits several inputs' batches at
+/// once on its cores instead of one after another.
+final class PostgresStoreConnection: StoreConnection {
+    /// Connections the writers of one process share at most (several machines each bring theirs).
+    static let writerConnections = 4
+
+    let session: PostgresSession
+    private let writerSessions = Mutex<(sessions: [PostgresSession], writers: Int)>(([], 0))
+    var dialect: SQLDialect { .postgresql }
+    var location: String { session.location.description }
+
+    /// Connects to `location` and applies missing migrations (or those up to `lastMigration`, for tests).
+    init(location: PostgresLocation, migratingUpTo lastMigration: String? = nil) throws {
+        session = try PostgresSession(location: location)
+        try PostgresSchema.migrate(session, upTo: lastMigration)
+    }
+
+    func transaction<T>(_ body: (any SQLStatements) throws -> T) throws -> T {
+        try session.transaction { connection in try body(PostgresStatements(connection: connection)) }
+    }
+
+    /// The connection for the next writer: a new one while there are fewer than `writerConnections`.
+    func makeBatchCommitter() throws -> any FrameBatchCommitter {
+        try writerSessions.withLock { state in
+            defer { state.writers += 1 }
+            if state.sessions.count < Self.writerConnections {
+                state.sessions.append(try PostgresSession(location: session.location))
+            }
+            return PostgresBatchCommitter(session: state.sessions[state.writers % state.sessions.count])
+        }
+    }
+
+    func close() throws {
+        session.close()
+        for writerSession in writerSessions.withLock({ $0.sessions }) { writerSession.close() }
+    }
+}
+
+private struct PostgresStatements: SQLStatements {
+    let connection: PostgresSession.Connection
+    var dialect: SQLDialect { .postgresql }
+
+    func execute(_ sql: String, _ arguments: [QueryArgument]) throws {
+        try connection.execute(PostgresReadOnlyDatabase.query(sql, arguments: arguments))
+    }
+
+    func rows(_ sql: String, _ arguments: [QueryArgument]) throws -> [[QueryValue]] {
+        try connection.query(PostgresReadOnlyDatabase.query(sql, arguments: arguments)).rows
+            .map { try $0.map(PostgresReadOnlyDatabase.value(of:)) }
+    }
+
+    func forEachRow(_ sql: String, _ arguments: [QueryArgument], _ body: @escaping @Sendable ([QueryValue]) throws -> Void) throws {
+        try connection.forEachRow(PostgresReadOnlyDatabase.query(sql, arguments: arguments)) { row in
+            try body(row.map(PostgresReadOnlyDatabase.value(of:)))
+        }
+    }
+}

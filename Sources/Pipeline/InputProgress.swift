@@ -1,0 +1,40 @@
+import Foundation
+import LabelStore
+
+/// Where one input stands: its counters (`RunCounts`, read through as `progress.labeled`) and where its frames
+/// are in time, for progress displays, the final summary, the run's record and the daemon.
+@dynamicMemberLookup
+public struct InputProgress: Sendable, Equatable {
+    public var counts = RunCounts()
+    public var latestPts = 0.0
+    /// When the latest frame was labelled (wall clock).
+    public var lastLabelledAt: Date?
+    /// The input's length in seconds, when known (files).
+    public var duration: Double?
+
+    public subscript<Value>(dynamicMember keyPath: KeyPath<RunCounts, Value>) -> Value {
+        counts[keyPath: keyPath]
+    }
+
+    /// Adds another session's counters (the latest frame times are the later of the two).
+    mutating func add(_ other: InputProgress) {
+        counts.add(other.counts)
+        latestPts = other.latestPts
+        if let other = other.lastLabelledAt, other > lastLabelledAt ?? .distantPast { lastLabelledAt = other }
+        duration = other.duration ?? duration
+    }
+}
+
+extension InputCounters {
+    /// A consistent-enough copy for display, the run's record and the daemon's API.
+    public var snapshot: InputProgress {
+        InputProgress(
+            counts: RunCounts(
+                decoded: decoded.load(ordering: .relaxed), sampled: sampled.load(ordering: .relaxed),
+                labeled: labeled.load(ordering: .relaxed), dropped: dropped.load(ordering: .relaxed),
+                droppedByStore: droppedByStore.load(ordering: .relaxed), skipped: skipped.load(ordering: .relaxed),
+                thumbnailsDropped: thumbnailsDropped.load(ordering: .relaxed), reconnects: reconnects.load(ordering: .relaxed),
+                corruptPackets: corruptPackets.load(ordering: .relaxed)),
+            latestPts: latestPts, lastLabelledAt: lastLabelledAt, duration: duration)
+    }
+}

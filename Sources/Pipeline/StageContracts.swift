@@ -1,0 +1,90 @@
+import Foundation
+
+// What travels between the stages. Each stage is typed by what it takes and what it emits:
+//   decode stage  --FrameToLabel-->  worker pool  --FrameAnswers-->  sink
+// A frame carries its input's tag and its own data, nothing that belongs to another stage: the sink's
+// writer, the decoder and the run's record stay with the input's `InputSession`; the pictures for
+// thumbnails go from the decoder to the thumbnail stage through the input's `FramePictures`, past the workers.
+
+/// Which input a frame in flight belongs to, and the counters every stage of that input adds to.
+final class InputTag: Sendable, Hashable {
+    /// Unique among the inputs of one `LabellingStages`.
+    let id: Int
+    let counters: InputCounters
+    /// Frames of this input taken by the decode stage and not yet handed on to the sink (or dropped): entered
+    /// by the decode stage, left by the worker that hands the frame on (or whoever drops it). The input's end
+    /// waits for it, so the sink hears of the end after the input's last frame.
+    let framesInFlight = DispatchGroup()
+
+    init(id: Int, counters: InputCounters) {
+        self.id = id
+        self.counters = counters
+    }
+
+    static func == (lhs: InputTag, rhs: InputTag) -> Bool { lhs.id == rhs.id }
+    func hash(into hasher: inout Hasher) { hasher.combine(id) }
+}
+
+/// One view of a frame as the network takes it: a crop converted to the network's input tensor.
+struct ViewTensor: Sendable {
+    /// What part of the frame the network sees (`center` today).
+    let view: String
+    let tensor: [Float]
+}
+
+/// What the decode stage hands the workers: a sampled frame's position and timestamps, and its views.
+struct FrameToLabel: Sendable {
+    let input: InputTag
+    /// The decoder's index (a live session's index base is the sink's business).
+    let frameIndex: Int64
+    let pts: Double
+    let capturedAt: Date?
+    /// One tensor per view; a worker classifies the views of a frame together.
+    let views: [ViewTensor]
+}
+
+/// A class with its score, in one vocabulary's numbering.
+struct ScoredClass: Sendable, Equatable {
+    let classIndex: Int
+    let score: Float
+}
+
+/// The best classes of one view in one vocabulary.
+struct VocabularyAnswers: Sendable {
+    /// The model's own 1000 ImageNet leaves.
+    static let imageNet = "imagenet"
+
+    let vocabulary: String
+    /// Best first.
+    let top: [ScoredClass]
+}
+
+/// What the network said about one view of a frame: answers per vocabulary, and the view's feature vector
+/// (GoogLeNet's pool5) when it was asked for.
+struct ViewAnswers: Sendable {
+    /// The view every frame has and `predictions` shows.
+    static let defaultView = "center"
+
+    let view: String
+    let vocabularies: [VocabularyAnswers]
+    let features: [Float]?
+
+    /// The answers in `vocabulary`, if this view has them.
+    func answers(in vocabulary: String) -> [ScoredClass]? {
+        vocabularies.first { $0.vocabulary == vocabulary }?.top
+    }
+}
+
+/// What the workers hand the sink: a frame's position and timestamps, and the answers for each of its views.
+struct FrameAnswers: Sendable {
+    let input: InputTag
+    let frameIndex: Int64
+    let pts: Double
+    let capturedAt: Date?
+    let views: [ViewAnswers]
+
+    /// The default view's ImageNet answers: what `labels` stores today.
+    var defaultAnswers: [ScoredClass] {
+        views.first { $0.view == ViewAnswers.defaultView }?.answers(in: VocabularyAnswers.imageNet) ?? []
+    }
+}
