@@ -17,6 +17,9 @@ public protocol LabelDatabase: Sendable {
     func finishRun(_ run: RunID, status: RunStatus, counts: RunCounts, error: String?) throws
     /// The frame indices already stored for `source` (a resumed run skips them).
     func storedFrameIndices(of source: SourceID) throws -> StoredFrameIndices
+    /// The decoding modes (`runs.decoding`) of the runs whose frames of `source` are stored, sorted (a file's
+    /// resume checks that it decodes as they did).
+    func decodingModes(ofStoredFramesOf source: SourceID) throws -> [String]
     /// One past the last stored frame index of `source` (where a live session starts numbering).
     func nextFrameIndex(of source: SourceID) throws -> Int64
     /// Deletes every stored frame of `source` (`--restart`); runs stay as history.

@@ -92,11 +92,11 @@ public final class LabelStore: LabelDatabase {
                 arguments: ["the process ended before the run finished", settings.source.rawValue])
             try db.execute(
                 sql: """
-                    INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256, live)
-                    VALUES (?, ?, 'running', ?, ?, ?, ?)
+                    INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256, decoding, live)
+                    VALUES (?, ?, 'running', ?, ?, ?, ?, ?)
                     """,
                 arguments: [settings.source.rawValue, Date().timeIntervalSince1970, settings.precision,
-                            settings.sampling, settings.modelSHA256, settings.live])
+                            settings.sampling, settings.modelSHA256, settings.decoding, settings.live])
             return RunID(rawValue: db.lastInsertedRowID)
         }
     }
@@ -151,6 +151,16 @@ public final class LabelStore: LabelDatabase {
                 arguments: [source.rawValue])
             while let index = try cursor.next() { indices.appendAscending(index) }
             return indices
+        }
+    }
+
+    /// The decoding modes (`runs.decoding`) of the runs whose frames of `source` are stored, sorted.
+    public func decodingModes(ofStoredFramesOf source: SourceID) throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT DISTINCT decoding FROM runs
+                 WHERE source_id = ? AND EXISTS (SELECT 1 FROM frames WHERE run_id = runs.id) ORDER BY decoding
+                """, arguments: [source.rawValue])
         }
     }
 

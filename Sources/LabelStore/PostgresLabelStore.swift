@@ -88,9 +88,9 @@ public final class PostgresLabelStore: LabelDatabase {
                  WHERE source_id = \(settings.source.rawValue) AND status = 'running'
                 """)
             let id = try connection.query("""
-                INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256, live)
+                INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256, decoding, live)
                 VALUES (\(settings.source.rawValue), \(Date().timeIntervalSince1970), 'running', \(settings.precision),
-                        \(settings.sampling), \(settings.modelSHA256), \(settings.live ? 1 : 0))
+                        \(settings.sampling), \(settings.modelSHA256), \(settings.decoding), \(settings.live ? 1 : 0))
                 RETURNING id
                 """).rows.first?.decode(Int64.self)
             return RunID(rawValue: id ?? 0)
@@ -144,6 +144,13 @@ public final class PostgresLabelStore: LabelDatabase {
             }
         }
         return indices.value.withLock { $0 }
+    }
+
+    public func decodingModes(ofStoredFramesOf source: SourceID) throws -> [String] {
+        try session.query("""
+            SELECT DISTINCT decoding FROM runs
+             WHERE source_id = \(source.rawValue) AND EXISTS (SELECT 1 FROM frames WHERE run_id = runs.id) ORDER BY decoding
+            """).rows.map { try $0.decode(String.self) }
     }
 
     public func nextFrameIndex(of source: SourceID) throws -> Int64 {

@@ -182,6 +182,12 @@ public final class LabellingStages: Sendable {
         } else {
             if configuration.restart { try store.deleteFrames(of: registration.id) }
             alreadyStored = try store.storedFrameIndices(of: registration.id)
+            let decoding = input.decoder.shortcuts.description
+            if !alreadyStored.isEmpty, case let modes = try store.decodingModes(ofStoredFramesOf: registration.id),
+               modes.contains(where: { $0 != decoding }) {
+                throw InputError(description: "\(location): its stored frames were decoded \(modes.joined(separator: ", ")), "
+                    + "this run would decode \(decoding): give the same decoding to resume, or --restart")
+            }
             if !alreadyStored.isEmpty {
                 logger.info("resuming: frames already stored are skipped",
                             metadata: ["input": "\(location)", "stored": "\(alreadyStored.count)"])
@@ -189,7 +195,7 @@ public final class LabellingStages: Sendable {
         }
         let run = try store.beginRun(RunSettings(
             source: registration.id, precision: model.numerics.precision.rawValue, sampling: input.decoder.summary,
-            modelSHA256: model.sha256, live: reader.isLive))
+            modelSHA256: model.sha256, decoding: input.decoder.shortcuts.description, live: reader.isLive))
         let counters = InputCounters(duration: reader.duration)
         let writer: FrameWriter
         do {

@@ -8,6 +8,8 @@ final class MediaSession {
     private let deadline: InterruptDeadline
     private let stallTimeout: Double
     private let keyframesOnly: Bool
+    /// Non-reference frames are dropped by the decoder (`DecodingShortcuts.skipNonReference`, not key frames only).
+    private let skipsNonReference: Bool
     private var formatContext: UnsafeMutablePointer<AVFormatContext>?
     private var codecContext: UnsafeMutablePointer<AVCodecContext>?
     private var packet: UnsafeMutablePointer<AVPacket>?
@@ -23,6 +25,10 @@ final class MediaSession {
     private var framesDecoded: Int64 = 0
     /// Keyframes-only mode: the decode-order position of each key packet sent, by its pts.
     private var keyframePositions: [Int64: Int64] = [:]
+    /// Skip-nonref mode: the pts of packets sent whose frames have not been accounted for yet. The decoder returns
+    /// frames in presentation order, so when it returns one, every frame before it was sent: those left here
+    /// were dropped and still take their positions.
+    private var unaccountedPts: [Int64] = []
     /// Damaged packets: rejected by the demuxer or the decoder, or decoded into a concealed (corrupt) frame.
     private(set) var corruptPackets = 0
 
@@ -44,6 +50,7 @@ final class MediaSession {
         self.deadline = deadline
         self.stallTimeout = options.stallTimeout
         self.keyframesOnly = options.sampling == .keyframes
+        self.skipsNonReference = options.shortcuts.skipNonReference && !keyframesOnly
         packet = av_packet_alloc()
         frame = av_frame_alloc()
         guard packet != nil, frame != nil, var context = avformat_alloc_context() else {
@@ -123,6 +130,8 @@ final class MediaSession {
         codec.pointee.pkt_timebase = timeBase
         codec.pointee.thread_count = Int32(max(1, options.decoderThreads))
         if keyframesOnly { codec.pointee.skip_frame = AVDISCARD_NONKEY }
+        if skipsNonReference { codec.pointee.skip_frame = AVDISCARD_NONREF }
+        if options.shortcuts.skipLoopFilter { codec.pointee.skip_loop_filter = AVDISCARD_ALL }
         let codecStatus = avcodec_open2(codec, decoder, nil)
         guard codecStatus >= 0 else {
             let name = String(cString: decoder.pointee.name)
@@ -173,6 +182,7 @@ final class MediaSession {
         let target = av_rescale_q(microseconds, AVRational(num: 1, den: 1_000_000), timeBase) + (startTime ?? 0)
         guard av_seek_frame(formatContext, streamIndex, target, AVSEEK_FLAG_BACKWARD) >= 0 else { return false }
         avcodec_flush_buffers(codecContext)
+        unaccountedPts.removeAll()
         isPositionPending = true
         return true
     }
@@ -198,6 +208,11 @@ final class MediaSession {
 
     private func position(of frame: UnsafeMutablePointer<AVFrame>) -> Int64 {
         defer { framesDecoded += 1 }
+        if skipsNonReference, frame.pointee.pts != framewise_nopts_value() {
+            let pts = frame.pointee.pts
+            framesDecoded += Int64(unaccountedPts.count { $0 < pts })
+            unaccountedPts.removeAll { $0 <= pts }
+        }
         guard keyframesOnly else { return framesDecoded }
         return keyframePositions.removeValue(forKey: frame.pointee.pts) ?? framesDecoded
     }
@@ -235,7 +250,10 @@ final class MediaSession {
                 keyframePositions[packet.pointee.pts] = decodePosition
             }
             let sent = avcodec_send_packet(codec, packet)
-            if sent >= 0 { return }
+            if sent >= 0 {
+                if skipsNonReference, packet.pointee.pts != framewise_nopts_value() { unaccountedPts.append(packet.pointee.pts) }
+                return
+            }
             countLostFrame()
         }
     }

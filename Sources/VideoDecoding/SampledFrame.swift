@@ -9,6 +9,8 @@ public struct SampledFrame: Sendable {
     public var pts: Double
     /// Wall-clock time the frame arrived (UTC), for network (live) inputs; `nil` for files.
     public var capturedAt: Date?
+    /// Frames since the last key frame decoded (0: this is one); `nil` before any key frame was decoded.
+    public var keyFrameDistance: Int64?
     /// `InputSpec.elementCount` floats: planar blue, green, red, minus the mean.
     public var tensor: [Float]
     /// A small copy of the frame (`DecoderOptions.thumbnailWidth`), for a thumbnail should one be wanted.
