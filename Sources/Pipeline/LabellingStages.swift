@@ -35,6 +35,7 @@ public final class LabellingStages: Sendable {
     private let reorderWindow: Int
     private let storeFailures: StoreFailurePolicy
     private let commitTimer: Metrics.Timer
+    private let metrics: any MetricsFactory
     private let firstFailure: FirstFailure
     private let heartbeat = StageHeartbeat()
     /// Inputs open or running, by the identity of their source: one reader per source at a time.
@@ -43,7 +44,8 @@ public final class LabellingStages: Sendable {
     private let progressTimer = Mutex<(any DispatchSourceTimer)?>(nil)
 
     /// Stores the model's classes in the database and builds the stages (nothing runs before `start`).
-    /// `metrics` receives `framewise_inference_seconds` and `framewise_db_commit_seconds`.
+    /// `metrics` receives `framewise_inference_seconds`, `framewise_db_commit_seconds` and, per live input
+    /// (`pipeline`, `input`), `framewise_frame_age_seconds`.
     public init(model: LoadedModel, store: any LabelDatabase, workers: Int, batch: Int = 1, batchDeadline: TimeInterval = 0.05,
                 storeFailures: StoreFailurePolicy, metrics: any MetricsFactory = NOOPMetricsHandler.instance,
                 logger: Logger, onFailure: @escaping @Sendable (any Error) -> Void) throws
@@ -55,6 +57,7 @@ public final class LabellingStages: Sendable {
         self.storeFailures = storeFailures
         firstFailure = FirstFailure(onFailure)
         commitTimer = Metrics.Timer(label: "framewise_db_commit_seconds", factory: metrics)
+        self.metrics = metrics
         reorderWindow = max(4, workers * batch * 2)
         sink = SinkStage(capacity: max(64, workers * batch * 4), heartbeat: heartbeat, thumbnails: thumbnails)
         pool = WorkerPool(
@@ -196,7 +199,9 @@ public final class LabellingStages: Sendable {
         let run = try store.beginRun(RunSettings(
             source: registration.id, precision: model.numerics.precision.rawValue, sampling: input.decoder.summary,
             modelSHA256: model.sha256, decoding: input.decoder.shortcuts.description, live: reader.isLive))
-        let counters = InputCounters(duration: reader.duration)
+        let frameAges = reader.isLive ? Metrics.Timer(label: "framewise_frame_age_seconds",
+            dimensions: [("pipeline", configuration.name), ("input", location.description)], factory: metrics) : nil
+        let counters = InputCounters(duration: reader.duration, frameAges: frameAges)
         let writer: FrameWriter
         do {
             writer = try store.makeWriter(run: run) { [self] outcome in

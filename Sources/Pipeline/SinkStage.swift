@@ -120,7 +120,7 @@ final class SinkStage: Sendable {
             // The batch was lost with this frame in it; the writer's `onBatch` has counted and reported it.
             return
         }
-        input.counters.lastLabelledAt = Date()
+        input.counters.stored(capturedAt: ranked.capturedAt)
         guard let best = ranked.top.first else { return }
         input.record.count(topClass: best.classIndex)
         if let picture = ranked.thumbnail {

@@ -33,8 +33,16 @@ public final class SupervisedInput: Sendable {
         public var isLive: Bool?
         public var progress = InputProgress()
         public var lastError: String?
+        /// When `lastError` happened; an error stays after the input recovers, so this tells whether it is current.
+        public var lastErrorAt: Date?
         /// Sessions opened so far (each one after the first is a reconnect).
         public var sessions = 0
+
+        /// Records `error` as the last error, happening now.
+        mutating func record(error: String) {
+            lastError = error
+            lastErrorAt = Date()
+        }
     }
 
     /// The pipeline the input belongs to, and the input as configured (its `description` is redacted).
@@ -115,9 +123,9 @@ public final class SupervisedInput: Sendable {
                         switch event {
                         case .disconnected(let reason, _, _):
                             status.state = .reconnecting
-                            status.lastError = reason
+                            status.record(error: reason)
                         case .reconnectFailed(_, let reason, _):
-                            status.lastError = reason
+                            status.record(error: reason)
                         case .reconnected:
                             status.state = .running
                         }
@@ -167,7 +175,7 @@ public final class SupervisedInput: Sendable {
         logger.warning("\(what); trying again", metadata: ["error": "\(error)", "retryInSeconds": "\(String(format: "%.1f", delay))"])
         update { status in
             status.state = state
-            status.lastError = error
+            status.record(error: error)
         }
         _ = stopped.wait(timeout: .now() + delay)
     }
@@ -178,7 +186,7 @@ public final class SupervisedInput: Sendable {
 }
 
 extension InputProgress {
-    /// Adds another session's counters (the latest frame times are the later of the two).
+    /// Adds another session's counters (the latest frame time and age are the later session's).
     mutating func add(_ other: InputProgress) {
         decoded += other.decoded
         sampled += other.sampled
@@ -190,7 +198,10 @@ extension InputProgress {
         reconnects += other.reconnects
         corruptPackets += other.corruptPackets
         latestPts = other.latestPts
-        if let other = other.lastLabelledAt, other > lastLabelledAt ?? .distantPast { lastLabelledAt = other }
+        if let labelledAt = other.lastLabelledAt, labelledAt > lastLabelledAt ?? .distantPast {
+            lastLabelledAt = labelledAt
+            latestFrameAge = other.latestFrameAge ?? latestFrameAge
+        }
         duration = other.duration ?? duration
     }
 }

@@ -75,7 +75,7 @@ public final class FrameReader {
                 try reconnect()
                 continue
             }
-            let decoded: (frame: UnsafeMutablePointer<AVFrame>, position: Int64)?
+            let decoded: DecodedFrame?
             do {
                 decoded = try session.nextFrame()
             } catch {
@@ -97,7 +97,8 @@ public final class FrameReader {
                 // A network file reopened after a failure: its frames up to the last one delivered again.
                 continue
             }
-            let capturedAt = isLive ? Date() : nil
+            // When the frame's data arrived, not when it left the decoder: a decoding backlog shows in its age.
+            let capturedAt = isLive ? decoded.arrivedAt ?? Date() : nil
             let frameIndex = max(indexOffset + decoded.position, lastFrameIndex + 1)
             lastFrameIndex = frameIndex
             if decoded.frame.pointee.key_frame != 0 { lastKeyFrameIndex = frameIndex }
