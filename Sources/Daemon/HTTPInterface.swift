@@ -85,7 +85,8 @@ struct HTTPInterface: Sendable {
             return LiveStream(
                 pipeline: input.pipeline, input: input.location.description, state: status.state.rawValue,
                 labelled: status.progress.labeled, dropped: status.progress.dropped,
-                lastFrameAt: status.progress.lastLabelledAt, lastError: status.lastError,
+                lastFrameAt: status.progress.lastLabelledAt, latestFrameAge: status.progress.latestFrameAge,
+                lastError: status.lastError, lastErrorAt: status.lastErrorAt,
                 latestThumbnail: try? reader.latestThumbnail(ofSourceURI: input.location.description))
         }
         return renderer.html(try ReportLoader().load(request, from: reader))
@@ -133,7 +134,10 @@ struct StreamSummary: Encodable {
     let live: Bool?
     let counters: RunCounts
     let lastFrameAt: Date?
+    /// Seconds from the latest stored frame's arrival to its storing (live inputs).
+    let latestFrameAgeSeconds: Double?
     let lastError: String?
+    let lastErrorAt: Date?
 
     init(_ input: SupervisedInput) {
         let status = input.status
@@ -144,7 +148,9 @@ struct StreamSummary: Encodable {
         live = status.isLive
         counters = progress.counts
         lastFrameAt = progress.lastLabelledAt
+        latestFrameAgeSeconds = progress.latestFrameAge
         lastError = status.lastError
+        lastErrorAt = status.lastErrorAt
     }
 }
 

@@ -7,7 +7,8 @@ import Synchronization
 /// per-input counters are read from each `SupervisedInput` when scraped (the inputs own their counters, the
 /// exporter only mirrors them), labelled `{pipeline, input}` with the input's redacted URI.
 final class MetricsExporter: Sendable {
-    /// The swift-metrics backend the stages record `framewise_inference_seconds` and `framewise_db_commit_seconds` into.
+    /// The swift-metrics backend the stages record `framewise_inference_seconds`, `framewise_db_commit_seconds` and
+    /// (per live input) `framewise_frame_age_seconds` into.
     let factory: PrometheusMetricsFactory
     private let registry: PrometheusCollectorRegistry
     private let queueDepth: Gauge
@@ -32,8 +33,10 @@ final class MetricsExporter: Sendable {
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         let milliseconds: [Duration] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].map { .milliseconds($0) }
+        let ages: [Duration] = [100, 250, 500, 1000, 2000, 5000, 10_000, 30_000].map { .milliseconds($0) }
         factory.durationHistogramBuckets = [
             "framewise_inference_seconds": milliseconds, "framewise_db_commit_seconds": milliseconds,
+            "framewise_frame_age_seconds": ages,
         ]
         self.factory = factory
         queueDepth = registry.makeGauge(descriptor: Self.name("queue", "depth", "Frames waiting for a worker, over all inputs."))

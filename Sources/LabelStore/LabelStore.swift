@@ -88,10 +88,11 @@ public final class LabelStore: Sendable {
                 "UPDATE runs SET status = 'interrupted', error = coalesce(error, ?) WHERE source_id = ? AND status = 'running'",
                 [.text("the process ended before the run finished"), .integer(settings.source.rawValue)])
             let id = try sql.integer("""
-                INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256, live)
-                VALUES (?, ?, 'running', ?, ?, ?, ?) RETURNING id
+                INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256, decoding, live)
+                VALUES (?, ?, 'running', ?, ?, ?, ?, ?) RETURNING id
                 """, [.integer(settings.source.rawValue), .real(Date().timeIntervalSince1970), .text(settings.precision),
-                      .text(settings.sampling), .text(settings.modelSHA256), .integer(settings.live ? 1 : 0)])
+                      .text(settings.sampling), .text(settings.modelSHA256), .text(settings.decoding),
+                      .integer(settings.live ? 1 : 0)])
             return RunID(rawValue: id ?? 0)
         }
     }
@@ -152,6 +153,20 @@ public final class LabelStore: Sendable {
             }
         }
         return indices.value.withLock { $0 }
+    }
+
+    /// The decoding modes (`runs.decoding`) of the runs whose frames of `source` are stored, sorted (a file's
+    /// resume checks that it decodes as they did).
+    public func decodingModes(ofStoredFramesOf source: SourceID) throws -> [String] {
+        try connection.transaction { sql in
+            try sql.rows("""
+                SELECT DISTINCT decoding FROM runs
+                 WHERE source_id = ? AND EXISTS (SELECT 1 FROM frames WHERE run_id = runs.id) ORDER BY decoding
+                """, [.integer(source.rawValue)]).compactMap { row -> String? in
+                guard case .text(let mode) = row.first else { return nil }
+                return mode
+            }
+        }
     }
 
     /// The index a new live session of `source` starts numbering its frames at: one past the last stored.

@@ -73,13 +73,17 @@ public struct RunSettings: Hashable, Sendable {
     /// The sampling policy in words, e.g. "every 5" or "fps 2".
     public let sampling: String
     public let modelSHA256: String
+    /// How the frames were decoded: `full`, or the shortcuts taken (`skip-loop-filter`, `skip-nonref`, joined by `+`).
+    public let decoding: String
     /// A live session (its frames continue the source's numbering) rather than a run over a file.
     public let live: Bool
-    public init(source: SourceID, precision: String, sampling: String, modelSHA256: String, live: Bool = false) {
+    public init(source: SourceID, precision: String, sampling: String, modelSHA256: String, decoding: String = "full",
+                live: Bool = false) {
         self.source = source
         self.precision = precision
         self.sampling = sampling
         self.modelSHA256 = modelSHA256
+        self.decoding = decoding
         self.live = live
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Synchronization
 
 /// Live counters of one input, written by the stages and read by progress displays (and, later, metrics):
@@ -26,12 +27,27 @@ public final class InputCounters: Sendable {
     private let latestPtsBits = Atomic<UInt64>(0)
     /// When the sink last took a labelled frame of this input (Unix seconds as the bits of a Double; 0: never).
     private let lastLabelledAtBits = Atomic<UInt64>(0)
+    /// The latest stored live frame's age when it was stored (seconds as the bits of a Double; NaN: none yet).
+    private let latestFrameAgeBits = Atomic<UInt64>(Double.nan.bitPattern)
+    /// Receives every stored live frame's age (`framewise_frame_age_seconds`).
+    private let frameAges: Metrics.Timer?
 
     /// The input's length in seconds, when known (files).
     let duration: Double?
 
-    init(duration: Double?) {
+    init(duration: Double?, frameAges: Metrics.Timer? = nil) {
         self.duration = duration
+        self.frameAges = frameAges
+    }
+
+    /// The sink took a labelled frame captured at `capturedAt` (live inputs): its age now is recorded.
+    func stored(capturedAt: Date?) {
+        let now = Date()
+        lastLabelledAtBits.store(now.timeIntervalSince1970.bitPattern, ordering: .relaxed)
+        guard let capturedAt else { return }
+        let age = max(0, now.timeIntervalSince(capturedAt))
+        latestFrameAgeBits.store(age.bitPattern, ordering: .relaxed)
+        frameAges?.recordNanoseconds(Int64(age * 1e9))
     }
 
     var latestPts: Double {
@@ -41,10 +57,13 @@ public final class InputCounters: Sendable {
 
     /// When the sink last took a labelled frame of this input.
     var lastLabelledAt: Date? {
-        get {
-            let seconds = Double(bitPattern: lastLabelledAtBits.load(ordering: .relaxed))
-            return seconds > 0 ? Date(timeIntervalSince1970: seconds) : nil
-        }
-        set { lastLabelledAtBits.store((newValue?.timeIntervalSince1970 ?? 0).bitPattern, ordering: .relaxed) }
+        let seconds = Double(bitPattern: lastLabelledAtBits.load(ordering: .relaxed))
+        return seconds > 0 ? Date(timeIntervalSince1970: seconds) : nil
+    }
+
+    /// The latest stored live frame's age when it was stored; `nil` before one.
+    var latestFrameAge: Double? {
+        let age = Double(bitPattern: latestFrameAgeBits.load(ordering: .relaxed))
+        return age.isNaN ? nil : age
     }
 }

@@ -9,6 +9,8 @@ public struct InputProgress: Sendable, Equatable {
     public var latestPts = 0.0
     /// When the latest frame was labelled (wall clock).
     public var lastLabelledAt: Date?
+    /// Seconds from the latest stored live frame's arrival (`captured_at`) to its storing; `nil` before one.
+    public var latestFrameAge: Double?
     /// The input's length in seconds, when known (files).
     public var duration: Double?
 
@@ -16,11 +18,14 @@ public struct InputProgress: Sendable, Equatable {
         counts[keyPath: keyPath]
     }
 
-    /// Adds another session's counters (the latest frame times are the later of the two).
+    /// Adds another session's counters (the latest frame time and age are the later session's).
     mutating func add(_ other: InputProgress) {
         counts.add(other.counts)
         latestPts = other.latestPts
-        if let other = other.lastLabelledAt, other > lastLabelledAt ?? .distantPast { lastLabelledAt = other }
+        if let labelledAt = other.lastLabelledAt, labelledAt > lastLabelledAt ?? .distantPast {
+            lastLabelledAt = labelledAt
+            latestFrameAge = other.latestFrameAge ?? latestFrameAge
+        }
         duration = other.duration ?? duration
     }
 }
@@ -35,6 +40,6 @@ extension InputCounters {
                 droppedByStore: droppedByStore.load(ordering: .relaxed), skipped: skipped.load(ordering: .relaxed),
                 thumbnailsDropped: thumbnailsDropped.load(ordering: .relaxed), reconnects: reconnects.load(ordering: .relaxed),
                 corruptPackets: corruptPackets.load(ordering: .relaxed)),
-            latestPts: latestPts, lastLabelledAt: lastLabelledAt, duration: duration)
+            latestPts: latestPts, lastLabelledAt: lastLabelledAt, latestFrameAge: latestFrameAge, duration: duration)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LabelStore
 import Logging
+import Metrics
 import VideoDecoding
 
 /// Why an input failed, keeping what the decoder said of its kind: a `permanent` failure (a refused password,
@@ -151,6 +152,12 @@ final class InputSession: Sendable {
         } else {
             if configuration.restart { try store.deleteFrames(of: registration.id) }
             alreadyStored = try store.storedFrameIndices(of: registration.id)
+            let decoding = input.decoder.shortcuts.description
+            if !alreadyStored.isEmpty, case let modes = try store.decodingModes(ofStoredFramesOf: registration.id),
+               modes.contains(where: { $0 != decoding }) {
+                throw InputFailure("\(location): its stored frames were decoded \(modes.joined(separator: ", ")), "
+                    + "this run would decode \(decoding): give the same decoding to resume, or --restart", isPermanent: true)
+            }
             if !alreadyStored.isEmpty {
                 stages.logger.info("resuming: frames already stored are skipped",
                                    metadata: ["input": "\(location)", "stored": "\(alreadyStored.count)"])
@@ -158,8 +165,10 @@ final class InputSession: Sendable {
         }
         let run = try store.beginRun(RunSettings(
             source: registration.id, precision: stages.model.numerics.precision.rawValue, sampling: input.decoder.summary,
-            modelSHA256: stages.model.sha256, live: reader.isLive))
-        let tag = stages.makeTag(counters: InputCounters(duration: reader.duration))
+            modelSHA256: stages.model.sha256, decoding: input.decoder.shortcuts.description, live: reader.isLive))
+        let frameAges = reader.isLive ? Metrics.Timer(label: "framewise_frame_age_seconds",
+            dimensions: [("pipeline", configuration.name), ("input", location.description)], factory: stages.metrics) : nil
+        let tag = stages.makeTag(counters: InputCounters(duration: reader.duration, frameAges: frameAges))
         let writer: FrameWriter
         do {
             writer = try store.makeWriter(run: run) { [stages] outcome in stages.recordBatch(outcome, of: tag.counters) }

@@ -39,6 +39,8 @@ public final class LabellingStages: Sendable {
     private let thumbnailGroup = DispatchGroup()
     private let storeFailures: StoreFailurePolicy
     private let commitTimer: Metrics.Timer
+    /// Where the inputs' own series go (`framewise_frame_age_seconds`).
+    let metrics: any MetricsFactory
     private let firstFailure: FirstFailure
     private let heartbeat = StageHeartbeat()
     private let nextTag = Atomic<Int>(0)
@@ -48,7 +50,8 @@ public final class LabellingStages: Sendable {
     private let progressTimer = Mutex<(any DispatchSourceTimer)?>(nil)
 
     /// Stores the model's classes in the database and builds the stages (nothing runs before `start`).
-    /// `metrics` receives `framewise_inference_seconds` and `framewise_db_commit_seconds`.
+    /// `metrics` receives `framewise_inference_seconds`, `framewise_db_commit_seconds` and, per live input
+    /// (`pipeline`, `input`), `framewise_frame_age_seconds`.
     public init(model: LoadedModel, store: LabelStore, workers: Int, batch: Int = 1, batchDeadline: TimeInterval = 0.05,
                 storeFailures: StoreFailurePolicy, metrics: any MetricsFactory = NOOPMetricsHandler.instance,
                 logger: Logger, onFailure: @escaping @Sendable (any Error) -> Void) throws
@@ -60,6 +63,7 @@ public final class LabellingStages: Sendable {
         self.storeFailures = storeFailures
         firstFailure = FirstFailure(onFailure)
         commitTimer = Metrics.Timer(label: "framewise_db_commit_seconds", factory: metrics)
+        self.metrics = metrics
         reorderWindow = max(4, workers * batch * 2)
         let sinkCapacity = max(64, workers * batch * 4)
         picturesInFlight = workers * batch + sinkCapacity + reorderWindow

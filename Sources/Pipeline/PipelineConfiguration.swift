@@ -68,7 +68,8 @@ public struct PipelineConfiguration: Sendable {
     }
 
     /// Checks what can be checked before any input is opened (each value's range is checked where it is read,
-    /// against `OptionLimits`): the same input given twice, `--restart` on an RTSP camera.
+    /// against `OptionLimits`): the same input given twice, `--restart` on an RTSP camera, decoder options that
+    /// do not go together.
     public func validate() throws(ConfigurationError) {
         var seen: Set<InputLocation> = []
         for input in inputs {
@@ -77,6 +78,9 @@ public struct PipelineConfiguration: Sendable {
             }
             if restart, input.location.kind == .rtsp {
                 throw .restartOfLiveInput(input.location)
+            }
+            if let conflict = input.decoder.conflict {
+                throw ConfigurationError(message: "\(input.location): \(conflict)")
             }
         }
     }

@@ -29,13 +29,19 @@ public enum PipelineFile {
             try section.rejectUnknownKeys()
         }
 
+        var shortcuts: DecodingShortcuts?
+        if let decoding = try fields.string("decoding") {
+            shortcuts = DecodingShortcuts(decoding)
+            if shortcuts == nil { throw fields.error("decoding", "must be \(DecodingShortcuts.choices), found '\(decoding)'") }
+        }
+
         var sourceSections: [YAMLFields] = []
         if let single = try fields.mapping("source") { sourceSections.append(single) }
         if let many = try fields.list("sources") { sourceSections += many }
         guard !sourceSections.isEmpty else { throw fields.error("source", "a pipeline needs a source (or a list of sources)") }
         let inputs = try sourceSections.map { section in
             var section = section
-            let input = try readSource(&section, sampling: sampling, window: window)
+            let input = try readSource(&section, sampling: sampling, window: window, shortcuts: shortcuts)
             try section.rejectUnknownKeys()
             return input
         }
@@ -83,7 +89,8 @@ public enum PipelineFile {
         return (policies.first?.1 ?? .everyFrame, TimeWindow(start: start, end: end))
     }
 
-    private static func readSource(_ section: inout YAMLFields, sampling: SamplingPolicy, window: TimeWindow) throws
+    private static func readSource(_ section: inout YAMLFields, sampling: SamplingPolicy, window: TimeWindow,
+                                   shortcuts: DecodingShortcuts?) throws
         -> PipelineConfiguration.Input
     {
         guard let uri = try section.string("uri") else { throw section.error("uri", "a source needs a uri") }
@@ -96,6 +103,7 @@ public enum PipelineFile {
         var options = PipelineConfiguration.Input.defaultDecoderOptions(for: location)
         options.sampling = sampling
         options.window = window
+        if let shortcuts { options.shortcuts = shortcuts }
         options.rtspTransport = try section.choice("transport", of: RTSPTransport.self) ?? options.rtspTransport
         options.decoderThreads = try section.int("decoder_threads", in: OptionLimits.decoderThreads) ?? options.decoderThreads
         if var timeouts = try section.mapping("timeouts") {

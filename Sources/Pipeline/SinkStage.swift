@@ -146,7 +146,7 @@ final class SinkStage: Sendable {
             // The batch was lost with this frame in it; the writer's `onBatch` has counted and reported it.
             return
         }
-        counters.lastLabelledAt = Date()
+        counters.stored(capturedAt: answers.capturedAt)
         guard let best = top.first else { return }
         input.count(topClass: best.classIndex)
         let candidate = ThumbnailSelector.Candidate(frameIndex: answers.frameIndex, pts: answers.pts, topClass: best.classIndex)

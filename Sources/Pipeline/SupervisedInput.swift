@@ -35,8 +35,16 @@ public final class SupervisedInput: Sendable {
         public var isLive: Bool?
         public var progress = InputProgress()
         public var lastError: String?
+        /// When `lastError` happened; an error stays after the input recovers, so this tells whether it is current.
+        public var lastErrorAt: Date?
         /// Sessions opened so far (each one after the first is a reconnect).
         public var sessions = 0
+
+        /// Records `error` as the last error, happening now.
+        mutating func record(error: String) {
+            lastError = error
+            lastErrorAt = Date()
+        }
     }
 
     /// The pipeline the input belongs to, and the input as configured (its `description` is redacted).
@@ -128,9 +136,9 @@ public final class SupervisedInput: Sendable {
                         switch event {
                         case .disconnected(let reason, _, _):
                             status.state = .reconnecting
-                            status.lastError = reason
+                            status.record(error: reason)
                         case .reconnectFailed(_, let reason, _):
-                            status.lastError = reason
+                            status.record(error: reason)
                         case .reconnected:
                             status.state = .running
                         }
@@ -186,7 +194,7 @@ public final class SupervisedInput: Sendable {
                        metadata: ["error": "\(error)", "permanent": "\(permanent)"])
         update { status in
             status.state = state
-            status.lastError = error
+            status.record(error: error)
         }
         waitingAfterPermanentFailure.store(permanent, ordering: .relaxed)
         _ = wake.wait(timeout: .now() + delay)

@@ -11,11 +11,15 @@ public struct LiveStream: Sendable {
     public var labelled: Int
     public var dropped: Int
     public var lastFrameAt: Date?
+    /// Seconds from the latest stored frame's arrival to its storing (live inputs).
+    public var latestFrameAge: Double?
     public var lastError: String?
+    /// When `lastError` happened (it stays after the input recovers).
+    public var lastErrorAt: Date?
     public var latestThumbnail: StoredThumbnail?
 
     public init(pipeline: String, input: String, state: String, labelled: Int, dropped: Int, lastFrameAt: Date?,
-                lastError: String?, latestThumbnail: StoredThumbnail?)
+                latestFrameAge: Double?, lastError: String?, lastErrorAt: Date?, latestThumbnail: StoredThumbnail?)
     {
         self.pipeline = pipeline
         self.input = input
@@ -23,7 +27,9 @@ public struct LiveStream: Sendable {
         self.labelled = labelled
         self.dropped = dropped
         self.lastFrameAt = lastFrameAt
+        self.latestFrameAge = latestFrameAge
         self.lastError = lastError
+        self.lastErrorAt = lastErrorAt
         self.latestThumbnail = latestThumbnail
     }
 }

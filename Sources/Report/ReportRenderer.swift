@@ -49,11 +49,13 @@ public struct ReportRenderer {
                 "<img class=\"thumb\" width=\"\($0.width / 2)\" height=\"\($0.height / 2)\" alt=\"latest frame\" "
                     + "src=\"data:image/jpeg;base64,\($0.jpeg.base64EncodedString())\">"
             } ?? ""
-            let error = stream.lastError.map { "<br><small>\(escaped($0))</small>" } ?? ""
+            let errorTime = stream.lastErrorAt.map { " (at \(TimeText.clock($0.timeIntervalSince1970)))" } ?? ""
+            let error = stream.lastError.map { "<br><small>\(escaped($0))\(errorTime)</small>" } ?? ""
+            let age = stream.latestFrameAge.map { String(format: "<br><small>age %.2f s</small>", $0) } ?? ""
             html += "<tr class=\"state-\(escaped(stream.state))\"><td>\(picture)</td><td>\(escaped(stream.pipeline))</td>"
                 + "<td class=\"uri\">\(escaped(stream.input))</td><td>\(escaped(stream.state))\(error)</td>"
                 + "<td>\(stream.labelled)</td><td>\(stream.dropped)</td>"
-                + "<td>\(stream.lastFrameAt.map { TimeText.clock($0.timeIntervalSince1970) } ?? "–")</td></tr>"
+                + "<td>\(stream.lastFrameAt.map { TimeText.clock($0.timeIntervalSince1970) } ?? "–")\(age)</td></tr>"
         }
         return html + "</tbody></table></section>\n"
     }

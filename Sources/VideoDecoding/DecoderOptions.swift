@@ -33,6 +33,49 @@ public enum RTSPTransport: String, Sendable, CaseIterable {
     case udp
 }
 
+/// Work the decoder may leave out because a 224-pixel answer hardly needs it; `runs.decoding` records which.
+public struct DecodingShortcuts: Sendable, Hashable, CustomStringConvertible {
+    /// Skip the deblocking (loop) filter of H.264/HEVC (`skip_loop_filter = AVDISCARD_ALL`): block edges stay
+    /// a little sharper, and the error drifts along a group of pictures until the next key frame.
+    public var skipLoopFilter: Bool
+    /// Do not decode non-reference frames (`skip_frame = AVDISCARD_NONREF`): no other frame is predicted
+    /// from them. With `framesPerSecond` sampling the sampler then keeps each slice's first reference frame
+    /// (so a kept frame may be a frame later than with full decoding); `keyframes` skips them anyway. Not
+    /// with `everyFrame` or `everyNth`, which name frames that may be non-reference ones.
+    public var skipNonReference: Bool
+
+    public init(skipLoopFilter: Bool = false, skipNonReference: Bool = false) {
+        self.skipLoopFilter = skipLoopFilter
+        self.skipNonReference = skipNonReference
+    }
+
+    /// Everything decoded.
+    public static let none = DecodingShortcuts()
+
+    /// Reads `description`'s words back (`full`, `skip-loop-filter`, `skip-nonref`, `skip-loop-filter+skip-nonref`,
+    /// in any order); `nil` for anything else.
+    public init?(_ text: String) {
+        self.init()
+        guard text != "full" else { return }
+        for word in text.split(separator: "+", omittingEmptySubsequences: false) {
+            switch word {
+            case "skip-loop-filter" where !skipLoopFilter: skipLoopFilter = true
+            case "skip-nonref" where !skipNonReference: skipNonReference = true
+            default: return nil
+            }
+        }
+    }
+
+    /// The words `init?(_:)` reads, for messages.
+    public static let choices = "full, skip-loop-filter, skip-nonref or skip-loop-filter+skip-nonref"
+
+    /// `full`, or the shortcuts taken joined by `+` (`skip-loop-filter`, `skip-nonref`), as `runs.decoding` has it.
+    public var description: String {
+        let names = [skipLoopFilter ? "skip-loop-filter" : nil, skipNonReference ? "skip-nonref" : nil].compactMap { $0 }
+        return names.isEmpty ? "full" : names.joined(separator: "+")
+    }
+}
+
 /// How a `FrameReader` opens, samples and keeps up its input.
 public struct DecoderOptions: Sendable {
     public var sampling: SamplingPolicy
@@ -48,6 +91,8 @@ public struct DecoderOptions: Sendable {
     public var reconnect: ReconnectPolicy?
     /// Keep a scaled copy of every sampled frame, at most this many pixels wide, for thumbnails; `nil`: none.
     public var thumbnailWidth: Int?
+    /// Decoding work left out (none by default).
+    public var shortcuts: DecodingShortcuts = .none
 
     public init(
         sampling: SamplingPolicy = .everyFrame, window: TimeWindow = .whole, rtspTransport: RTSPTransport = .tcp,
@@ -60,5 +105,16 @@ public struct DecoderOptions: Sendable {
         self.stallTimeout = stallTimeout
         self.decoderThreads = decoderThreads
         self.reconnect = reconnect
+    }
+
+    /// Why these options cannot be used together, in words; `nil` when they can.
+    public var conflict: String? {
+        switch sampling {
+        case .everyFrame, .everyNth:
+            shortcuts.skipNonReference
+                ? "skipping non-reference frames needs fps or keyframes sampling (every Nth frame may be a non-reference one)"
+                : nil
+        case .framesPerSecond, .keyframes: nil
+        }
     }
 }

@@ -35,6 +35,7 @@ public final class FrameReader {
     /// Added to the session's frame positions: 0, or the index after the last frame before a reconnect.
     private var indexOffset: Int64 = 0
     private var lastFrameIndex: Int64 = -1
+    private var lastKeyFrameIndex: Int64?
     private var corruptPacketsOfClosedSessions: Int64 = 0
     private var isFinished = false
 
@@ -74,7 +75,7 @@ public final class FrameReader {
                 try reconnect()
                 continue
             }
-            let decoded: (frame: UnsafeMutablePointer<AVFrame>, position: Int64)?
+            let decoded: DecodedFrame?
             do {
                 decoded = try session.nextFrame()
             } catch {
@@ -96,9 +97,11 @@ public final class FrameReader {
                 // A network file reopened after a failure: its frames up to the last one delivered again.
                 continue
             }
-            let capturedAt = isLive ? Date() : nil
+            // When the frame's data arrived, not when it left the decoder: a decoding backlog shows in its age.
+            let capturedAt = isLive ? decoded.arrivedAt ?? Date() : nil
             let frameIndex = max(indexOffset + decoded.position, lastFrameIndex + 1)
             lastFrameIndex = frameIndex
+            if decoded.frame.pointee.key_frame != 0 { lastKeyFrameIndex = frameIndex }
             let timestamp = decoded.frame.pointee.best_effort_timestamp
             let pts = timestamps.pts(forTimestamp: timestamp == framewise_nopts_value() ? nil : timestamp)
             switch sampler.decide(frameIndex: frameIndex, pts: pts) {
@@ -117,7 +120,8 @@ public final class FrameReader {
                 counters.sampledFrames += 1
                 // A frame without its thumbnail is still labelled: the picture is an extra.
                 let thumbnail = try? thumbnails?.picture(of: decoded.frame)
-                return SampledFrame(frameIndex: frameIndex, pts: pts, capturedAt: capturedAt, tensor: tensor,
+                return SampledFrame(frameIndex: frameIndex, pts: pts, capturedAt: capturedAt,
+                                    keyFrameDistance: lastKeyFrameIndex.map { frameIndex - $0 }, tensor: tensor,
                                     thumbnail: thumbnail)
             }
         }

@@ -1,4 +1,5 @@
 import CFFmpeg
+import Foundation
 
 /// One open input: the demuxer, its best video stream and that stream's decoder. Hands out decoded frames
 /// in presentation order with their 0-based position in the stream. Used by one thread at a time (its
@@ -8,6 +9,8 @@ final class MediaSession {
     private let deadline: InterruptDeadline
     private let stallTimeout: Double
     private let keyframesOnly: Bool
+    /// Non-reference frames are dropped by the decoder (`DecodingShortcuts.skipNonReference`, not key frames only).
+    private let skipsNonReference: Bool
     private var formatContext: UnsafeMutablePointer<AVFormatContext>?
     private var codecContext: UnsafeMutablePointer<AVCodecContext>?
     private var packet: UnsafeMutablePointer<AVPacket>?
@@ -23,6 +26,12 @@ final class MediaSession {
     private var framesDecoded: Int64 = 0
     /// Keyframes-only mode: the decode-order position of each key packet sent, by its pts.
     private var keyframePositions: [Int64: Int64] = [:]
+    /// Packets sent whose frames have not come out yet, by pts, with when the demuxer handed them over (live
+    /// inputs). Kept when non-reference frames are skipped or the input is live. The decoder returns frames in
+    /// presentation order, so when it returns one, every frame before it was sent: those left here were dropped
+    /// (skip-nonref: they still take their positions).
+    private var framesInDecoder: [(pts: Int64, arrivedAt: Date?)] = []
+    private let tracksFramesInDecoder: Bool
     /// Damaged packets: rejected by the demuxer or the decoder, or decoded into a concealed (corrupt) frame.
     private(set) var corruptPackets = 0
 
@@ -44,6 +53,7 @@ final class MediaSession {
         self.deadline = deadline
         self.stallTimeout = options.stallTimeout
         self.keyframesOnly = options.sampling == .keyframes
+        self.skipsNonReference = options.shortcuts.skipNonReference && !keyframesOnly
         packet = av_packet_alloc()
         frame = av_frame_alloc()
         guard packet != nil, frame != nil, var context = avformat_alloc_context() else {
@@ -110,6 +120,7 @@ final class MediaSession {
             let size = context.pointee.pb.map { avio_size($0) } ?? -1
             hasEnd = duration != nil || (demuxer != "hls" && size > 0)
         }
+        tracksFramesInDecoder = skipsNonReference || !hasEnd
         isUnseekableMP4 = demuxer.hasPrefix("mov,") && input.isNetwork
             && (context.pointee.pb?.pointee.seekable ?? 0) & AVIO_SEEKABLE_NORMAL == 0
 
@@ -123,6 +134,8 @@ final class MediaSession {
         codec.pointee.pkt_timebase = timeBase
         codec.pointee.thread_count = Int32(max(1, options.decoderThreads))
         if keyframesOnly { codec.pointee.skip_frame = AVDISCARD_NONKEY }
+        if skipsNonReference { codec.pointee.skip_frame = AVDISCARD_NONREF }
+        if options.shortcuts.skipLoopFilter { codec.pointee.skip_loop_filter = AVDISCARD_ALL }
         let codecStatus = avcodec_open2(codec, decoder, nil)
         guard codecStatus >= 0 else {
             let name = String(cString: decoder.pointee.name)
@@ -138,10 +151,10 @@ final class MediaSession {
         av_frame_free(&frame)
     }
 
-    /// The next decoded frame and its 0-based presentation-order position, or `nil` at the end of the
-    /// stream. The frame belongs to the session and stays valid until the next call. Throws when no frame
-    /// arrives within the stall timeout, or when the input fails.
-    func nextFrame() throws(DecodingError) -> (frame: UnsafeMutablePointer<AVFrame>, position: Int64)? {
+    /// The next decoded frame, its 0-based presentation-order position and, for a live input, when its packet
+    /// left the demuxer; `nil` at the end of the stream. The frame belongs to the session and stays valid until
+    /// the next call. Throws when no frame arrives within the stall timeout, or when the input fails.
+    func nextFrame() throws(DecodingError) -> DecodedFrame? {
         guard let codec = codecContext, let frame else { return nil }
         deadline.arm(seconds: stallTimeout, reason: "no frame for \(stallTimeout) s")
         while true {
@@ -149,7 +162,8 @@ final class MediaSession {
             let status = avcodec_receive_frame(codec, frame)
             if status == 0 {
                 if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 { corruptPackets += 1 }
-                return (frame, position(of: frame))
+                let (position, arrivedAt) = position(of: frame)
+                return DecodedFrame(frame: frame, position: position, arrivedAt: arrivedAt)
             }
             if status == framewise_averror_eof() { return nil }
             if status != framewise_averror(EAGAIN) {
@@ -173,6 +187,7 @@ final class MediaSession {
         let target = av_rescale_q(microseconds, AVRational(num: 1, den: 1_000_000), timeBase) + (startTime ?? 0)
         guard av_seek_frame(formatContext, streamIndex, target, AVSEEK_FLAG_BACKWARD) >= 0 else { return false }
         avcodec_flush_buffers(codecContext)
+        framesInDecoder.removeAll()
         isPositionPending = true
         return true
     }
@@ -196,10 +211,18 @@ final class MediaSession {
         framesDecoded += 1
     }
 
-    private func position(of frame: UnsafeMutablePointer<AVFrame>) -> Int64 {
+    /// The frame's position, and when its packet arrived (live inputs).
+    private func position(of frame: UnsafeMutablePointer<AVFrame>) -> (Int64, Date?) {
         defer { framesDecoded += 1 }
-        guard keyframesOnly else { return framesDecoded }
-        return keyframePositions.removeValue(forKey: frame.pointee.pts) ?? framesDecoded
+        var arrivedAt: Date?
+        if tracksFramesInDecoder, frame.pointee.pts != framewise_nopts_value() {
+            let pts = frame.pointee.pts
+            arrivedAt = framesInDecoder.first { $0.pts == pts }?.arrivedAt
+            if skipsNonReference { framesDecoded += Int64(framesInDecoder.count { $0.pts < pts }) }
+            framesInDecoder.removeAll { $0.pts <= pts }
+        }
+        guard keyframesOnly else { return (framesDecoded, arrivedAt) }
+        return (keyframePositions.removeValue(forKey: frame.pointee.pts) ?? framesDecoded, arrivedAt)
     }
 
     /// Demuxes until one packet of the video stream has been accepted by the decoder, or starts draining at
@@ -209,6 +232,7 @@ final class MediaSession {
         var consecutiveFailures = 0
         while true {
             let status = av_read_frame(formatContext, packet)
+            let arrivedAt = hasEnd ? nil : Date()
             if status == framewise_averror_eof() {
                 avcodec_send_packet(codec, nil)
                 isDraining = true
@@ -235,7 +259,12 @@ final class MediaSession {
                 keyframePositions[packet.pointee.pts] = decodePosition
             }
             let sent = avcodec_send_packet(codec, packet)
-            if sent >= 0 { return }
+            if sent >= 0 {
+                if tracksFramesInDecoder, packet.pointee.pts != framewise_nopts_value() {
+                    framesInDecoder.append((packet.pointee.pts, arrivedAt))
+                }
+                return
+            }
             countLostFrame()
         }
     }
@@ -255,4 +284,12 @@ final class MediaSession {
     private static func error(_ code: Int32, _ input: InputLocation, _ action: String, _ deadline: InterruptDeadline) -> DecodingError {
         DecodingError(ffmpegCode: code, input: input, action: action, interruption: deadline.shouldInterrupt ? deadline.interruption : nil)
     }
+}
+
+/// A frame out of the decoder (owned by its `MediaSession`, valid until the next call), its presentation-order
+/// position, and for a live input when its packet left the demuxer.
+struct DecodedFrame {
+    let frame: UnsafeMutablePointer<AVFrame>
+    let position: Int64
+    let arrivedAt: Date?
 }

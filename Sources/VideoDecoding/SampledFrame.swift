@@ -7,8 +7,10 @@ public struct SampledFrame: Sendable {
     public var frameIndex: Int64
     /// Seconds from the stream's start (best-effort timestamp × time base), repaired to never go backwards.
     public var pts: Double
-    /// Wall-clock time the frame arrived (UTC), for network (live) inputs; `nil` for files.
+    /// Wall-clock time the frame's packet left the demuxer (UTC), for live inputs; `nil` for files.
     public var capturedAt: Date?
+    /// Frames since the last key frame decoded (0: this is one); `nil` before any key frame was decoded.
+    public var keyFrameDistance: Int64?
     /// `InputSpec.elementCount` floats: planar blue, green, red, minus the mean.
     public var tensor: [Float]
     /// A small copy of the frame (`DecoderOptions.thumbnailWidth`), for a thumbnail should one be wanted.

@@ -8,7 +8,8 @@ import VideoDecoding
 struct BenchDecodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
-        abstract: "Decode and convert every frame of a clip; print frames, CPU seconds and frames per second."
+        abstract: "Decode and convert every frame of a clip; print frames, CPU seconds and frames per second.",
+        discussion: "With --fps X every frame is decoded and X per second are converted, as for a camera sampled at X."
     )
 
     @Argument(help: "The clip (file path or URL).")
@@ -17,8 +18,21 @@ struct BenchDecodeCommand: AsyncParsableCommand {
     @Option(help: "Decoder threads.")
     var threads = 1
 
+    @Option(help: "Convert X frames per second of presentation time instead of every frame.")
+    var fps: Double?
+
+    @Option(help: "Decoding work to leave out: full (default), skip-loop-filter, skip-nonref (with --fps) or both joined by +.")
+    var decoding = "full"
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
+
+    func validate() throws {
+        if let fps, !(fps > 0 && fps <= 1000) { throw ValidationError("--fps must be in (0, 1000]") }
+        guard DecodingShortcuts(decoding) != nil else {
+            throw ValidationError("--decoding must be \(DecodingShortcuts.choices), found '\(decoding)'")
+        }
+    }
 
     func run() async throws {
         try await exitingOnError { try measure() }
@@ -26,7 +40,10 @@ struct BenchDecodeCommand: AsyncParsableCommand {
 
     private func measure() throws {
         let location = try InputLocation(input)
-        let reader = try FrameReader(input: location, options: DecoderOptions(decoderThreads: threads), spec: .googLeNet)
+        var options = DecoderOptions(sampling: fps.map { .framesPerSecond($0) } ?? .everyFrame, decoderThreads: threads)
+        options.shortcuts = DecodingShortcuts(decoding) ?? .none
+        if let conflict = options.conflict { throw ValidationFailure(conflict) }
+        let reader = try FrameReader(input: location, options: options, spec: .googLeNet)
         let cpuBefore = Self.cpuSeconds(), wallBefore = Date()
         var frames = 0
         while try reader.next() != nil { frames += 1 }
@@ -36,12 +53,14 @@ struct BenchDecodeCommand: AsyncParsableCommand {
             let fields: [String: Any] = [
                 "input": location.description, "frames": frames, "cpu_seconds": cpu, "wall_seconds": wall,
                 "frames_per_cpu_second": rate, "decoder_threads": threads,
-                "corrupt_packets": reader.counters.corruptPackets,
+                "corrupt_packets": reader.counters.corruptPackets, "frames_decoded": reader.counters.decodedFrames,
+                "decoding": options.shortcuts.description,
             ]
             let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("\(location): \(frames) frames, \(String(format: "%.3f", cpu)) s CPU, \(String(format: "%.3f", wall)) s wall, "
+            print("\(location): \(frames) frames (\(reader.counters.decodedFrames) decoded, \(options.shortcuts)), "
+                + "\(String(format: "%.3f", cpu)) s CPU, \(String(format: "%.3f", wall)) s wall, "
                 + "\(String(format: "%.1f", rate)) frames per CPU second (decoder threads: \(threads))")
         }
     }

@@ -30,6 +30,8 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var sampling: SamplingOptions
     @OptionGroup var pool: WorkerPoolOptions
+    @Option(help: "Decoding work to leave out: full, skip-loop-filter, skip-nonref (with --fps) or both joined by +.")
+    var decoding: String?
     @Option(help: "RTSP transport: tcp or udp.")
     var transport: String?
     @Option(help: "Seconds without frames after which a live input counts as dead.")
@@ -85,7 +87,7 @@ struct RunCommand: AsyncParsableCommand {
     private func makeConfiguration() throws -> PipelineConfiguration {
         var configuration: PipelineConfiguration
         if inputs.count == 1, let path = inputs.first, path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
-            if sampling.isGiven || transport != nil || stallTimeout != nil {
+            if sampling.isGiven || decoding != nil || transport != nil || stallTimeout != nil {
                 throw ConfigurationError(message: "sampling and input options go into the pipeline file \(path), not on the command line")
             }
             configuration = try PipelineFile.load(path: path)
@@ -116,6 +118,12 @@ struct RunCommand: AsyncParsableCommand {
         let location = try InputLocation(expanded)
         var options = PipelineConfiguration.Input.defaultDecoderOptions(for: location)
         try sampling.apply(to: &options)
+        if let decoding {
+            guard let shortcuts = DecodingShortcuts(decoding) else {
+                throw ConfigurationError(message: "--decoding must be \(DecodingShortcuts.choices), found '\(decoding)'")
+            }
+            options.shortcuts = shortcuts
+        }
         if let transport {
             guard let value = RTSPTransport(rawValue: transport) else {
                 throw ConfigurationError(message: "--transport must be tcp or udp, found '\(transport)'")

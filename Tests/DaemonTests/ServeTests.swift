@@ -77,6 +77,13 @@ import Testing
         #expect((metricValue(metrics.body, "framewise_inference_seconds_count") ?? 0) >= 15)
         #expect(metrics.body.contains("framewise_build_info{version="))
         #expect(metrics.body.contains("framewise_db_commit_seconds_bucket"))
+        // Freshness: every stored camera frame's age (arrival at the demuxer to storing), per camera; files have none.
+        let agesOfA = "framewise_frame_age_seconds_count{pipeline=\"lobby\",input=\"rtsp://***@127.0.0.1:\(cameraA.port)/test\"}"
+        #expect((metricValue(metrics.body, agesOfA) ?? 0) > 0, "\(metrics.body)")
+        #expect(!metrics.body.contains("framewise_frame_age_seconds_count{pipeline=\"clip\""))
+        let latestAge = try serve.streams()[cameraAKey]?["latest_frame_age_seconds"] as? Double
+        #expect(latestAge.map { $0 >= 0 && $0 < 5 } == true, "latest age \(String(describing: latestAge))")
+        #expect(try serve.streams()[clipKey]?["latest_frame_age_seconds"] == nil)
         #expect(metricValue(metrics.body, "framewise_frames_dropped_total{pipeline=\"yard\",input=\"\(cameraB.url)\",reason=\"store\"}") == 0)
         #expect(try serve.get("/readyz").status == 200)
 
@@ -98,6 +105,11 @@ import Testing
         let readyAgain = try serve.eventually(40) { try serve.get("/readyz").status == 200 }
         #expect(readyAgain, "log:\n\(serve.log)")
         #expect(metricValue(try serve.get("/metrics").body, upB) == 1)
+        // B's outage stays as its last error, with the time it happened: before now, so readers see it is old.
+        let streamB = try serve.streams()[cameraBKey] ?? [:]
+        #expect(streamB["last_error"] is String)
+        let errorAt = (streamB["last_error_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) }
+        #expect(errorAt.map { $0 <= Date() && $0 > Date().addingTimeInterval(-120) } == true, "\(streamB)")
 
         // SIGTERM (with a SIGHUP during the shutdown): STOPPING=1, exit 0 well within 15 s, every run accounted for.
         let beforeStop = serve.datagrams.count

@@ -27,6 +27,7 @@ import VideoDecoding
               timeouts: {open: 3, stall: 4.5}
               reconnect: {initial_delay: 0.5, max_delay: 8, max_attempts: 3}
             sampling: {fps: 2, start: 10, end: 70}
+            decoding: skip-loop-filter+skip-nonref
             model: {directory: /models/googlenet, precision: int8}
             workers: 3
             batch: 4
@@ -45,6 +46,7 @@ import VideoDecoding
         #expect(input.decoder.reconnect == ReconnectPolicy(initialDelay: 0.5, maximumDelay: 8, maximumAttempts: 3))
         #expect(input.decoder.sampling == .framesPerSecond(2))
         #expect(input.decoder.window == TimeWindow(start: 10, end: 70))
+        #expect(input.decoder.shortcuts == DecodingShortcuts(skipLoopFilter: true, skipNonReference: true))
         #expect(configuration.modelDirectory == "/models/googlenet")
         #expect(configuration.workers == 3)
         #expect(configuration.batch == 4)
@@ -97,6 +99,8 @@ import VideoDecoding
         #expect(failure("source: {uri: 'rtsp://${NOPE}@cam/x'}\n") == "test.yaml:1: source.uri: environment variable NOPE is not set")
         #expect(failure("name: x\n") == "test.yaml:1: source: a pipeline needs a source (or a list of sources)")
         #expect(failure("source: [a, b]\n") == "test.yaml:1: source: expected a mapping of keys to values")
+        #expect(failure("source: {uri: a.mp4}\ndecoding: fast\n")
+            == "test.yaml:2: decoding: must be full, skip-loop-filter, skip-nonref or skip-loop-filter+skip-nonref, found 'fast'")
         #expect(failure("source: {uri: a.mp4}\nmodel: {precision: fp16}\n") == "test.yaml:2: model.precision: expected one of fp32, bf16, int8, found 'fp16'")
     }
 

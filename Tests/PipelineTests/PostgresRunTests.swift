@@ -6,7 +6,7 @@ import Testing
 /// SQLite, reports the same page, resumes the same way, and never prints the password.
 @Suite(.serialized, .enabled(if: PostgresServer.binaryDirectory != nil, "PostgreSQL is not installed (scripts/install-deps installs it)"))
 struct PostgresRunTests {
-    @Test("run on PostgreSQL stores the same frames, labels and report as on SQLite, and a second run resumes (0 new frames)")
+    @Test("run on PostgreSQL stores the same frames, labels and report as on SQLite, and a second run resumes (0 new frames), never with another decoding")
     func sameAnswersAsSQLite() throws {
         let server = try PostgresServer()
         defer { server.stop() }
@@ -44,8 +44,11 @@ struct PostgresRunTests {
 
         let again = try runFramewise(["run", "--model", TestData.modelDirectory.path, "--db", postgres, "--every", "5", clip])
         #expect(again.stdout.contains("0 labelled") && again.stdout.contains("8 already stored"), "\(again.stdout)")
+        let mixed = try runFramewise(["run", "--model", TestData.modelDirectory.path, "--db", postgres, "--every", "5",
+                                      "--decoding", "skip-loop-filter", clip], mustSucceed: false)
+        #expect(mixed.status == 1 && mixed.stderr.contains("stored frames were decoded full, this run would decode skip-loop-filter"))
         let runs = try runFramewise(["query", "--db", postgres, "--format", "csv",
-                                     "SELECT status, frames_labeled, frames_skipped FROM runs ORDER BY id"]).stdout
-        #expect(runs == "status,frames_labeled,frames_skipped\r\ncompleted,8,0\r\ncompleted,0,8\r\n")
+                                     "SELECT status, frames_labeled, frames_skipped, decoding FROM runs ORDER BY id"]).stdout
+        #expect(runs == "status,frames_labeled,frames_skipped,decoding\r\ncompleted,8,0,full\r\ncompleted,0,8,full\r\n")
     }
 }

@@ -10,8 +10,9 @@ import Testing
     }
 
     @discardableResult
-    private func run(_ arguments: [String], database: String) throws -> CommandResult {
-        try runFramewise(["run", "--quiet", "--model", TestData.modelDirectory.path, "--db", database, "--workers", "2"] + arguments)
+    private func run(_ arguments: [String], database: String, mustSucceed: Bool = true) throws -> CommandResult {
+        try runFramewise(["run", "--quiet", "--model", TestData.modelDirectory.path, "--db", database, "--workers", "2"] + arguments,
+                         mustSucceed: mustSucceed)
     }
 
     @Test func segmentsShowEspressoThenMopedAtTheRightTimes() throws {
@@ -120,6 +121,36 @@ import Testing
         let runs = try query(database, "SELECT frames_labeled FROM runs ORDER BY id")
         #expect(runs.compactMap { $0["frames_labeled"] as? Int } == [10, 0, 10])
         #expect(try query(database, "SELECT count(*) AS n FROM frames").first?["n"] as? Int == 10)
+    }
+
+    @Test func eachRunRecordsItsDecodingAndAResumeNeverMixesTwo() throws {
+        let directory = try TemporaryDirectory()
+        let clip = directory.path("clip.mp4")
+        try makeCoffeeThenMoped(clip, secondsEach: 1)
+        let database = directory.path("labels.sqlite")
+        try run([clip, "--every", "5", "--end", "1", "--decoding", "skip-loop-filter"], database: database)
+        #expect(try query(database, "SELECT decoding FROM runs").first?["decoding"] as? String == "skip-loop-filter")
+
+        let mixed = try run([clip, "--every", "5", "--decoding", "full"], database: database, mustSucceed: false)
+        #expect(mixed.status == 1)
+        let errors = mixed.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
+        #expect(errors.count == 1)
+        #expect(errors.first?.contains("stored frames were decoded skip-loop-filter, this run would decode full") == true)
+
+        let resumed = try run([clip, "--every", "5", "--decoding", "skip-loop-filter"], database: database)
+        #expect(resumed.stdout.contains("5 already stored"))
+        try run([clip, "--every", "5", "--decoding", "full", "--restart"], database: database)
+        let runs = try query(database, "SELECT decoding, frames_labeled FROM runs ORDER BY id")
+        #expect(runs.map { $0["decoding"] as? String } == ["skip-loop-filter", "skip-loop-filter", "full"])
+        #expect(runs.map { $0["frames_labeled"] as? Int } == [5, 5, 10])
+
+        for (arguments, message) in [(["--decoding", "fast"], "--decoding must be full, skip-loop-filter"),
+                                     (["--every", "5", "--decoding", "skip-nonref"], "needs fps or keyframes sampling")] {
+            let refused = try run([clip] + arguments, database: database, mustSucceed: false)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.split(separator: "\n").count == 1)
+            #expect(refused.stderr.contains(message), "\(refused.stderr)")
+        }
     }
 
     @Test func sigintStopsCleanlyAndTheNextRunCompletesWithoutDuplicates() throws {
