@@ -1,12 +1,12 @@
 import CCrypto
-import Foundation
+package import Foundation
 
 /// SHA-256 from the system's libcrypto (OpenSSL, a C library every Debian system has; nothing to compile): of
 /// the model file, recorded with every run so that answers can be traced to the exact weights, and of a video
 /// file's ends, which tell new content at a known path.
-public enum SHA256Digest {
+package enum SHA256Digest {
     /// The digest of `data` as 64 lowercase hexadecimal digits.
-    public static func hex(of data: Data) -> String {
+    package static func hex(of data: Data) -> String {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let succeeded = data.withUnsafeBytes { bytes in

@@ -1,43 +1,43 @@
 import Foundation
-import GoogLeNet
+package import GoogLeNet
 import Pipeline
 
 /// The daemon's configuration file (`framewise serve --config FILE`, YAML): the one database every pipeline
 /// writes to, where HTTP listens, the directory of pipeline files, the shared worker pool, the model and the
 /// bearer token. Mistakes are reported as `file:line: key: why`, like pipeline files.
-public struct DaemonConfiguration: Sendable, Equatable {
+package struct DaemonConfiguration: Sendable, Equatable {
     /// Where the HTTP interface listens.
-    public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
-        public var host: String
-        public var port: Int
+    package struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+        package var host: String
+        package var port: Int
 
         /// Whether only this machine can connect (127.0.0.0/8, ::1, localhost).
-        public var isLoopback: Bool {
+        package var isLoopback: Bool {
             host == "localhost" || host == "::1" || host.hasPrefix("127.")
         }
 
-        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+        package var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
 
-    public static let defaultListen = ListenAddress(host: "127.0.0.1", port: 9090)
+    package static let defaultListen = ListenAddress(host: "127.0.0.1", port: 9090)
 
     /// The file this configuration came from.
-    public var file: String
+    package var file: String
     /// The SQLite database all pipelines write to.
-    public var database: String
-    public var listen: ListenAddress
+    package var database: String
+    package var listen: ListenAddress
     /// The directory of pipeline files (`*.yaml`, `*.yml`).
-    public var pipelines: String
+    package var pipelines: String
     /// GoogLeNet workers shared by every pipeline's inputs.
-    public var workers: Int
+    package var workers: Int
     /// The model directory; nil: the usual search (`$FRAMEWISE_MODEL_DIR`, then the user's data directory).
-    public var model: String?
-    public var precision: Precision
+    package var model: String?
+    package var precision: Precision
     /// A file holding the bearer token every HTTP endpoint but `/healthz` requires.
-    public var tokenFile: String?
+    package var tokenFile: String?
 
     /// Reads and checks the configuration file. Relative paths in it are taken from the file's directory.
-    public static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws
+    package static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> DaemonConfiguration
     {
         var fields = try YAMLFields.document(file: file, environment: environment)
@@ -73,7 +73,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     }
 
     /// The bearer token from `tokenFile` (surrounding whitespace removed), or nil without one.
-    public func readToken() throws -> String? {
+    package func readToken() throws -> String? {
         guard let tokenFile else { return nil }
         let text: String
         do {
@@ -109,7 +109,7 @@ extension DaemonConfiguration.ListenAddress {
 }
 
 /// Why the daemon cannot start or go on, in one line.
-public struct DaemonError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct DaemonError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -2,17 +2,18 @@ import Foundation
 import GoogLeNet
 import Hummingbird
 import LabelStore
-import Logging
+package import Logging
 import Pipeline
-import ServiceLifecycle
+package import ServiceLifecycle
+import UnixSignals
 
 /// `framewise serve`, assembled: one function builds everything from the configuration file — the model, the
 /// database (migrated), the shared stages, the pipelines, the HTTP server and the systemd notifier — as one
 /// swift-service-lifecycle `ServiceGroup` (graceful shutdown on SIGTERM and SIGINT). The command line and the
 /// tests share it. Everything that can be wrong at start (configuration, token, model, database, pipelines
 /// directory, notify socket) throws one line here, before systemd hears `READY=1`.
-public enum FramewiseDaemon {
-    public static func makeServiceGroup(configurationFile: String, version: String, logger: Logger,
+package enum FramewiseDaemon {
+    package static func makeServiceGroup(configurationFile: String, version: String, logger: Logger,
                                         environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> ServiceGroup
     {

@@ -4,6 +4,7 @@ import LabelStore
 import NIOPosix
 import Pipeline
 import Report
+import VideoDecoding
 
 /// The daemon's HTTP endpoints: `/healthz` (the process's loops run), `/readyz` (model, database and every
 /// live input up, else 503 with the reasons), `/metrics` (Prometheus text), `/api/streams` (one JSON object

@@ -1,32 +1,33 @@
 import Glibc
-import Logging
+package import Logging
+import Foundation
 
 /// A swift-log handler for a service whose standard error goes to the systemd journal: one line per event,
 /// `<priority>label: message key=value …`, where the syslog priority prefix (`<3>` error … `<7>` debug) tells
 /// the journal the event's level and there is no timestamp (the journal stamps each line itself). Metadata
 /// follows the message sorted by key; newlines inside become `\n`, so an event never spans two journal entries.
 /// Each line is written with one write(2), so lines from several threads never interleave.
-public struct JournalLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
-    public var logLevel: Logger.Level = .info
+package struct JournalLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
+    package var logLevel: Logger.Level = .info
     private let label: String
     private let fileDescriptor: Int32
 
     /// Writes to `fileDescriptor` (standard error by default), which it does not own.
-    public init(label: String, fileDescriptor: Int32 = STDERR_FILENO,
+    package init(label: String, fileDescriptor: Int32 = STDERR_FILENO,
                 metadataProvider: Logger.MetadataProvider? = LoggingSystem.metadataProvider) {
         self.label = label
         self.fileDescriptor = fileDescriptor
         self.metadataProvider = metadataProvider
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = metadata
         merged.merge(metadataProvider?.get() ?? [:]) { _, provided in provided }
         merged.merge(event.metadata ?? [:]) { _, explicit in explicit }
@@ -35,7 +36,7 @@ public struct JournalLogHandler: LogHandler {
     }
 
     /// The syslog priority the journal files an event of `level` under.
-    public static func priority(of level: Logger.Level) -> Int {
+    package static func priority(of level: Logger.Level) -> Int {
         switch level {
         case .trace, .debug: 7
         case .info: 6

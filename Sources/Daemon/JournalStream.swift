@@ -1,12 +1,12 @@
 import Foundation
 import Glibc
-import Logging
+package import Logging
 
 /// Whether standard error is the journal's stream: systemd sets `$JOURNAL_STREAM` to `DEVICE:INODE` of the stream
 /// it connected, and the variable counts only while the descriptor still is that stream (a child that inherited the
 /// variable but had its standard error redirected is not talking to the journal).
-public enum JournalStream {
-    public static func isConnected(environment: [String: String] = ProcessInfo.processInfo.environment,
+package enum JournalStream {
+    package static func isConnected(environment: [String: String] = ProcessInfo.processInfo.environment,
                                    fileDescriptor: Int32 = STDERR_FILENO) -> Bool {
         guard let value = environment["JOURNAL_STREAM"] else { return false }
         let parts = value.split(separator: ":", omittingEmptySubsequences: false)
@@ -18,7 +18,7 @@ public enum JournalStream {
 
     /// Log handlers for a daemon: `JournalLogHandler` on standard error when it is the journal's stream, else
     /// swift-log's `StreamLogHandler` on standard error (timestamped lines for a terminal or a file).
-    public static func makeLogHandler(label: String,
+    package static func makeLogHandler(label: String,
                                       environment: [String: String] = ProcessInfo.processInfo.environment) -> any LogHandler {
         isConnected(environment: environment) ? JournalLogHandler(label: label) : StreamLogHandler.standardError(label: label)
     }

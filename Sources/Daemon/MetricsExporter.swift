@@ -2,6 +2,7 @@ import Foundation
 import Pipeline
 import Prometheus
 import Synchronization
+import VideoDecoding
 
 /// The daemon's Prometheus metrics. The stages record their histograms through swift-metrics into `factory`;
 /// per-input counters are read from each `SupervisedInput` when scraped (the inputs own their counters, the

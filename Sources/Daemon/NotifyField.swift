@@ -1,7 +1,7 @@
 import Glibc
 
 /// One assignment of an sd_notify datagram (`READY=1`, `STATUS=…`); a datagram is several joined by newlines.
-public enum NotifyField: Sendable, Equatable {
+package enum NotifyField: Sendable, Equatable {
     /// Start-up (or a reload) is finished: `READY=1`.
     case ready
     /// A reload begins: `RELOADING=1` with `MONOTONIC_USEC=` (CLOCK_MONOTONIC, in µs) of when it began.
@@ -14,17 +14,17 @@ public enum NotifyField: Sendable, Equatable {
     case status(String)
 
     /// `.reloading` stamped with the monotonic clock's current reading.
-    public static func reloadingNow() -> NotifyField { .reloading(monotonicMicroseconds: monotonicMicroseconds()) }
+    package static func reloadingNow() -> NotifyField { .reloading(monotonicMicroseconds: monotonicMicroseconds()) }
 
     /// CLOCK_MONOTONIC in microseconds, the clock systemd compares `MONOTONIC_USEC=` with.
-    public static func monotonicMicroseconds() -> UInt64 {
+    package static func monotonicMicroseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
         return UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1_000
     }
 
     /// The datagram's text for these fields, in order.
-    public static func datagram(_ fields: [NotifyField]) -> String {
+    package static func datagram(_ fields: [NotifyField]) -> String {
         fields.flatMap(\.assignments).joined(separator: "\n")
     }
 

@@ -2,19 +2,19 @@ import Glibc
 
 /// Where `$NOTIFY_SOCKET` points: a Unix datagram socket by file-system path (`/run/systemd/notify`) or, with a
 /// leading `@`, by name in Linux's abstract namespace (`@framewise-notify`). Other kinds (`vsock:`) are refused.
-public struct NotifySocketAddress: Sendable, Equatable, CustomStringConvertible {
+package struct NotifySocketAddress: Sendable, Equatable, CustomStringConvertible {
     /// The two kinds of Unix socket address `$NOTIFY_SOCKET` may name.
-    public enum Namespace: Sendable, Equatable {
+    package enum Namespace: Sendable, Equatable {
         case fileSystem
         case abstract
     }
 
-    public let namespace: Namespace
+    package let namespace: Namespace
     /// The path, or the abstract name without its `@`.
-    public let name: String
+    package let name: String
 
     /// Parses the value of `$NOTIFY_SOCKET`.
-    public init(_ value: String) throws(SystemdNotifierError) {
+    package init(_ value: String) throws(SystemdNotifierError) {
         if value.hasPrefix("/") {
             namespace = .fileSystem
             name = value
@@ -31,7 +31,7 @@ public struct NotifySocketAddress: Sendable, Equatable, CustomStringConvertible 
     }
 
     /// `$NOTIFY_SOCKET` as systemd wrote it.
-    public var description: String { namespace == .abstract ? "@" + name : name }
+    package var description: String { namespace == .abstract ? "@" + name : name }
 
     private static let pathCapacity = MemoryLayout.size(ofValue: sockaddr_un().sun_path)
 

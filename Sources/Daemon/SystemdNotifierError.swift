@@ -1,12 +1,12 @@
 import Glibc
 
 /// Why systemd's notification environment cannot be used or a datagram was not sent; each reads as one line.
-public enum SystemdNotifierError: Error, Equatable, CustomStringConvertible {
+package enum SystemdNotifierError: Error, Equatable, CustomStringConvertible {
     case unsupportedNotifySocket(String, reason: String)
     case invalidVariable(String, String, reason: String)
     case sendFailed(NotifySocketAddress, errno: Int32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unsupportedNotifySocket(let value, let reason):
             "NOTIFY_SOCKET=\(value): \(reason)"

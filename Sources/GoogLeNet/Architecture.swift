@@ -4,18 +4,18 @@
 ///
 /// This is a description only: the engine reads it to build oneDNN primitives, the weight loader reads it to know
 /// which tensors must exist and their shapes, and `model info` reads it to count parameters and multiply-adds.
-public enum GoogLeNetArchitecture {
+package enum GoogLeNetArchitecture {
     /// The network's input: 3 channels (BGR), 224×224.
-    public static let input = FeatureShape(channels: 3, height: 224, width: 224)
+    package static let input = FeatureShape(channels: 3, height: 224, width: 224)
     /// How a picture becomes the input (the BVLC/Caffe convention the weights were trained with): the centred
     /// square of this fraction of the shorter side, scaled to 224×224, planar BGR minus `meanBGR` (0–255 values).
-    public static let cropFraction = 224.0 / 256.0
-    public static let meanBGR: (blue: Float, green: Float, red: Float) = (104, 117, 123)
+    package static let cropFraction = 224.0 / 256.0
+    package static let meanBGR: (blue: Float, green: Float, red: Float) = (104, 117, 123)
     /// ImageNet-1k.
-    public static let classCount = 1000
+    package static let classCount = 1000
 
     /// The layers in order, from the stem to the softmax.
-    public static let layers: [Layer] = [
+    package static let layers: [Layer] = [
         // Stem.
         .convolution(Convolution("conv1/7x7_s2", outputChannels: 64, kernel: 7, stride: 2, padding: 3)),
         .maxPool(Pooling("pool1/3x3_s2", kernel: 3, stride: 2)),
@@ -48,12 +48,12 @@ public enum GoogLeNetArchitecture {
     ]
 
     /// Every weight tensor inference needs, with its shape, in layer order.
-    public static var parameters: [ParameterTensor] {
+    package static var parameters: [ParameterTensor] {
         inferenceLayers.flatMap { $0.layer.parameters(input: $0.input) }
     }
 
     /// Multiply-accumulate operations for one image (convolutions and the classifiers).
-    public static var multiplyAccumulates: Int {
+    package static var multiplyAccumulates: Int {
         inferenceLayers.reduce(0) { $0 + $1.layer.multiplyAccumulates(input: $1.input) }
     }
 
@@ -64,23 +64,23 @@ public enum GoogLeNetArchitecture {
 }
 
 /// Channels × height × width of one image's feature map.
-public struct FeatureShape: Sendable, Equatable, CustomStringConvertible {
-    public var channels: Int
-    public var height: Int
-    public var width: Int
-    public var elementCount: Int { channels * height * width }
-    public var description: String { "\(channels)×\(height)×\(width)" }
+package struct FeatureShape: Sendable, Equatable, CustomStringConvertible {
+    package var channels: Int
+    package var height: Int
+    package var width: Int
+    package var elementCount: Int { channels * height * width }
+    package var description: String { "\(channels)×\(height)×\(width)" }
 }
 
 /// A named weight tensor the architecture expects, with its shape (filters are OIHW).
-public struct ParameterTensor: Sendable, Equatable {
-    public var name: String
-    public var shape: [Int]
-    public var elementCount: Int { shape.reduce(1, *) }
+package struct ParameterTensor: Sendable, Equatable {
+    package var name: String
+    package var shape: [Int]
+    package var elementCount: Int { shape.reduce(1, *) }
 }
 
 /// One layer of the network as the paper draws it.
-public enum Layer: Sendable {
+package enum Layer: Sendable {
     case convolution(Convolution)
     case maxPool(Pooling)
     case localResponseNormalization(LocalResponseNormalization)
@@ -92,14 +92,14 @@ public enum Layer: Sendable {
     case auxiliaryClassifier(AuxiliaryClassifier)
 
     /// Layers that only matter while training: inference never builds them (dropout is the identity then).
-    public var isTrainingOnly: Bool {
+    package var isTrainingOnly: Bool {
         switch self {
         case .dropout, .auxiliaryClassifier: true
         default: false
         }
     }
 
-    public var name: String {
+    package var name: String {
         switch self {
         case .convolution(let c): c.name
         case .maxPool(let p), .averagePool(let p): p.name
@@ -145,14 +145,14 @@ public enum Layer: Sendable {
 }
 
 /// A convolution followed by ReLU (every convolution in GoogLeNet is).
-public struct Convolution: Sendable {
-    public var name: String
-    public var outputChannels: Int
-    public var kernel: Int
-    public var stride: Int
-    public var padding: Int
+package struct Convolution: Sendable {
+    package var name: String
+    package var outputChannels: Int
+    package var kernel: Int
+    package var stride: Int
+    package var padding: Int
 
-    public init(_ name: String, outputChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0) {
+    package init(_ name: String, outputChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0) {
         self.name = name
         self.outputChannels = outputChannels
         self.kernel = kernel
@@ -173,13 +173,13 @@ public struct Convolution: Sendable {
 
 /// Max or average pooling, rounding the output size up as Caffe does (a window may overhang the right and
 /// bottom edges; overhanging positions are ignored).
-public struct Pooling: Sendable {
-    public var name: String
-    public var kernel: Int
-    public var stride: Int
-    public var padding: Int
+package struct Pooling: Sendable {
+    package var name: String
+    package var kernel: Int
+    package var stride: Int
+    package var padding: Int
 
-    public init(_ name: String, kernel: Int, stride: Int, padding: Int = 0) {
+    package init(_ name: String, kernel: Int, stride: Int, padding: Int = 0) {
         self.name = name
         self.kernel = kernel
         self.stride = stride
@@ -203,22 +203,22 @@ public struct Pooling: Sendable {
 }
 
 /// Local response normalisation across channels, with Caffe's parameters (alpha is divided by `size`).
-public struct LocalResponseNormalization: Sendable {
-    public var name: String
-    public var size = 5
-    public var alpha: Float = 1e-4
-    public var beta: Float = 0.75
-    public var k: Float = 1
+package struct LocalResponseNormalization: Sendable {
+    package var name: String
+    package var size = 5
+    package var alpha: Float = 1e-4
+    package var beta: Float = 0.75
+    package var k: Float = 1
 
-    public init(_ name: String) { self.name = name }
+    package init(_ name: String) { self.name = name }
 }
 
 /// A fully connected layer (no ReLU: GoogLeNet's only one in inference feeds the softmax).
-public struct FullyConnected: Sendable {
-    public var name: String
-    public var outputs: Int
+package struct FullyConnected: Sendable {
+    package var name: String
+    package var outputs: Int
 
-    public init(_ name: String, outputs: Int) {
+    package init(_ name: String, outputs: Int) {
         self.name = name
         self.outputs = outputs
     }
@@ -231,14 +231,14 @@ public struct FullyConnected: Sendable {
 
 /// An Inception module (the paper's Figure 2b): four branches over the same input, concatenated along the
 /// channels in this order: 1×1; 1×1 reduce → 3×3; 1×1 reduce → 5×5; 3×3/1 max-pool → 1×1 projection.
-public struct InceptionModule: Sendable {
-    public var name: String
-    public var oneByOne: Int
-    public var threeByThreeReduce: Int
-    public var threeByThree: Int
-    public var fiveByFiveReduce: Int
-    public var fiveByFive: Int
-    public var poolProjection: Int
+package struct InceptionModule: Sendable {
+    package var name: String
+    package var oneByOne: Int
+    package var threeByThreeReduce: Int
+    package var threeByThree: Int
+    package var fiveByFiveReduce: Int
+    package var fiveByFive: Int
+    package var poolProjection: Int
 
     init(_ name: String, _ oneByOne: Int, _ threeByThreeReduce: Int, _ threeByThree: Int,
          _ fiveByFiveReduce: Int, _ fiveByFive: Int, _ poolProjection: Int) {
@@ -252,18 +252,18 @@ public struct InceptionModule: Sendable {
     }
 
     /// The paper's Table 1, columns "#1×1", "#3×3 reduce", "#3×3", "#5×5 reduce", "#5×5", "pool proj".
-    public static let inception3a = InceptionModule("inception_3a",  64,  96, 128, 16,  32,  32)
-    public static let inception3b = InceptionModule("inception_3b", 128, 128, 192, 32,  96,  64)
-    public static let inception4a = InceptionModule("inception_4a", 192,  96, 208, 16,  48,  64)
-    public static let inception4b = InceptionModule("inception_4b", 160, 112, 224, 24,  64,  64)
-    public static let inception4c = InceptionModule("inception_4c", 128, 128, 256, 24,  64,  64)
-    public static let inception4d = InceptionModule("inception_4d", 112, 144, 288, 32,  64,  64)
-    public static let inception4e = InceptionModule("inception_4e", 256, 160, 320, 32, 128, 128)
-    public static let inception5a = InceptionModule("inception_5a", 256, 160, 320, 32, 128, 128)
-    public static let inception5b = InceptionModule("inception_5b", 384, 192, 384, 48, 128, 128)
+    package static let inception3a = InceptionModule("inception_3a",  64,  96, 128, 16,  32,  32)
+    package static let inception3b = InceptionModule("inception_3b", 128, 128, 192, 32,  96,  64)
+    package static let inception4a = InceptionModule("inception_4a", 192,  96, 208, 16,  48,  64)
+    package static let inception4b = InceptionModule("inception_4b", 160, 112, 224, 24,  64,  64)
+    package static let inception4c = InceptionModule("inception_4c", 128, 128, 256, 24,  64,  64)
+    package static let inception4d = InceptionModule("inception_4d", 112, 144, 288, 32,  64,  64)
+    package static let inception4e = InceptionModule("inception_4e", 256, 160, 320, 32, 128, 128)
+    package static let inception5a = InceptionModule("inception_5a", 256, 160, 320, 32, 128, 128)
+    package static let inception5b = InceptionModule("inception_5b", 384, 192, 384, 48, 128, 128)
 
     /// The four branches, in concatenation order; each is a short chain of layers.
-    public var branches: [InceptionBranch] {
+    package var branches: [InceptionBranch] {
         [InceptionBranch(layers: [.convolution(Convolution("\(name)/1x1", outputChannels: oneByOne, kernel: 1))]),
          InceptionBranch(layers: [
             .convolution(Convolution("\(name)/3x3_reduce", outputChannels: threeByThreeReduce, kernel: 1)),
@@ -276,7 +276,7 @@ public struct InceptionModule: Sendable {
             .convolution(Convolution("\(name)/pool_proj", outputChannels: poolProjection, kernel: 1))])]
     }
 
-    public var outputChannels: Int { oneByOne + threeByThree + fiveByFive + poolProjection }
+    package var outputChannels: Int { oneByOne + threeByThree + fiveByFive + poolProjection }
 
     func outputShape(input: FeatureShape) -> FeatureShape {
         FeatureShape(channels: outputChannels, height: input.height, width: input.width)
@@ -284,8 +284,8 @@ public struct InceptionModule: Sendable {
 }
 
 /// One branch of an Inception module: layers applied in turn to the module's input.
-public struct InceptionBranch: Sendable {
-    public var layers: [Layer]
+package struct InceptionBranch: Sendable {
+    package var layers: [Layer]
 
     func parameters(input: FeatureShape) -> [ParameterTensor] {
         chain(layers, input: input).flatMap { $0.layer.parameters(input: $0.input) }
@@ -299,15 +299,15 @@ public struct InceptionBranch: Sendable {
 /// An auxiliary classifier (after 4a and 4d): 5×5/3 average pool, 1×1 conv 128, FC 1024 + ReLU, dropout 0.7,
 /// FC 1000, softmax. It only adds gradient signal while training; inference never builds it, and weight files
 /// that carry its tensors (`loss1/conv`, `loss1/fc`, `loss1/classifier`) load fine because extra tensors are ignored.
-public struct AuxiliaryClassifier: Sendable {
-    public var name: String
-    public var pool: Pooling { Pooling("\(name)/ave_pool", kernel: 5, stride: 3) }
-    public var projection: Convolution { Convolution("\(name)/conv", outputChannels: 128, kernel: 1) }
-    public var hidden: FullyConnected { FullyConnected("\(name)/fc", outputs: 1024) }
-    public var dropoutRate: Double { 0.7 }
-    public var classifier: FullyConnected { FullyConnected("\(name)/classifier", outputs: GoogLeNetArchitecture.classCount) }
+package struct AuxiliaryClassifier: Sendable {
+    package var name: String
+    package var pool: Pooling { Pooling("\(name)/ave_pool", kernel: 5, stride: 3) }
+    package var projection: Convolution { Convolution("\(name)/conv", outputChannels: 128, kernel: 1) }
+    package var hidden: FullyConnected { FullyConnected("\(name)/fc", outputs: 1024) }
+    package var dropoutRate: Double { 0.7 }
+    package var classifier: FullyConnected { FullyConnected("\(name)/classifier", outputs: GoogLeNetArchitecture.classCount) }
 
-    public init(_ name: String) { self.name = name }
+    package init(_ name: String) { self.name = name }
 
     func layers(input: FeatureShape) -> [(layer: Layer, input: FeatureShape)] {
         chain([.averagePool(pool), .convolution(projection), .fullyConnected(hidden),

@@ -1,27 +1,27 @@
 /// The paper's Table 1 computed from `GoogLeNetArchitecture.layers`: one row per layer, with the paper's columns.
 /// Parameters count weights only (no biases), as the paper does; MACs are multiply-accumulates per image.
-public struct ArchitectureTableRow: Sendable, Equatable {
-    public var name: String
+package struct ArchitectureTableRow: Sendable, Equatable {
+    package var name: String
     /// "convolution", "max pool", "inception", "avg pool", "dropout (40%)", "linear", "softmax", ...
-    public var type: String
+    package var type: String
     /// "7×7/2"; empty where the paper leaves it empty.
-    public var patchSizeStride: String
-    public var output: FeatureShape
-    public var depth: Int
-    public var oneByOne: Int?
-    public var threeByThreeReduce: Int?
-    public var threeByThree: Int?
-    public var fiveByFiveReduce: Int?
-    public var fiveByFive: Int?
-    public var poolProjection: Int?
-    public var parameters: Int
-    public var multiplyAccumulates: Int
+    package var patchSizeStride: String
+    package var output: FeatureShape
+    package var depth: Int
+    package var oneByOne: Int?
+    package var threeByThreeReduce: Int?
+    package var threeByThree: Int?
+    package var fiveByFiveReduce: Int?
+    package var fiveByFive: Int?
+    package var poolProjection: Int?
+    package var parameters: Int
+    package var multiplyAccumulates: Int
 }
 
 extension GoogLeNetArchitecture {
     /// Table 1's rows. The paper draws conv2 (1×1 reduce then 3×3) as one row of depth 2, and leaves LRN and the
     /// auxiliary classifiers out; so does this table.
-    public static var table: [ArchitectureTableRow] {
+    package static var table: [ArchitectureTableRow] {
         var rows: [ArchitectureTableRow] = []
         var shape = input
         var pendingReduce: (conv: Convolution, input: FeatureShape)?
@@ -75,7 +75,7 @@ extension GoogLeNetArchitecture {
 
     /// Multiply-accumulates of the nine Inception modules as built, and as they would be if each 3×3 and 5×5
     /// convolution read the module's input directly instead of a 1×1 reduction of it.
-    public static var inceptionReductionSavings: (withReductions: Int, withoutReductions: Int) {
+    package static var inceptionReductionSavings: (withReductions: Int, withoutReductions: Int) {
         var with = 0, without = 0
         for (layer, input) in inferenceLayers {
             guard case .inception(let module) = layer else { continue }

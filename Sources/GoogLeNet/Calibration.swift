@@ -1,30 +1,30 @@
-import Foundation
+package import Foundation
 
 /// The activation ranges int8 inference quantizes with, measured by running real frames through fp32
 /// (`framewise model calibrate`), stored as `calibration-int8.json` in the model directory and tied to the
 /// model's SHA-256: a calibration of other weights is refused.
-public struct Calibration: Codable, Sendable, Equatable {
+package struct Calibration: Codable, Sendable, Equatable {
     /// The file's name in the model directory.
-    public static let fileName = "calibration-int8.json"
+    package static let fileName = "calibration-int8.json"
     static let currentFormat = 1
     /// int8 keeps this layer in fp32: its input is signed and has 3 channels (see ARCHITECTURE.md).
     static let firstConvolution = "conv1/7x7_s2"
 
-    public var format: Int
-    public var modelSHA256: String
+    package var format: Int
+    package var modelSHA256: String
     /// ISO 8601, UTC.
-    public var createdAt: String
+    package var createdAt: String
     /// The inputs the frames came from (redacted locations), and how many frames were used.
-    public var inputs: [String]
-    public var frames: Int
+    package var inputs: [String]
+    package var frames: Int
     /// The range method kept (`max` or `percentile-99.99`), and each method's top-1 agreement with fp32 on the
     /// calibration frames, which decided it.
-    public var method: String
-    public var agreement: [String: Double]
+    package var method: String
+    package var agreement: [String: Double]
     /// Per layer output (names as in `GoogLeNetEngine.layerNames`): the largest real value int8 represents.
-    public var ranges: [String: Float]
+    package var ranges: [String: Float]
 
-    public init(modelSHA256: String, createdAt: Date = Date(), inputs: [String], frames: Int, method: String,
+    package init(modelSHA256: String, createdAt: Date = Date(), inputs: [String], frames: Int, method: String,
                 agreement: [String: Double], ranges: [String: Float]) {
         format = Self.currentFormat
         self.modelSHA256 = modelSHA256
@@ -50,7 +50,7 @@ public struct Calibration: Codable, Sendable, Equatable {
     }
 
     /// The calibration file of the model in `directory`, checked against the model's `modelSHA256`.
-    public static func load(directory: String, modelSHA256: String) throws -> Calibration {
+    package static func load(directory: String, modelSHA256: String) throws -> Calibration {
         let path = directory + "/" + fileName
         guard FileManager.default.fileExists(atPath: path) else {
             throw CalibrationError(message: "int8 needs a calibration of this model and \(directory) has none: run `framewise model calibrate VIDEO...` first")
@@ -74,7 +74,7 @@ public struct Calibration: Codable, Sendable, Equatable {
     }
 
     /// Writes the file into `directory` (atomically: a reader sees the old file or the new one).
-    public func write(directory: String) throws {
+    package func write(directory: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let path = directory + "/" + Self.fileName
@@ -85,7 +85,7 @@ public struct Calibration: Codable, Sendable, Equatable {
         }
     }
 
-    private static func reason(_ error: Error) -> String {
+    private static func reason(_ error: any Error) -> String {
         switch error {
         case DecodingError.dataCorrupted: "not JSON"
         case DecodingError.keyNotFound(let key, _): "no \(key.stringValue)"
@@ -97,15 +97,15 @@ public struct Calibration: Codable, Sendable, Equatable {
 }
 
 /// A calibration that cannot be used or made, in one line.
-public struct CalibrationError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+package struct CalibrationError: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }
 
 extension LoadedModelFiles {
     /// What an engine needs to run this model at `precision`: checks that the CPU runs it natively and, for int8,
     /// reads this model's calibration. Throws the one-line reason otherwise.
-    public func numerics(for precision: Precision) throws -> EngineNumerics {
+    package func numerics(for precision: Precision) throws -> EngineNumerics {
         try CPUSupport.require(precision)
         switch precision {
         case .fp32: return .fp32

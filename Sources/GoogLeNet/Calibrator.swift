@@ -4,21 +4,21 @@ import Foundation
 /// the largest value seen (`max`) and the 99.99th percentile of all values (`percentile-99.99`, which clips rare
 /// outliers and so spends the 256 levels on the values that occur) — then runs the frames through int8 with each
 /// and keeps the one whose top-1 agrees more often with fp32's.
-public struct Calibrator {
-    public static let percentile = 0.9999
+package struct Calibrator {
+    package static let percentile = 0.9999
     static let histogramBins = 4096
 
-    public let weights: ModelWeights
-    public let threads: Int
+    package let weights: ModelWeights
+    package let threads: Int
 
-    public init(weights: ModelWeights, threads: Int = 1) {
+    package init(weights: ModelWeights, threads: Int = 1) {
         self.weights = weights
         self.threads = threads
     }
 
     /// `images` are network inputs (`GoogLeNetArchitecture.input.elementCount` floats each); `inputs` names where
     /// they came from, for the record.
-    public func calibrate(_ images: [[Float]], modelSHA256: String, inputs: [String]) throws -> Calibration {
+    package func calibrate(_ images: [[Float]], modelSHA256: String, inputs: [String]) throws -> Calibration {
         guard !images.isEmpty else { throw CalibrationError(message: "no frames to calibrate with") }
         let reference = try GoogLeNetEngine(weights: PreparedWeights(weights), threads: threads)
         let names = Set(reference.layerNames)

@@ -1,23 +1,23 @@
 import Foundation
 
 /// One of GoogLeNet's output classes: an ImageNet synset.
-public struct ImageNetClass: Sendable, Equatable {
+package struct ImageNetClass: Sendable, Equatable {
     /// The WordNet id, e.g. `n07920052`.
-    public let wnid: String
+    package let wnid: String
     /// All names of the synset, e.g. `["espresso"]`, `["tabby", "tabby cat"]`.
-    public let names: [String]
+    package let names: [String]
     /// The display label: the first name.
-    public var label: String { names.first ?? wnid }
+    package var label: String { names.first ?? wnid }
 }
 
 /// The names of GoogLeNet's 1000 output classes, read from `synset_words.txt` (`n01440764 tench, Tinca tinca`:
 /// a WordNet id, then comma-separated names). The display label of a class is its first name.
-public struct ClassLabels: Sendable {
+package struct ClassLabels: Sendable {
     /// The classes in the network's output order.
-    public let classes: [ImageNetClass]
+    package let classes: [ImageNetClass]
 
     /// Reads a synset file; it must have one line per class.
-    public init(contentsOfFile path: String) throws {
+    package init(contentsOfFile path: String) throws {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -41,11 +41,11 @@ public struct ClassLabels: Sendable {
     }
 
     /// The display label of a class.
-    public subscript(classIndex: Int) -> String { classes[classIndex].label }
+    package subscript(classIndex: Int) -> String { classes[classIndex].label }
 }
 
 /// A labels file that cannot be used, with a one-line explanation.
-public struct ClassLabelsError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+package struct ClassLabelsError: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }

@@ -1,14 +1,14 @@
-import CDNNL
+package import CDNNL
 
 // Thin Swift owners for the oneDNN C handles the engine uses. Each class owns exactly one handle and
 // releases it in deinit; none is shared between engines (each worker builds its own), so they are not
 // Sendable. Only weight buffers are shared, and only read (see `PreparedWeights`).
 
 /// An error reported by oneDNN, with the call that failed.
-public struct DNNLError: Error, CustomStringConvertible {
-    public let operation: String
-    public let status: dnnl_status_t
-    public var description: String { "oneDNN: \(operation) failed (status \(status.rawValue))" }
+package struct DNNLError: Error, CustomStringConvertible {
+    package let operation: String
+    package let status: dnnl_status_t
+    package var description: String { "oneDNN: \(operation) failed (status \(status.rawValue))" }
 }
 
 func check(_ status: dnnl_status_t, _ operation: @autoclosure () -> String) throws {

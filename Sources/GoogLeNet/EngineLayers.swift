@@ -6,7 +6,7 @@ import CDNNL
 // primitives in order.
 
 /// The kinds of work `--profile` reports time for.
-public enum LayerKind: String, Sendable, CaseIterable {
+package enum LayerKind: String, Sendable, CaseIterable {
     case convolution, maxPool = "max-pool", localResponseNormalization = "lrn", averagePool = "avg-pool"
     case innerProduct = "inner-product", softmax, reorder
 }
@@ -25,11 +25,11 @@ protocol EngineLayer {
     var output: Activation { get }
     var primitives: [(kind: LayerKind, primitive: BoundPrimitive)] { get }
     /// Layers built inside this one (an Inception module's branches), for looking up their outputs.
-    var innerLayers: [EngineLayer] { get }
+    var innerLayers: [any EngineLayer] { get }
 }
 
 extension EngineLayer {
-    var innerLayers: [EngineLayer] { [] }
+    var innerLayers: [any EngineLayer] { [] }
 }
 
 /// Where a layer writes: a buffer of its own in the layout oneDNN prefers, or a given region of a larger buffer
@@ -236,7 +236,7 @@ final class InceptionLayer: EngineLayer {
     let name: String
     let output: Activation
     let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
-    let innerLayers: [EngineLayer]
+    let innerLayers: [any EngineLayer]
 
     init(_ module: InceptionModule, input: Activation, weights: PreparedWeights, context: DNNLContext) throws {
         name = module.name
@@ -253,12 +253,12 @@ final class InceptionLayer: EngineLayer {
 
         var channelOffset = 0
         var primitives: [(kind: LayerKind, primitive: BoundPrimitive)] = []
-        var inner: [EngineLayer] = []
+        var inner: [any EngineLayer] = []
         var separateOutputs: [(channelOffset: Int, memory: Memory)] = []
         for branch in module.branches {
             var branchInput = input
             for (index, layer) in branch.layers.enumerated() {
-                let built: EngineLayer
+                let built: any EngineLayer
                 if index == branch.layers.count - 1, case .convolution(let last) = layer {
                     precondition(channelOffset % block == 0 && last.outputChannels % block == 0, "branch widths are multiples of the block")
                     do {
@@ -386,7 +386,7 @@ final class ConversionLayer: EngineLayer {
 
 /// Builds one inference layer of the architecture on `input`, converting the input first when the layer computes
 /// in another element type (see `EngineNumerics.inputType(of:)`). Training-only layers are never passed here.
-func buildLayer(_ layer: Layer, input: Activation, weights: PreparedWeights, context: DNNLContext) throws -> EngineLayer {
+func buildLayer(_ layer: Layer, input: Activation, weights: PreparedWeights, context: DNNLContext) throws -> any EngineLayer {
     if let wanted = weights.numerics.inputType(of: layer), wanted != input.memory.desc.dataType {
         let conversion = try ConversionLayer(input, to: wanted, weights: weights, context: context)
         return ConvertedLayer(conversion: conversion,
@@ -415,9 +415,9 @@ func buildLayer(_ layer: Layer, input: Activation, weights: PreparedWeights, con
 /// A layer preceded by the conversion of its input: runs both, answers for the layer.
 private struct ConvertedLayer: EngineLayer {
     let conversion: ConversionLayer
-    let layer: EngineLayer
+    let layer: any EngineLayer
     var name: String { layer.name }
     var output: Activation { layer.output }
     var primitives: [(kind: LayerKind, primitive: BoundPrimitive)] { conversion.primitives + layer.primitives }
-    var innerLayers: [EngineLayer] { layer.innerLayers }
+    var innerLayers: [any EngineLayer] { layer.innerLayers }
 }

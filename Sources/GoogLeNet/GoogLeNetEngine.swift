@@ -13,22 +13,22 @@ import Foundation
 /// Threading is explicit: each call runs on the calling thread with `threads` OpenMP threads (default 1), so
 /// N engines on N worker threads use N cores without oversubscription. An engine may be handed to another
 /// thread, and calls are serialised by a lock, hence `@unchecked Sendable`; for throughput give each worker its own.
-public final class GoogLeNetEngine: @unchecked Sendable {
-    public let batchSize: Int
-    public let threads: Int
-    public let precision: Precision
+package final class GoogLeNetEngine: @unchecked Sendable {
+    package let batchSize: Int
+    package let threads: Int
+    package let precision: Precision
     private let context: DNNLContext
     private let input: Memory
-    private let layers: [EngineLayer]
+    private let layers: [any EngineLayer]
     private let steps: [(kind: LayerKind, primitive: BoundPrimitive)]
     private let probabilities: Activation
     private let lock = NSLock()
     private var profile = LayerProfile()
 
     /// Images per call × floats per image.
-    public var inputElementCount: Int { batchSize * GoogLeNetArchitecture.input.elementCount }
+    package var inputElementCount: Int { batchSize * GoogLeNetArchitecture.input.elementCount }
 
-    public init(weights: PreparedWeights, batchSize: Int = 1, threads: Int = 1) throws {
+    package init(weights: PreparedWeights, batchSize: Int = 1, threads: Int = 1) throws {
         precondition(batchSize >= 1 && threads >= 1, "batch size and threads must be at least 1")
         self.batchSize = batchSize
         self.threads = threads
@@ -39,7 +39,7 @@ public final class GoogLeNetEngine: @unchecked Sendable {
         let inputShape = GoogLeNetArchitecture.input
         input = try Memory(.float32([1, inputShape.channels, inputShape.height, inputShape.width], dnnl_nchw),
                            context: context)
-        var layers: [EngineLayer] = []
+        var layers: [any EngineLayer] = []
         var current = Activation(memory: input, producer: "data", scale: 1)
         for (layer, _) in GoogLeNetArchitecture.inferenceLayers {
             let built = try buildLayer(layer, input: current, weights: weights, context: context)
@@ -53,24 +53,24 @@ public final class GoogLeNetEngine: @unchecked Sendable {
 
     /// Runs the network on `batchSize` images (planar BGR-minus-mean, `inputElementCount` floats) and returns
     /// `batchSize` × 1000 class probabilities.
-    public func classify(_ images: UnsafeBufferPointer<Float>) throws -> [Float] {
+    package func classify(_ images: UnsafeBufferPointer<Float>) throws -> [Float] {
         try withLock { try run(images, images: batchSize, profiling: false) }
     }
 
-    public func classify(_ images: [Float]) throws -> [Float] {
+    package func classify(_ images: [Float]) throws -> [Float] {
         try images.withUnsafeBufferPointer { try classify($0) }
     }
 
     /// Runs the network on each image of `batch` (any number, each `GoogLeNetArchitecture.input.elementCount`
     /// floats) and returns each image's 1000 class probabilities, in order.
-    public func classify(batch: [[Float]]) throws -> [[Float]] {
+    package func classify(batch: [[Float]]) throws -> [[Float]] {
         try withLock {
             try batch.map { image in try image.withUnsafeBufferPointer { try run($0, images: 1, profiling: false) } }
         }
     }
 
     /// Like `classify`, and also adds the time each kind of layer took to `profile`.
-    public func classify(_ images: UnsafeBufferPointer<Float>, profile: inout LayerProfile) throws -> [Float] {
+    package func classify(_ images: UnsafeBufferPointer<Float>, profile: inout LayerProfile) throws -> [Float] {
         try withLock {
             self.profile = profile
             defer { profile = self.profile }
@@ -82,7 +82,7 @@ public final class GoogLeNetEngine: @unchecked Sendable {
     /// (u8 activations divided by their scale), for checking intermediate activations and for calibration.
     /// Names are `GoogLeNetArchitecture.layers` names, e.g. `conv1/7x7_s2`, `pool1/norm1`, `inception_3a`,
     /// `pool5/7x7_s1`, `prob`, or of layers inside a module, e.g. `inception_3a/3x3_reduce`.
-    public func activations(_ image: [Float], of names: Set<String>) throws -> [String: [Float]] {
+    package func activations(_ image: [Float], of names: Set<String>) throws -> [String: [Float]] {
         try withLock {
             try image.withUnsafeBufferPointer { _ = try run($0, images: 1, profiling: false) }
             let all = Self.flattened(layers)
@@ -98,9 +98,9 @@ public final class GoogLeNetEngine: @unchecked Sendable {
     }
 
     /// The names of every layer whose output `activations(_:of:)` can return, in execution order.
-    public var layerNames: [String] { Self.flattened(layers).map(\.name) }
+    package var layerNames: [String] { Self.flattened(layers).map(\.name) }
 
-    private static func flattened(_ layers: [EngineLayer]) -> [EngineLayer] {
+    private static func flattened(_ layers: [any EngineLayer]) -> [any EngineLayer] {
         layers.flatMap { flattened($0.innerLayers) + [$0] }
     }
 
@@ -157,21 +157,21 @@ public final class GoogLeNetEngine: @unchecked Sendable {
 }
 
 /// Time spent per kind of layer, summed over profiled runs.
-public struct LayerProfile: Sendable {
-    public private(set) var seconds: [LayerKind: Double] = [:]
+package struct LayerProfile: Sendable {
+    package private(set) var seconds: [LayerKind: Double] = [:]
 
-    public init() {}
+    package init() {}
 
     mutating func add(_ kind: LayerKind, seconds elapsed: Double) { seconds[kind, default: 0] += elapsed }
 
     /// Sums two profiles (e.g. from several workers).
-    public mutating func merge(_ other: LayerProfile) {
+    package mutating func merge(_ other: LayerProfile) {
         seconds.merge(other.seconds, uniquingKeysWith: +)
     }
 }
 
 /// Misuse of an engine (wrong input size, unknown layer name).
-public struct EngineError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+package struct EngineError: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }

@@ -7,16 +7,16 @@ import Foundation
 /// directory, `$XDG_DATA_HOME/framewise/models/googlenet` (`~/.local/share/...` when XDG_DATA_HOME is unset).
 /// The ONNX file is `googlenet-bvlc.onnx` or the ONNX Model Zoo's `googlenet-12.onnx`, or the directory's only
 /// `.onnx`; the labels are `synset_words.txt` (or `synset.txt`).
-public struct ModelDirectory: Sendable {
-    public let path: String
-    public let onnxPath: String
-    public let labelsPath: String
+package struct ModelDirectory: Sendable {
+    package let path: String
+    package let onnxPath: String
+    package let labelsPath: String
 
     static let onnxNames = ["googlenet-bvlc.onnx", "googlenet-12.onnx"]
     static let labelNames = ["synset_words.txt", "synset.txt"]
 
     /// The directory to use when none is named on the command line.
-    public static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    package static func defaultPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let path = environment["FRAMEWISE_MODEL_DIR"], !path.isEmpty { return path }
         let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/share"
@@ -24,7 +24,7 @@ public struct ModelDirectory: Sendable {
     }
 
     /// Finds the model files in `path` (or in the default location of `environment` when `path` is nil).
-    public init(path: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    package init(path: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let directory = path ?? Self.defaultPath(environment: environment)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -48,7 +48,7 @@ public struct ModelDirectory: Sendable {
     }
 
     /// Reads and checks the weights and the labels.
-    public func load() throws -> LoadedModelFiles {
+    package func load() throws -> LoadedModelFiles {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: onnxPath), options: .mappedIfSafe)
@@ -63,15 +63,15 @@ public struct ModelDirectory: Sendable {
 }
 
 /// A model read from its directory: the weights, the labels and the ONNX file's SHA-256.
-public struct LoadedModelFiles: Sendable {
-    public let directory: ModelDirectory
-    public let weights: ModelWeights
-    public let labels: ClassLabels
-    public let sha256: String
+package struct LoadedModelFiles: Sendable {
+    package let directory: ModelDirectory
+    package let weights: ModelWeights
+    package let labels: ClassLabels
+    package let sha256: String
 }
 
 /// A model directory that cannot be used, in one line.
-public struct ModelDirectoryError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+package struct ModelDirectoryError: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
 }

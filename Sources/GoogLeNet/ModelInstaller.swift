@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -6,21 +6,21 @@ import FoundationNetworking
 /// Installs a model directory (ONNX file + labels) at a target path: the files are staged in a temporary
 /// directory beside the target, loaded to prove they work, and only then renamed into place, so the target is
 /// either the old model or the complete new one, never a half-written mix.
-public struct ModelInstaller: Sendable {
+package struct ModelInstaller: Sendable {
     /// Where the model goes, e.g. `ModelDirectory.defaultPath()`.
-    public let target: String
+    package let target: String
 
-    public init(target: String) { self.target = target }
+    package init(target: String) { self.target = target }
 
     /// The ONNX Model Zoo's GoogLeNet (opset 12) and the ImageNet labels in synset order.
-    public static let zooModelURL =
+    package static let zooModelURL =
         URL(string: "https://github.com/onnx/models/raw/main/validated/vision/classification/inception_and_googlenet/googlenet/model/googlenet-12.onnx")!
-    public static let zooLabelsURL =
+    package static let zooLabelsURL =
         URL(string: "https://raw.githubusercontent.com/onnx/models/main/validated/vision/classification/synset.txt")!
 
     /// Copies the model in `source` (a directory `ModelDirectory` accepts) to the target.
     @discardableResult
-    public func importModel(from source: String) throws -> LoadedModelFiles {
+    package func importModel(from source: String) throws -> LoadedModelFiles {
         let model = try ModelDirectory(path: source)
         return try install { staging in
             try FileManager.default.copyItem(atPath: model.onnxPath, toPath: staging + "/" + Self.fileName(model.onnxPath))
@@ -30,7 +30,7 @@ public struct ModelInstaller: Sendable {
 
     /// Downloads an ONNX file and a labels file over HTTP(S) and installs them.
     @discardableResult
-    public func fetch(modelURL: URL = zooModelURL, labelsURL: URL = zooLabelsURL) async throws -> LoadedModelFiles {
+    package func fetch(modelURL: URL = zooModelURL, labelsURL: URL = zooLabelsURL) async throws -> LoadedModelFiles {
         let model = try await Self.download(modelURL)
         let labels = try await Self.download(labelsURL)
         let onnxName = modelURL.lastPathComponent.hasSuffix(".onnx") ? modelURL.lastPathComponent : "googlenet.onnx"

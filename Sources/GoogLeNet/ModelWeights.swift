@@ -2,7 +2,7 @@ import Foundation
 import SwiftProtobuf
 
 /// Why a weights file could not be used; `description` is the one line shown to the user.
-public enum ModelLoadError: Error, Equatable, CustomStringConvertible {
+package enum ModelLoadError: Error, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     case truncated(path: String)
     case notONNX(path: String)
@@ -11,7 +11,7 @@ public enum ModelLoadError: Error, Equatable, CustomStringConvertible {
     case notFloat32(name: String, dataType: Int32)
     case wrongDataSize(name: String, expectedValues: Int, foundBytes: Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unreadable(let path, let reason): "cannot read \(path): \(reason)"
         case .truncated(let path): "\(path) is truncated (the ONNX data ends early)"
@@ -29,12 +29,12 @@ public enum ModelLoadError: Error, Equatable, CustomStringConvertible {
 /// GoogLeNet's weights, read once per process from an ONNX file and shared read-only by every engine.
 ///
 /// Immutable after `init`, hence `Sendable`.
-public final class ModelWeights: Sendable {
+package final class ModelWeights: Sendable {
     private let tensors: [String: [Float]]
 
     /// Reads the initializers of the ONNX file at `path` and checks each tensor the architecture needs.
     /// Tensors it does not need (e.g. auxiliary classifiers) are ignored.
-    public convenience init(contentsOfONNX path: String) throws {
+    package convenience init(contentsOfONNX path: String) throws {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
@@ -101,5 +101,5 @@ public final class ModelWeights: Sendable {
     }
 
     /// Number of weights (every parameter tensor's element count, summed).
-    public var parameterCount: Int { tensors.values.reduce(0) { $0 + $1.count } }
+    package var parameterCount: Int { tensors.values.reduce(0) { $0 + $1.count } }
 }

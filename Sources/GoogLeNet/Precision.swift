@@ -3,18 +3,18 @@ import CDNNL
 /// The number format the engine computes in. fp32 everywhere; bf16 weights and activations with fp32
 /// accumulation (needs AVX512_BF16 or AMX); int8: s8 weights and u8 activations with per-channel scales, from a
 /// calibration of the model (see `Calibration` and ARCHITECTURE.md for which layers stay fp32).
-public enum Precision: String, Sendable, CaseIterable, CustomStringConvertible {
+package enum Precision: String, Sendable, CaseIterable, CustomStringConvertible {
     case fp32, bf16, int8
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }
 
 /// What oneDNN can run on this CPU, as oneDNN itself sees it: `ONEDNN_MAX_CPU_ISA` (oneDNN's own switch, read
 /// once per process) makes a CPU look older, e.g. `ONEDNN_MAX_CPU_ISA=AVX512_CORE_VNNI` simulates a CPU
 /// without AVX512_BF16.
-public enum CPUSupport {
+package enum CPUSupport {
     /// oneDNN's name for the instruction set it uses here.
-    public static var instructionSet: String {
+    package static var instructionSet: String {
         switch effective {
         case dnnl_cpu_isa_avx2_vnni: "AVX2_VNNI"
         case dnnl_cpu_isa_avx512_core_amx: "AVX512_CORE_AMX"
@@ -31,7 +31,7 @@ public enum CPUSupport {
     /// Whether `precision` runs on native instructions here (bf16 needs AVX512_BF16 or AMX: oneDNN would
     /// otherwise emulate it slowly on AVX-512, or not run it at all; int8 needs at least AVX2, and runs
     /// fastest with VNNI).
-    public static func supports(_ precision: Precision) -> Bool {
+    package static func supports(_ precision: Precision) -> Bool {
         switch precision {
         case .fp32: true
         case .bf16: has(dnnl_cpu_isa_avx512_core_bf16)
@@ -40,7 +40,7 @@ public enum CPUSupport {
     }
 
     /// Throws the one-line explanation when `precision` cannot run here.
-    public static func require(_ precision: Precision) throws {
+    package static func require(_ precision: Precision) throws {
         guard supports(precision) else { throw UnsupportedPrecision(precision: precision, instructionSet: instructionSet) }
     }
 
@@ -53,10 +53,10 @@ public enum CPUSupport {
 }
 
 /// A precision this CPU cannot run natively.
-public struct UnsupportedPrecision: Error, CustomStringConvertible {
-    public let precision: Precision
-    public let instructionSet: String
-    public var description: String {
+package struct UnsupportedPrecision: Error, CustomStringConvertible {
+    package let precision: Precision
+    package let instructionSet: String
+    package var description: String {
         switch precision {
         case .bf16: "bf16 needs a CPU with AVX512_BF16 or AMX; this one offers \(instructionSet) (use --precision fp32 or int8)"
         default: "\(precision) needs at least AVX2; this CPU offers \(instructionSet) (use --precision fp32)"
@@ -65,11 +65,11 @@ public struct UnsupportedPrecision: Error, CustomStringConvertible {
 }
 
 /// A precision with what it needs to run: int8 carries its calibration.
-public enum EngineNumerics: Sendable {
+package enum EngineNumerics: Sendable {
     case fp32, bf16
     case int8(Calibration)
 
-    public var precision: Precision {
+    package var precision: Precision {
         switch self {
         case .fp32: .fp32
         case .bf16: .bf16

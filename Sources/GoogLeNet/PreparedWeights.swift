@@ -9,19 +9,19 @@ import Synchronization
 ///
 /// A copy is written once, before it is published, and only read afterwards; the table of copies is guarded by
 /// a mutex, hence `Sendable`. Each engine holds its copies, so they outlive every engine that uses them.
-public final class PreparedWeights: Sendable {
-    public let weights: ModelWeights
-    public let numerics: EngineNumerics
+package final class PreparedWeights: Sendable {
+    package let weights: ModelWeights
+    package let numerics: EngineNumerics
     /// Copies by parameter name; normally one layout each, but an engine built differently could ask for another.
     private let reordered = Mutex<[String: [ReorderedTensor]]>([:])
 
     /// The weights prepared for `numerics` (fp32 unless told otherwise).
-    public init(_ weights: ModelWeights, numerics: EngineNumerics = .fp32) {
+    package init(_ weights: ModelWeights, numerics: EngineNumerics = .fp32) {
         self.weights = weights
         self.numerics = numerics
     }
 
-    public var precision: Precision { numerics.precision }
+    package var precision: Precision { numerics.precision }
 
     /// Parameter `name` (dims `shape`, stored plain as `plainTag`) laid out as `desc`, multiplied by `scales` (one
     /// per index of the first dimension) on the way when given: the shared copy, made now with `context` if no

@@ -1,16 +1,16 @@
 /// One class and its probability, as ranked by `topClasses`.
-public struct RankedClass: Sendable, Equatable {
-    public let classIndex: Int
-    public let probability: Float
+package struct RankedClass: Sendable, Equatable {
+    package let classIndex: Int
+    package let probability: Float
 
-    public init(classIndex: Int, probability: Float) {
+    package init(classIndex: Int, probability: Float) {
         self.classIndex = classIndex
         self.probability = probability
     }
 }
 
 /// The `k` most probable classes of one image's probabilities, best first (ties: lower class index first).
-public func topClasses<C: RandomAccessCollection>(_ k: Int, of probabilities: C) -> [RankedClass]
+package func topClasses<C: RandomAccessCollection>(_ k: Int, of probabilities: C) -> [RankedClass]
 where C.Element == Float, C.Index == Int {
     var best: [RankedClass] = []
     best.reserveCapacity(k + 1)

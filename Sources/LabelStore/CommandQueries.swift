@@ -5,7 +5,7 @@ import GRDB
 extension ReadOnlyLabelDatabase {
     /// Prints the raw top-1 runs of `label` (of the given sources, or all), optionally only those whose mean
     /// score reaches `minScore`: source, label, start and end as H:MM:SS.mmm, frames, mean score.
-    public func printSegments(of label: String, sources: [SourceID]?, minScore: Double?, into sink: some ResultSink) throws {
+    package func printSegments(of label: String, sources: [SourceID]?, minScore: Double?, into sink: some ResultSink) throws {
         var conditions = ["label = ?"]
         var arguments: [QueryArgument] = [.text(label)]
         if let sources {
@@ -28,7 +28,7 @@ extension ReadOnlyLabelDatabase {
 
     /// Prints every job with its run's counters: frames labelled so far (recorded every few seconds while
     /// running) and the seconds of lease left while running.
-    public func printJobs(into sink: some ResultSink) throws {
+    package func printJobs(into sink: some ResultSink) throws {
         try run("""
             SELECT j.id, j.state, j.input, j.sampling, j.priority, j.worker, j.attempts,
                    r.frames_labeled AS labelled, r.frames_skipped AS already_stored,
@@ -64,7 +64,7 @@ extension SQLDialect {
 
 extension LabelStoreError {
     /// One line for any error the store's calls may throw, SQLite's own included (so callers need not know GRDB).
-    public static func message(for error: any Error) -> String {
+    package static func message(for error: any Error) -> String {
         (error as? DatabaseError).map { $0.message ?? $0.description } ?? "\(error)"
     }
 }

@@ -1,4 +1,4 @@
-import Dispatch
+package import Dispatch
 import Foundation
 
 /// Stores labelled frames of one run in batched transactions on the store's single write connection (SQLite's
@@ -14,19 +14,19 @@ import Foundation
 ///
 /// Thread safety: every mutable property is only touched on `queue` (callers enter it with `queue.sync`, the
 /// flush timer fires on it), which is why the class can be `@unchecked Sendable`.
-public final class FrameWriter: @unchecked Sendable {
+package final class FrameWriter: @unchecked Sendable {
     /// When a batch is committed.
-    public struct Policy: Sendable {
-        public var maxFrames: Int
-        public var maxDelay: DispatchTimeInterval
-        public init(maxFrames: Int = 1_000, maxDelay: DispatchTimeInterval = .milliseconds(250)) {
+    package struct Policy: Sendable {
+        package var maxFrames: Int
+        package var maxDelay: DispatchTimeInterval
+        package init(maxFrames: Int = 1_000, maxDelay: DispatchTimeInterval = .milliseconds(250)) {
             self.maxFrames = maxFrames
             self.maxDelay = maxDelay
         }
     }
 
     /// What became of one batch.
-    public enum BatchOutcome: Sendable {
+    package enum BatchOutcome: Sendable {
         /// Committed: `inserted` frames stored, `alreadyStored` skipped, in `duration`.
         case committed(inserted: Int, alreadyStored: Int, duration: Duration)
         /// The transaction failed (disk full, read-only, locked): its `frames` are lost, nothing else.
@@ -34,17 +34,17 @@ public final class FrameWriter: @unchecked Sendable {
     }
 
     /// What the writer has committed so far.
-    public struct Totals: Hashable, Sendable {
+    package struct Totals: Hashable, Sendable {
         /// Frames inserted.
-        public var stored = 0
+        package var stored = 0
         /// Frames that were already in the database and were skipped.
-        public var alreadyStored = 0
+        package var alreadyStored = 0
         /// Committed transactions.
-        public var batches = 0
+        package var batches = 0
         /// Thumbnails inserted.
-        public var thumbnails = 0
+        package var thumbnails = 0
         /// Thumbnails skipped: their frame is not stored, or already has one.
-        public var thumbnailsSkipped = 0
+        package var thumbnailsSkipped = 0
     }
 
     private let committer: any FrameBatchCommitter
@@ -55,7 +55,7 @@ public final class FrameWriter: @unchecked Sendable {
     private let queue = DispatchQueue(label: "framewise.label-store.writer")
     private var pending: [StoredFrame] = []
     private var pendingThumbnails: [QueuedThumbnail] = []
-    private var timer: DispatchSourceTimer?
+    private var timer: (any DispatchSourceTimer)?
     private var totals = Totals()
     private let onBatch: (@Sendable (BatchOutcome) -> Void)?
 
@@ -78,7 +78,7 @@ public final class FrameWriter: @unchecked Sendable {
     /// Queues `frame`; commits the batch if it is full. Throws for a frame that cannot be stored (no labels,
     /// unknown class, non-finite score) without affecting the others, and when the commit this call made failed
     /// (its batch, this frame included, is lost and reported to `onBatch`).
-    public func append(_ frame: StoredFrame) throws {
+    package func append(_ frame: StoredFrame) throws {
         try validate(frame)
         try queue.sync {
             pending.append(frame)
@@ -88,7 +88,7 @@ public final class FrameWriter: @unchecked Sendable {
 
     /// Queues a thumbnail of the source's frame `frameIndex`, appended earlier or in the same batch. It is
     /// written with the batch; a frame that is not stored, or already has a thumbnail, is skipped (counted).
-    public func appendThumbnail(_ thumbnail: StoredThumbnail, frameIndex: Int64) throws {
+    package func appendThumbnail(_ thumbnail: StoredThumbnail, frameIndex: Int64) throws {
         try thumbnail.validate(frameIndex: frameIndex)
         try queue.sync {
             pendingThumbnails.append((frameIndex, thumbnail))
@@ -106,14 +106,14 @@ public final class FrameWriter: @unchecked Sendable {
     }
 
     /// Commits the frames queued so far.
-    public func flush() throws {
+    package func flush() throws {
         try queue.sync {
             try commitPending()
         }
     }
 
     /// Commits what is queued and stops the timer. The writer must not be used afterwards.
-    public func close() throws {
+    package func close() throws {
         try queue.sync {
             timer?.cancel()
             timer = nil
@@ -122,7 +122,7 @@ public final class FrameWriter: @unchecked Sendable {
     }
 
     /// Counters of what was committed.
-    public var committed: Totals {
+    package var committed: Totals {
         queue.sync { totals }
     }
 

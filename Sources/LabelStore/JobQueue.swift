@@ -1,18 +1,18 @@
-import Foundation
+package import Foundation
 
 /// A file to label, as `framewise enqueue` adds it to `jobs`.
-public struct JobRequest: Hashable, Sendable {
+package struct JobRequest: Hashable, Sendable {
     /// The input as every worker will open it: an absolute path on shared storage or a URL whose secrets are
     /// `${VARIABLE}` references (expanded by each worker).
-    public let input: String
+    package let input: String
     /// The sampling in `runs.sampling`'s words (with the window), e.g. "every 5 start 10.0".
-    public let sampling: String
+    package let sampling: String
     /// The options a worker needs to rebuild the run, as a JSON object.
-    public let options: String
+    package let options: String
     /// Higher runs first; equal priorities run in the order enqueued.
-    public let priority: Int
+    package let priority: Int
 
-    public init(input: String, sampling: String, options: String, priority: Int = 0) {
+    package init(input: String, sampling: String, options: String, priority: Int = 0) {
         self.input = input
         self.sampling = sampling
         self.options = options
@@ -21,7 +21,7 @@ public struct JobRequest: Hashable, Sendable {
 }
 
 /// What `JobQueue.enqueue` did.
-public enum Enqueued: Hashable, Sendable {
+package enum Enqueued: Hashable, Sendable {
     /// A new job.
     case added(JobID)
     /// The same input with the same sampling is already queued or running: nothing was added.
@@ -29,17 +29,17 @@ public enum Enqueued: Hashable, Sendable {
 }
 
 /// A job a worker holds: its row as claimed.
-public struct ClaimedJob: Hashable, Sendable {
-    public let id: JobID
-    public let input: String
-    public let sampling: String
-    public let options: String
+package struct ClaimedJob: Hashable, Sendable {
+    package let id: JobID
+    package let input: String
+    package let sampling: String
+    package let options: String
     /// Claims so far, this one included.
-    public let attempts: Int
+    package let attempts: Int
 }
 
 /// How a worker lets go of a job it holds.
-public enum JobEnding: Hashable, Sendable {
+package enum JobEnding: Hashable, Sendable {
     /// Every frame is stored.
     case completed
     /// Given up, with the reason.
@@ -55,16 +55,16 @@ public enum JobEnding: Hashable, Sendable {
 /// that lost its lease changes nothing. Times are the database's clock, never a worker's.
 ///
 /// Holds a connection of its own (not the frame writer's), so a lease is renewed while a batch commits.
-public final class JobQueue: Sendable {
+package final class JobQueue: Sendable {
     private let connection: any StoreConnection
 
     /// Opens the queue of the database at `location`, creating or upgrading its schema.
-    public init(location: LabelDatabaseLocation) throws {
+    package init(location: LabelDatabaseLocation) throws {
         connection = try location.openConnection()
     }
 
     /// Adds a queued job, unless the same input with the same sampling is queued or running already.
-    public func enqueue(_ request: JobRequest) throws -> Enqueued {
+    package func enqueue(_ request: JobRequest) throws -> Enqueued {
         let inserted = try rows("""
             INSERT INTO jobs (input, sampling, options, priority, enqueued_at) VALUES (?, ?, ?, ?, \(connection.dialect.now))
             ON CONFLICT DO NOTHING RETURNING id
@@ -81,7 +81,7 @@ public final class JobQueue: Sendable {
 
     /// Takes the next job for `worker` (queued, or running with an expired lease), holding it for `lease`
     /// seconds; `nil` when there is none. Two workers never get the same job, and neither waits for the other.
-    public func claim(worker: String, lease: TimeInterval) throws -> ClaimedJob? {
+    package func claim(worker: String, lease: TimeInterval) throws -> ClaimedJob? {
         let now = connection.dialect.now
         // PostgreSQL: concurrent claims pass over each other's locked rows. SQLite: claims are serialized.
         let skipLocked = connection.dialect == .postgresql ? "FOR UPDATE SKIP LOCKED" : ""
@@ -100,7 +100,7 @@ public final class JobQueue: Sendable {
     }
 
     /// Jobs queued or running (held by a worker, or waiting for their expired lease to be taken over).
-    public func openJobCount() throws -> Int {
+    package func openJobCount() throws -> Int {
         let rows = try rows("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')", [])
         guard case .integer(let count) = rows.first?.first else { return 0 }
         return Int(count)
@@ -108,19 +108,19 @@ public final class JobQueue: Sendable {
 
     /// Records the source and run a held job stores into (what `framewise jobs` shows progress from).
     @discardableResult
-    public func attach(_ job: JobID, worker: String, source: SourceID, run: RunID) throws -> Bool {
+    package func attach(_ job: JobID, worker: String, source: SourceID, run: RunID) throws -> Bool {
         try holding(job, worker: worker, "source_id = ?, run_id = ?", [.integer(source.rawValue), .integer(run.rawValue)])
     }
 
     /// Extends a held job's lease to `lease` seconds from now; false when `worker` no longer holds it (its lease
     /// expired and another worker took the job over).
-    public func renew(_ job: JobID, worker: String, lease: TimeInterval) throws -> Bool {
+    package func renew(_ job: JobID, worker: String, lease: TimeInterval) throws -> Bool {
         try holding(job, worker: worker, "lease_expires_at = \(connection.dialect.now) + ?", [.real(lease)])
     }
 
     /// Ends `worker`'s hold on `job`; false when it no longer held it.
     @discardableResult
-    public func end(_ job: JobID, worker: String, _ ending: JobEnding) throws -> Bool {
+    package func end(_ job: JobID, worker: String, _ ending: JobEnding) throws -> Bool {
         let finished = "finished_at = \(connection.dialect.now), lease_expires_at = NULL"
         return switch ending {
         case .completed:
@@ -134,7 +134,7 @@ public final class JobQueue: Sendable {
     }
 
     /// Closes the connection.
-    public func close() {
+    package func close() {
         try? connection.close()
     }
 

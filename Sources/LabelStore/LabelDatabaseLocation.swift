@@ -1,11 +1,11 @@
 import Foundation
 
 /// Which SQL a database speaks, for the few statements Framewise words differently on each.
-public enum SQLDialect: Sendable {
+package enum SQLDialect: Sendable {
     case sqlite, postgresql
 
     /// The database's clock in Unix seconds (a real), as an SQL expression.
-    public var now: String {
+    package var now: String {
         switch self {
         case .sqlite: "((julianday('now') - 2440587.5) * 86400.0)"
         case .postgresql: "extract(epoch FROM now())::float8"
@@ -15,7 +15,7 @@ public enum SQLDialect: Sendable {
 
 /// A label database opened for people's read-only SQL: `ReadOnlyDatabase` (SQLite) or
 /// `PostgresReadOnlyDatabase`. A statement that would write is refused and changes nothing.
-public protocol ReadOnlyLabelDatabase: Sendable {
+package protocol ReadOnlyLabelDatabase: Sendable {
     var dialect: SQLDialect { get }
     /// Runs one statement with positional `arguments` (`?` placeholders) and hands its column names, then each
     /// row, to `sink`.
@@ -26,19 +26,19 @@ public protocol ReadOnlyLabelDatabase: Sendable {
 
 /// Where a label database is: an SQLite file (a path) or a PostgreSQL database (a `postgres://` URL). The one
 /// way every command turns `--db`, `$FRAMEWISE_DB` or a pipeline file's `sink.database` into a database.
-public enum LabelDatabaseLocation: Sendable, Hashable, CustomStringConvertible {
+package enum LabelDatabaseLocation: Sendable, Hashable, CustomStringConvertible {
     case sqlite(path: String)
     case postgres(PostgresLocation)
 
     /// A `postgres://` or `postgresql://` URL names a PostgreSQL database; anything else is a file path.
-    public init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    package init(_ text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self = PostgresLocation.isPostgresURL(text)
             ? .postgres(try PostgresLocation(url: text, environment: environment))
             : .sqlite(path: text)
     }
 
     /// The path, or the URL without its password.
-    public var description: String {
+    package var description: String {
         switch self {
         case .sqlite(let path): path
         case .postgres(let location): location.description
@@ -46,7 +46,7 @@ public enum LabelDatabaseLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Opens (creating or upgrading its schema) the database for the pipeline.
-    public func openForWriting() throws -> LabelStore {
+    package func openForWriting() throws -> LabelStore {
         switch self {
         case .sqlite(let path): try LabelStore(path: path)
         case .postgres(let location): try LabelStore(postgres: location)
@@ -62,7 +62,7 @@ public enum LabelDatabaseLocation: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Opens an existing database for read-only queries (nothing is created).
-    public func openReadOnly() throws -> any ReadOnlyLabelDatabase {
+    package func openReadOnly() throws -> any ReadOnlyLabelDatabase {
         switch self {
         case .sqlite(let path): try ReadOnlyDatabase(path: path)
         case .postgres(let location): try PostgresReadOnlyDatabase(location: location)
@@ -72,7 +72,7 @@ public enum LabelDatabaseLocation: Sendable, Hashable, CustomStringConvertible {
 
 extension ReadOnlyLabelDatabase {
     /// Runs a statement without arguments.
-    public func run(_ sql: String, into sink: some ResultSink) throws {
+    package func run(_ sql: String, into sink: some ResultSink) throws {
         try run(sql, arguments: [], into: sink)
     }
 }

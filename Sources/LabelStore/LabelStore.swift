@@ -8,19 +8,19 @@ import Synchronization
 /// opens the one a location names.
 ///
 /// Every method blocks its caller until the database has answered, and may be called from any thread.
-public final class LabelStore: Sendable {
+package final class LabelStore: Sendable {
     /// Held by each source registration, so two processes meeting the same new source insert it once.
     private static let registrationLockKey: Int64 = 0x6677_7265_6769_7374
 
     let connection: any StoreConnection
 
     /// Opens or creates the SQLite file at `path` and brings its schema up to date.
-    public convenience init(path: String) throws {
+    package convenience init(path: String) throws {
         try self.init(path: path, migratingUpTo: nil)
     }
 
     /// Connects to a PostgreSQL database and applies missing migrations.
-    public convenience init(postgres location: PostgresLocation) throws {
+    package convenience init(postgres location: PostgresLocation) throws {
         try self.init(postgres: location, migratingUpTo: nil)
     }
 
@@ -37,7 +37,7 @@ public final class LabelStore: Sendable {
     /// The id of `source`, inserting it the first time it is seen. The identity is the URI plus the fingerprint:
     /// new content at a known path is a new source (the registration names the one it supersedes). A file
     /// source stored before fingerprints existed (fingerprint '') is adopted by the first fingerprinted run.
-    public func register(source: SourceDescriptor) throws -> SourceRegistration {
+    package func register(source: SourceDescriptor) throws -> SourceRegistration {
         let fingerprint = source.fingerprint ?? ""
         return try connection.transaction { sql in
             if let lock = sql.dialect.serializingStatement(key: Self.registrationLockKey) { try sql.execute(lock, []) }
@@ -59,7 +59,7 @@ public final class LabelStore: Sendable {
 
     /// Stores the model's classes (one statement). A database already holding a different class list is
     /// refused, because its stored labels would be misread.
-    public func storeClasses(_ classes: [ClassLabel]) throws {
+    package func storeClasses(_ classes: [ClassLabel]) throws {
         guard !classes.isEmpty else { return }
         let rows = Array(repeating: "(?, ?, ?, ?)", count: classes.count).joined(separator: ", ")
         let arguments = classes.flatMap { label -> [QueryArgument] in
@@ -82,7 +82,7 @@ public final class LabelStore: Sendable {
     /// Records the start of a run (status `running`). Earlier runs of the same source still marked `running`
     /// belong to a process that was killed (one source is labelled by one process at a time): they are marked
     /// `interrupted`, keeping the counters they last recorded.
-    public func beginRun(_ settings: RunSettings) throws -> RunID {
+    package func beginRun(_ settings: RunSettings) throws -> RunID {
         try connection.transaction { sql in
             try sql.execute(
                 "UPDATE runs SET status = 'interrupted', error = coalesce(error, ?) WHERE source_id = ? AND status = 'running'",
@@ -98,12 +98,12 @@ public final class LabelStore: Sendable {
     }
 
     /// Updates a running run's counters, so a killed run still shows how far it got.
-    public func recordProgress(of run: RunID, counts: RunCounts) throws {
+    package func recordProgress(of run: RunID, counts: RunCounts) throws {
         try updateRun(run, counts: counts, status: nil, error: nil)
     }
 
     /// Records how a run ended: its final counters, status and error message (already free of secrets).
-    public func finishRun(_ run: RunID, status: RunStatus, counts: RunCounts, error: String? = nil) throws {
+    package func finishRun(_ run: RunID, status: RunStatus, counts: RunCounts, error: String? = nil) throws {
         try updateRun(run, counts: counts, status: status, error: error)
     }
 
@@ -126,7 +126,7 @@ public final class LabelStore: Sendable {
     /// A writer storing frames of `run` (for the run's source) in batched, idempotent transactions; `onBatch`
     /// hears of each batch: how many frames it inserted and how many were already stored, or that the database
     /// refused it (lost).
-    public func makeWriter(run: RunID, policy: FrameWriter.Policy = .init(),
+    package func makeWriter(run: RunID, policy: FrameWriter.Policy = .init(),
                            onBatch: (@Sendable (FrameWriter.BatchOutcome) -> Void)? = nil) throws -> FrameWriter
     {
         let (source, classIndices) = try connection.transaction { sql in
@@ -144,7 +144,7 @@ public final class LabelStore: Sendable {
     }
 
     /// The frame indices already stored for `source`: a resumed run skips them.
-    public func storedFrameIndices(of source: SourceID) throws -> StoredFrameIndices {
+    package func storedFrameIndices(of source: SourceID) throws -> StoredFrameIndices {
         let indices = LockedIndices()
         try connection.transaction { sql in
             try sql.forEachRow("SELECT frame_index FROM frames WHERE source_id = ? ORDER BY frame_index",
@@ -157,7 +157,7 @@ public final class LabelStore: Sendable {
 
     /// The decoding modes (`runs.decoding`) of the runs whose frames of `source` are stored, sorted (a file's
     /// resume checks that it decodes as they did).
-    public func decodingModes(ofStoredFramesOf source: SourceID) throws -> [String] {
+    package func decodingModes(ofStoredFramesOf source: SourceID) throws -> [String] {
         try connection.transaction { sql in
             try sql.rows("""
                 SELECT DISTINCT decoding FROM runs
@@ -170,7 +170,7 @@ public final class LabelStore: Sendable {
     }
 
     /// The index a new live session of `source` starts numbering its frames at: one past the last stored.
-    public func nextFrameIndex(of source: SourceID) throws -> Int64 {
+    package func nextFrameIndex(of source: SourceID) throws -> Int64 {
         try connection.transaction { sql in
             try sql.integer("SELECT coalesce(max(frame_index) + 1, 0) FROM frames WHERE source_id = ?",
                             [.integer(source.rawValue)]) ?? 0
@@ -178,7 +178,7 @@ public final class LabelStore: Sendable {
     }
 
     /// Deletes every stored frame (and its labels) of `source`, for `--restart`. Runs stay as history.
-    public func deleteFrames(of source: SourceID) throws {
+    package func deleteFrames(of source: SourceID) throws {
         try connection.transaction { sql in
             try sql.execute("DELETE FROM frames WHERE source_id = ?", [.integer(source.rawValue)])
         }
@@ -187,7 +187,7 @@ public final class LabelStore: Sendable {
     /// Closes the database once its writers have closed; nothing may use it afterwards. SQLite first folds its
     /// write-ahead log into the file (so the file alone holds everything, e.g. to be copied); PostgreSQL's
     /// connections are closed.
-    public func close() throws {
+    package func close() throws {
         try connection.close()
     }
 }

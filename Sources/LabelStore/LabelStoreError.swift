@@ -1,5 +1,5 @@
 /// Why the label store refused a request. Descriptions are one-line messages meant for the user.
-public enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendable {
+package enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendable {
     case newerSchema(unknownMigrations: [String])
     case notAFramewiseDatabase
     case missingDatabase(path: String)
@@ -18,8 +18,10 @@ public enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendable
     case invalidThumbnail(frameIndex: Int64, reason: String)
     /// A stored value of another type than the schema says (a damaged or hand-edited database).
     case unexpectedValue(String, expected: String)
+    /// A maintenance request this database cannot take, with what to do instead.
+    case unsupported(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .newerSchema(let unknown):
             "the database was written by a newer Framewise (unknown migrations: \(unknown.joined(separator: ", "))); "
@@ -50,6 +52,8 @@ public enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendable
             "the thumbnail of frame \(frameIndex) cannot be stored: \(reason)"
         case .unexpectedValue(let value, let expected):
             "the database holds \(value) where \(expected) belongs (was it edited by hand?)"
+        case .unsupported(let why):
+            why
         }
     }
 }

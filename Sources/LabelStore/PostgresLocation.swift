@@ -5,35 +5,35 @@ import PostgresNIO
 /// `postgresql://`). The password comes from the URL, else `$PGPASSWORD`, else the first matching line of
 /// `~/.pgpass` (`$PGPASSFILE`; ignored unless only its owner may read it, as libpq does). `description` is the
 /// URL without its password: the only form that reaches messages.
-public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
+package struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     /// libpq's `sslmode` values: whether TLS is tried, required, and how the server's certificate is checked.
-    public enum SSLMode: String, Sendable, CaseIterable {
+    package enum SSLMode: String, Sendable, CaseIterable {
         case disable, allow, prefer, require
         case verifyCA = "verify-ca"
         case verifyFull = "verify-full"
     }
 
-    public let host: String
-    public let port: Int
-    public let user: String
-    public let database: String
-    public let sslMode: SSLMode
+    package let host: String
+    package let port: Int
+    package let user: String
+    package let database: String
+    package let sslMode: SSLMode
     /// Never printed: `description` leaves it out.
     let password: String?
 
     /// The URL as it may be shown: user, host, port, database and sslmode, never a password.
-    public var description: String {
+    package var description: String {
         let shownHost = host.contains(":") ? "[\(host)]" : host
         return "postgres://\(user)@\(shownHost):\(port)/\(database)?sslmode=\(sslMode.rawValue)"
     }
 
     /// Whether `text` names a PostgreSQL database rather than an SQLite file.
-    public static func isPostgresURL(_ text: String) -> Bool {
+    package static func isPostgresURL(_ text: String) -> Bool {
         text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
     }
 
     /// Reads a `postgres://` URL. Errors quote it with its password replaced by `***`.
-    public init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    package init(url text: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let shown = Self.redacted(text)
         func refuse(_ reason: String) -> LabelStoreError { .invalidLocation(location: shown, reason: reason) }
         guard Self.isPostgresURL(text), let components = URLComponents(string: text) else {

@@ -6,21 +6,21 @@ import PostgresNIO
 /// each statement runs in a `BEGIN READ ONLY` transaction that is rolled back afterwards, and PostgresNIO
 /// sends exactly one statement. Values arrive as `QueryValue`s in SQLite's storage classes, so `ResultPrinter`
 /// prints the same text for the same data on both databases.
-public final class PostgresReadOnlyDatabase: ReadOnlyLabelDatabase {
+package final class PostgresReadOnlyDatabase: ReadOnlyLabelDatabase {
     /// How long one statement may run before the server cancels it.
-    public static let statementTimeout = "60s"
+    package static let statementTimeout = "60s"
 
     let session: PostgresSession
 
-    public var dialect: SQLDialect { .postgresql }
+    package var dialect: SQLDialect { .postgresql }
 
-    public init(location: PostgresLocation) throws {
+    package init(location: PostgresLocation) throws {
         session = try PostgresSession(location: location, startupParameters: [
             ("default_transaction_read_only", "on"), ("statement_timeout", Self.statementTimeout),
         ])
     }
 
-    public func run(_ sql: String, arguments: [QueryArgument] = [], into sink: some ResultSink) throws {
+    package func run(_ sql: String, arguments: [QueryArgument] = [], into sink: some ResultSink) throws {
         let query = Self.query(sql, arguments: arguments)
         let (columns, rows) = try session.transaction(begin: "BEGIN READ ONLY", end: "ROLLBACK") { connection in
             let rows = try connection.query(query).rows
@@ -32,7 +32,7 @@ public final class PostgresReadOnlyDatabase: ReadOnlyLabelDatabase {
         try sink.end()
     }
 
-    public func count(_ sql: String, arguments: [QueryArgument] = []) throws -> Int {
+    package func count(_ sql: String, arguments: [QueryArgument] = []) throws -> Int {
         let collector = FirstValue()
         try run(sql, arguments: arguments, into: collector)
         guard case .integer(let count) = collector.value else { return 0 }

@@ -5,13 +5,13 @@ import Synchronization
 /// one (waiting while all are busy) and gives it back, so the server holds at most `capacity` connections
 /// however many requests come — not one per request. Connections open when first needed and stay open
 /// (PostgreSQL's reconnect by themselves after a lost connection).
-public final class ReadConnectionPool: Sendable {
-    public let capacity: Int
+package final class ReadConnectionPool: Sendable {
+    package let capacity: Int
     private let location: LabelDatabaseLocation
     private let available: DispatchSemaphore
     private let idle = Mutex<[any ReadOnlyLabelDatabase]>([])
 
-    public init(location: LabelDatabaseLocation, capacity: Int) {
+    package init(location: LabelDatabaseLocation, capacity: Int) {
         precondition(capacity > 0, "a pool needs at least one connection")
         self.location = location
         self.capacity = capacity
@@ -19,7 +19,7 @@ public final class ReadConnectionPool: Sendable {
     }
 
     /// Runs `body` with a connection of the pool, blocking while all of them are in use.
-    public func withReader<T>(_ body: (any ReadOnlyLabelDatabase) throws -> T) throws -> T {
+    package func withReader<T>(_ body: (any ReadOnlyLabelDatabase) throws -> T) throws -> T {
         available.wait()
         defer { available.signal() }
         let reader = try idle.withLock { $0.popLast() } ?? location.openReadOnly()

@@ -1,17 +1,17 @@
-import Foundation
+package import Foundation
 import GRDB
 
 /// A read-only connection for people's SQL (`framewise query`, `framewise segments`). The file is opened with
 /// SQLITE_OPEN_READONLY and `PRAGMA query_only`, and every statement is checked with `sqlite3_stmt_readonly`
 /// before it runs, so a write is refused up front and nothing changes. Reads run in WAL snapshots: the
 /// pipeline keeps writing meanwhile.
-public final class ReadOnlyDatabase: ReadOnlyLabelDatabase {
+package final class ReadOnlyDatabase: ReadOnlyLabelDatabase {
     let queue: DatabaseQueue
 
-    public var dialect: SQLDialect { .sqlite }
+    package var dialect: SQLDialect { .sqlite }
 
     /// Opens an existing database; a missing file is an error (nothing is created).
-    public init(path: String) throws {
+    package init(path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw LabelStoreError.missingDatabase(path: path)
         }
@@ -26,7 +26,7 @@ public final class ReadOnlyDatabase: ReadOnlyLabelDatabase {
 
     /// Runs one SQL statement with positional `arguments` (for `?` placeholders) and hands its column names,
     /// then each row, to `sink`. Refuses statements that would write.
-    public func run(_ sql: String, arguments: [QueryArgument] = [], into sink: some ResultSink) throws {
+    package func run(_ sql: String, arguments: [QueryArgument] = [], into sink: some ResultSink) throws {
         try queue.read { db in
             let statement = try Self.readOnlyStatement(db, sql: sql, arguments: arguments)
             try sink.begin(columns: statement.columnNames)
@@ -42,7 +42,7 @@ public final class ReadOnlyDatabase: ReadOnlyLabelDatabase {
     }
 
     /// The integer in the first column of the first row (0 when there is no row), e.g. of `SELECT count(*) ...`.
-    public func count(_ sql: String, arguments: [QueryArgument] = []) throws -> Int {
+    package func count(_ sql: String, arguments: [QueryArgument] = []) throws -> Int {
         try queue.read { db in
             try Int.fetchOne(Self.readOnlyStatement(db, sql: sql, arguments: arguments)) ?? 0
         }
@@ -58,13 +58,13 @@ public final class ReadOnlyDatabase: ReadOnlyLabelDatabase {
 
 /// A value bound to a `?` placeholder. From the command line, text that reads as a number binds as a number
 /// (so `pts / 60 > ?` compares numbers), anything else as text.
-public enum QueryArgument: Hashable, Sendable {
+package enum QueryArgument: Hashable, Sendable {
     case null
     case integer(Int64)
     case real(Double)
     case text(String)
 
-    public init(commandLine text: String) {
+    package init(commandLine text: String) {
         let unsigned = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
         // "007" stays text: leading zeros mean an identifier, not a number.
         let leadingZero = unsigned.first == "0" && unsigned.dropFirst().first?.isNumber == true
@@ -89,7 +89,7 @@ public enum QueryArgument: Hashable, Sendable {
 }
 
 /// One cell of a result row, in SQLite's storage classes.
-public enum QueryValue: Hashable, Sendable {
+package enum QueryValue: Hashable, Sendable {
     case null
     case integer(Int64)
     case real(Double)
@@ -97,9 +97,9 @@ public enum QueryValue: Hashable, Sendable {
     case blob(Data)
 
     /// The value as an integer, if it is one.
-    public var int64: Int64? { if case .integer(let value) = self { value } else { nil } }
+    package var int64: Int64? { if case .integer(let value) = self { value } else { nil } }
     /// The value as a real (an integer converts), if it is a number.
-    public var double: Double? {
+    package var double: Double? {
         switch self {
         case .real(let value): value
         case .integer(let value): Double(value)
@@ -107,7 +107,7 @@ public enum QueryValue: Hashable, Sendable {
         }
     }
     /// The value as text, if it is text.
-    public var text: String? { if case .text(let value) = self { value } else { nil } }
+    package var text: String? { if case .text(let value) = self { value } else { nil } }
 
     /// The integer, or `LabelStoreError.unexpectedValue` (a column of another type, or NULL).
     func requiredInt64() throws -> Int64 {

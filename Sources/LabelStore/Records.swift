@@ -1,41 +1,41 @@
-import Foundation
+package import Foundation
 
 /// The database id of a row in `sources`.
-public struct SourceID: Hashable, Sendable, CustomStringConvertible {
-    public let rawValue: Int64
-    public init(rawValue: Int64) { self.rawValue = rawValue }
-    public var description: String { String(rawValue) }
+package struct SourceID: Hashable, Sendable, CustomStringConvertible {
+    package let rawValue: Int64
+    package init(rawValue: Int64) { self.rawValue = rawValue }
+    package var description: String { String(rawValue) }
 }
 
 /// The database id of a row in `runs`.
-public struct RunID: Hashable, Sendable, CustomStringConvertible {
-    public let rawValue: Int64
-    public init(rawValue: Int64) { self.rawValue = rawValue }
-    public var description: String { String(rawValue) }
+package struct RunID: Hashable, Sendable, CustomStringConvertible {
+    package let rawValue: Int64
+    package init(rawValue: Int64) { self.rawValue = rawValue }
+    package var description: String { String(rawValue) }
 }
 
 /// The database id of a row in `jobs`.
-public struct JobID: Hashable, Sendable, CustomStringConvertible {
-    public let rawValue: Int64
-    public init(rawValue: Int64) { self.rawValue = rawValue }
-    public var description: String { String(rawValue) }
+package struct JobID: Hashable, Sendable, CustomStringConvertible {
+    package let rawValue: Int64
+    package init(rawValue: Int64) { self.rawValue = rawValue }
+    package var description: String { String(rawValue) }
 }
 
 /// What kind of input a source is (the `sources.kind` column).
-public enum SourceKind: String, Sendable, CaseIterable {
+package enum SourceKind: String, Sendable, CaseIterable {
     /// `stream`: any other network URL FFmpeg reads (udp://, srt://, rtmp:// ...).
     case file, rtsp, http, stream
 }
 
 /// A video input as stored in `sources`. The URI must already have its secrets redacted.
-public struct SourceDescriptor: Hashable, Sendable {
+package struct SourceDescriptor: Hashable, Sendable {
     /// A file's canonical path, or a network input's redacted URL.
-    public let uri: String
-    public let kind: SourceKind
+    package let uri: String
+    package let kind: SourceKind
     /// What a file holds (see `migrations/0003_*.sql`); `nil` for network inputs. Different content at the
     /// same `uri` is a different source.
-    public let fingerprint: String?
-    public init(uri: String, kind: SourceKind, fingerprint: String? = nil) {
+    package let fingerprint: String?
+    package init(uri: String, kind: SourceKind, fingerprint: String? = nil) {
         self.uri = uri
         self.kind = kind
         self.fingerprint = fingerprint
@@ -43,21 +43,21 @@ public struct SourceDescriptor: Hashable, Sendable {
 }
 
 /// The outcome of `LabelStore.register(source:)`.
-public struct SourceRegistration: Hashable, Sendable {
-    public let id: SourceID
+package struct SourceRegistration: Hashable, Sendable {
+    package let id: SourceID
     /// For new content at a path already known: the source that held the previous content (its frames stay).
-    public let supersedes: SourceID?
+    package let supersedes: SourceID?
 }
 
 /// One of the model's output classes (a row of `classes`), e.g. 281, "n02123045", "tabby", "tabby, tabby cat".
-public struct ClassLabel: Hashable, Sendable {
-    public let index: Int
-    public let wnid: String
+package struct ClassLabel: Hashable, Sendable {
+    package let index: Int
+    package let wnid: String
     /// The first, short name.
-    public let label: String
+    package let label: String
     /// All names, comma separated.
-    public let names: String
-    public init(index: Int, wnid: String, label: String, names: String) {
+    package let names: String
+    package init(index: Int, wnid: String, label: String, names: String) {
         self.index = index
         self.wnid = wnid
         self.label = label
@@ -66,18 +66,18 @@ public struct ClassLabel: Hashable, Sendable {
 }
 
 /// How a run was configured (recorded in `runs`).
-public struct RunSettings: Hashable, Sendable {
-    public let source: SourceID
+package struct RunSettings: Hashable, Sendable {
+    package let source: SourceID
     /// The engine's arithmetic, e.g. "fp32".
-    public let precision: String
+    package let precision: String
     /// The sampling policy in words, e.g. "every 5" or "fps 2".
-    public let sampling: String
-    public let modelSHA256: String
+    package let sampling: String
+    package let modelSHA256: String
     /// How the frames were decoded: `full`, or the shortcuts taken (`skip-loop-filter`, `skip-nonref`, joined by `+`).
-    public let decoding: String
+    package let decoding: String
     /// A live session (its frames continue the source's numbering) rather than a run over a file.
-    public let live: Bool
-    public init(source: SourceID, precision: String, sampling: String, modelSHA256: String, decoding: String = "full",
+    package let live: Bool
+    package init(source: SourceID, precision: String, sampling: String, modelSHA256: String, decoding: String = "full",
                 live: Bool = false) {
         self.source = source
         self.precision = precision
@@ -89,33 +89,33 @@ public struct RunSettings: Hashable, Sendable {
 }
 
 /// How a run ended (the `runs.status` column).
-public enum RunStatus: String, Sendable, CaseIterable {
+package enum RunStatus: String, Sendable, CaseIterable {
     case running, completed, interrupted, failed
 }
 
 /// The counters of an input's run — the one shape the run summary, the `runs` row (its `frames_*` columns:
 /// decoded, sampled, labeled, dropped, skipped), `/api/streams` and `/metrics` all read. At the end of a run
 /// `sampled == labeled + dropped + skipped`.
-public struct RunCounts: Hashable, Sendable, Encodable {
+package struct RunCounts: Hashable, Sendable, Encodable {
     /// Frames FFmpeg decoded, sampled or not.
-    public var decoded: Int
+    package var decoded: Int
     /// Frames the sampler kept.
-    public var sampled: Int
+    package var sampled: Int
     /// Frames stored (rows inserted).
-    public var labeled: Int
+    package var labeled: Int
     /// Sampled frames lost on purpose: a live input's full queue, a stop at once, a frame that could not be stored.
-    public var dropped: Int
+    package var dropped: Int
     /// The part of `dropped` the database refused (a failed commit: disk full, read-only, locked).
-    public var droppedByStore: Int
+    package var droppedByStore: Int
     /// Sampled frames already stored by an earlier run (resume), skipped by the decoder or found at commit.
-    public var skipped: Int
+    package var skipped: Int
     /// Thumbnails chosen but not stored (pushed out under load, or not encodable); their frames are stored.
-    public var thumbnailsDropped: Int
+    package var thumbnailsDropped: Int
     /// Reconnects of the input, and damaged packets skipped.
-    public var reconnects: Int
-    public var corruptPackets: Int
+    package var reconnects: Int
+    package var corruptPackets: Int
 
-    public init(decoded: Int = 0, sampled: Int = 0, labeled: Int = 0, dropped: Int = 0, droppedByStore: Int = 0,
+    package init(decoded: Int = 0, sampled: Int = 0, labeled: Int = 0, dropped: Int = 0, droppedByStore: Int = 0,
                 skipped: Int = 0, thumbnailsDropped: Int = 0, reconnects: Int = 0, corruptPackets: Int = 0)
     {
         self.decoded = decoded
@@ -130,10 +130,10 @@ public struct RunCounts: Hashable, Sendable, Encodable {
     }
 
     /// Sampled frames not yet accounted for as labelled, dropped or skipped: in the queues or being stored.
-    public var inFlight: Int { sampled - labeled - dropped - skipped }
+    package var inFlight: Int { sampled - labeled - dropped - skipped }
 
     /// Adds another run's counters (a service's sessions, summed).
-    public mutating func add(_ other: RunCounts) {
+    package mutating func add(_ other: RunCounts) {
         decoded += other.decoded
         sampled += other.sampled
         labeled += other.labeled
@@ -147,26 +147,26 @@ public struct RunCounts: Hashable, Sendable, Encodable {
 }
 
 /// One answer of the model for a frame.
-public struct ClassScore: Hashable, Sendable {
-    public let classIndex: Int
-    public let score: Float
-    public init(classIndex: Int, score: Float) {
+package struct ClassScore: Hashable, Sendable {
+    package let classIndex: Int
+    package let score: Float
+    package init(classIndex: Int, score: Float) {
         self.classIndex = classIndex
         self.score = score
     }
 }
 
 /// A labelled frame on its way into `frames` and `labels`.
-public struct StoredFrame: Hashable, Sendable {
+package struct StoredFrame: Hashable, Sendable {
     /// Index of the frame in the decoded stream (sampling leaves gaps).
-    public let frameIndex: Int64
+    package let frameIndex: Int64
     /// Presentation time in seconds from the start of the stream.
-    public let pts: Double
+    package let pts: Double
     /// Wall-clock capture time (live sources); nil for files.
-    public let capturedAt: Date?
+    package let capturedAt: Date?
     /// The best answers, best first (1 to 5 of them): rank 1 is `top[0]`.
-    public let top: [ClassScore]
-    public init(frameIndex: Int64, pts: Double, capturedAt: Date?, top: [ClassScore]) {
+    package let top: [ClassScore]
+    package init(frameIndex: Int64, pts: Double, capturedAt: Date?, top: [ClassScore]) {
         self.frameIndex = frameIndex
         self.pts = pts
         self.capturedAt = capturedAt

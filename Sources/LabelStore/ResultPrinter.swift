@@ -1,14 +1,14 @@
 import Foundation
 
 /// Receives a query result: the column names, then each row.
-public protocol ResultSink: AnyObject {
+package protocol ResultSink: AnyObject {
     func begin(columns: [String]) throws
     func write(row: [QueryValue]) throws
     func end() throws
 }
 
 /// How `framewise query` prints a result.
-public enum ResultFormat: String, CaseIterable, Sendable {
+package enum ResultFormat: String, CaseIterable, Sendable {
     /// Aligned columns for people (numbers right-aligned, NULL spelled out).
     case table
     /// RFC 4180: header line, CRLF line ends, fields quoted when they hold `,`, `"`, CR or LF.
@@ -21,20 +21,26 @@ public enum ResultFormat: String, CaseIterable, Sendable {
 
 /// Prints a result in a `ResultFormat` through `output`. Streams row by row, except `table`, which needs
 /// every row to size its columns.
-public final class ResultPrinter: ResultSink {
+package final class ResultPrinter: ResultSink {
     private let format: ResultFormat
     private let output: (String) -> Void
     private var columns: [String] = []
     private var tableRows: [[QueryValue]] = []
     private var rowCount = 0
+    private var resultsBegun = 0
 
-    public init(format: ResultFormat, output: @escaping (String) -> Void) {
+    package init(format: ResultFormat, output: @escaping (String) -> Void) {
         self.format = format
         self.output = output
     }
 
-    public func begin(columns: [String]) {
+    /// Starts a result (a printer may print several one after another, as `framewise db stats` does).
+    package func begin(columns: [String]) {
         self.columns = columns
+        tableRows = []
+        rowCount = 0
+        if format == .table, resultsBegun > 0 { output("\n") }
+        resultsBegun += 1
         switch format {
         case .csv: output(columns.map(Self.csvField).joined(separator: ",") + "\r\n")
         case .json: output("[")
@@ -42,7 +48,7 @@ public final class ResultPrinter: ResultSink {
         }
     }
 
-    public func write(row: [QueryValue]) {
+    package func write(row: [QueryValue]) {
         defer { rowCount += 1 }
         switch format {
         case .table: tableRows.append(row)
@@ -52,7 +58,7 @@ public final class ResultPrinter: ResultSink {
         }
     }
 
-    public func end() {
+    package func end() {
         switch format {
         case .table: output(table())
         case .json: output(rowCount == 0 ? "]\n" : "\n]\n")

@@ -1,3 +1,4 @@
+import Foundation
 /// SQL text as PostgreSQL reads it: which parts are code and which are quoted strings ('…', E'…', $tag$…$tag$),
 /// quoted names ("…") or comments (-- and nested /* */). PostgresNIO sends one statement at a time with `$n`
 /// placeholders, so migrations are split into statements and SQLite-style `?`/`?NNN` placeholders numbered.

@@ -1,4 +1,5 @@
 import GRDB
+import FoundationEssentials
 
 /// Commits `FrameWriter` batches to an SQLite file: one write transaction on the pool's writer, a frame row
 /// (`ON CONFLICT (source_id, frame_index) DO NOTHING`) followed by its labels, then the thumbnails.

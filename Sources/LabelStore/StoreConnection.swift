@@ -68,12 +68,27 @@ final class SQLiteStoreConnection: StoreConnection {
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         do {
+            try Self.createIncrementallyVacuumed(path)
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch let error as DatabaseError {
             throw LabelStoreError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
         }
         location = path
         try Schema.migrate(pool, upTo: lastMigration)
+    }
+
+    /// A new (missing or empty) file is made with `auto_vacuum = INCREMENTAL`, so pages freed by pruning can be
+    /// given back to the file system. SQLite takes the setting only before the first table and before WAL mode,
+    /// which the pool turns on at open: hence a first connection of its own.
+    private static func createIncrementallyVacuumed(_ path: String) throws {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
+        guard size == nil || size == 0 else { return }
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL")
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+        }
+        try queue.close()
     }
 
     func transaction<T>(_ body: (any SQLStatements) throws -> T) throws -> T {

@@ -1,6 +1,6 @@
 /// A set of frame indices kept as arithmetic runs (first, last, stride), so the millions of indices of a
 /// regularly sampled source take a few runs of memory. Built from indices in ascending order.
-public struct StoredFrameIndices: Sendable, Equatable {
+package struct StoredFrameIndices: Sendable, Equatable {
     struct Run: Sendable, Equatable {
         var first: Int64
         var last: Int64
@@ -9,14 +9,14 @@ public struct StoredFrameIndices: Sendable, Equatable {
 
     private(set) var runs: [Run] = []
     /// How many indices the set holds.
-    public private(set) var count = 0
+    package private(set) var count = 0
 
-    public init() {}
+    package init() {}
 
-    public var isEmpty: Bool { count == 0 }
+    package var isEmpty: Bool { count == 0 }
 
     /// The largest stored index.
-    public var max: Int64? { runs.last?.last }
+    package var max: Int64? { runs.last?.last }
 
     /// Adds `index`, which must be larger than every index already in the set.
     mutating func appendAscending(_ index: Int64) {
@@ -33,7 +33,7 @@ public struct StoredFrameIndices: Sendable, Equatable {
         runs.append(Run(first: index, last: index, stride: 1))
     }
 
-    public func contains(_ index: Int64) -> Bool {
+    package func contains(_ index: Int64) -> Bool {
         // The last run starting at or before `index`.
         var low = 0
         var high = runs.count

@@ -1,13 +1,13 @@
-import Foundation
+package import Foundation
 
 /// A small JPEG picture of a stored frame (a row of `thumbnails`): `width` × `height` pixels.
-public struct StoredThumbnail: Hashable, Sendable {
-    public let width: Int
-    public let height: Int
+package struct StoredThumbnail: Hashable, Sendable {
+    package let width: Int
+    package let height: Int
     /// A complete JFIF/JPEG file.
-    public let jpeg: Data
+    package let jpeg: Data
 
-    public init(width: Int, height: Int, jpeg: Data) {
+    package init(width: Int, height: Int, jpeg: Data) {
         self.width = width
         self.height = height
         self.jpeg = jpeg

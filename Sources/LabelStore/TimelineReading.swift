@@ -1,31 +1,31 @@
 import Foundation
 
 /// A stored source as listed for reports: its row of `sources`.
-public struct SourceRecord: Hashable, Sendable {
-    public let id: SourceID
+package struct SourceRecord: Hashable, Sendable {
+    package let id: SourceID
     /// Already redacted when stored.
-    public let uri: String
-    public let kind: String
-    public init(id: SourceID, uri: String, kind: String) {
+    package let uri: String
+    package let kind: String
+    package init(id: SourceID, uri: String, kind: String) {
         self.id = id
         self.uri = uri
         self.kind = kind
     }
 
     /// Whether `selector` names this source, as `--source` takes it: its URI, its id, or the last part of its path.
-    public func matches(_ selector: String) -> Bool {
+    package func matches(_ selector: String) -> Bool {
         uri == selector || id.description == selector || uri.hasSuffix("/" + selector)
     }
 }
 
 /// Which stored frames a timeline covers: bounds on `pts` (seconds from the start) and on `captured_at`
 /// (Unix seconds), each inclusive and optional.
-public struct FrameWindow: Hashable, Sendable {
-    public var ptsFrom: Double?
-    public var ptsTo: Double?
-    public var capturedFrom: Double?
-    public var capturedTo: Double?
-    public init(ptsFrom: Double? = nil, ptsTo: Double? = nil, capturedFrom: Double? = nil, capturedTo: Double? = nil) {
+package struct FrameWindow: Hashable, Sendable {
+    package var ptsFrom: Double?
+    package var ptsTo: Double?
+    package var capturedFrom: Double?
+    package var capturedTo: Double?
+    package init(ptsFrom: Double? = nil, ptsTo: Double? = nil, capturedFrom: Double? = nil, capturedTo: Double? = nil) {
         self.ptsFrom = ptsFrom
         self.ptsTo = ptsTo
         self.capturedFrom = capturedFrom
@@ -35,23 +35,23 @@ public struct FrameWindow: Hashable, Sendable {
 
 /// One stored frame as a timeline sees it: its top-1 answer, whether it has a thumbnail, and where a chosen
 /// class (the "focus") ranks among its top 5.
-public struct TimelineFrame: Hashable, Sendable {
-    public let frameID: Int64
-    public let frameIndex: Int64
-    public let pts: Double
+package struct TimelineFrame: Hashable, Sendable {
+    package let frameID: Int64
+    package let frameIndex: Int64
+    package let pts: Double
     /// Unix seconds, for live sources.
-    public let capturedAt: Double?
-    public let topClass: Int
-    public let topScore: Double
-    public let hasThumbnail: Bool
+    package let capturedAt: Double?
+    package let topClass: Int
+    package let topScore: Double
+    package let hasThumbnail: Bool
     /// Rank (1–5) and score of the focus class in this frame, if it is among the top 5.
-    public let focusRank: Int?
-    public let focusScore: Double?
+    package let focusRank: Int?
+    package let focusScore: Double?
 }
 
 extension ReadOnlyLabelDatabase {
     /// Every source, in the order they were registered.
-    public func sources() throws -> [SourceRecord] {
+    package func sources() throws -> [SourceRecord] {
         var sources: [SourceRecord] = []
         try forEachRow("SELECT id, uri, kind FROM sources ORDER BY id") { row in
             sources.append(SourceRecord(id: SourceID(rawValue: try row[0].requiredInt64()), uri: try row[1].requiredText(),
@@ -61,7 +61,7 @@ extension ReadOnlyLabelDatabase {
     }
 
     /// The short label of every class, by class index.
-    public func classLabels() throws -> [Int: String] {
+    package func classLabels() throws -> [Int: String] {
         var labels: [Int: String] = [:]
         try forEachRow("SELECT class_index, label FROM classes") { row in
             labels[Int(try row[0].requiredInt64())] = try row[1].requiredText()
@@ -70,7 +70,7 @@ extension ReadOnlyLabelDatabase {
     }
 
     /// The class index of `label` (as stored in `classes.label`), if the model has it.
-    public func classIndex(ofLabel label: String) throws -> Int? {
+    package func classIndex(ofLabel label: String) throws -> Int? {
         var index: Int?
         try forEachRow("SELECT class_index FROM classes WHERE label = ? ORDER BY class_index LIMIT 1", [.text(label)]) { row in
             index = Int(try row[0].requiredInt64())
@@ -80,7 +80,7 @@ extension ReadOnlyLabelDatabase {
 
     /// Calls `body` with each stored frame of `source` inside `window`, in frame order (one pass over the
     /// frames index; on SQLite no frame is held in memory here). `focusClass` fills `focusRank`/`focusScore`.
-    public func forEachTimelineFrame(
+    package func forEachTimelineFrame(
         of source: SourceID, in window: FrameWindow = FrameWindow(), focusClass: Int? = nil,
         _ body: (TimelineFrame) throws -> Void
     ) throws {
@@ -114,7 +114,7 @@ extension ReadOnlyLabelDatabase {
     }
 
     /// The thumbnails of the frames `frameIDs` (frames without one are left out).
-    public func thumbnails(ofFrames frameIDs: [Int64]) throws -> [Int64: StoredThumbnail] {
+    package func thumbnails(ofFrames frameIDs: [Int64]) throws -> [Int64: StoredThumbnail] {
         var thumbnails: [Int64: StoredThumbnail] = [:]
         // One statement per 500 frames (a round trip each on PostgreSQL), not one per frame.
         for start in stride(from: 0, to: frameIDs.count, by: 500) {
@@ -129,7 +129,7 @@ extension ReadOnlyLabelDatabase {
     }
 
     /// The thumbnail of the latest frame of the newest source stored under `uri` that has one.
-    public func latestThumbnail(ofSourceURI uri: String) throws -> StoredThumbnail? {
+    package func latestThumbnail(ofSourceURI uri: String) throws -> StoredThumbnail? {
         var thumbnail: StoredThumbnail?
         try forEachRow("""
             SELECT t.width, t.height, t.jpeg FROM thumbnails AS t JOIN frames AS f ON f.id = t.frame_id

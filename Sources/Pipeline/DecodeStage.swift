@@ -1,5 +1,6 @@
 import Foundation
 import VideoDecoding
+import Synchronization
 
 /// How one input's decoding ended.
 enum DecodeOutcome: Sendable {

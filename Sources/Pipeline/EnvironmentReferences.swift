@@ -1,12 +1,13 @@
+import Foundation
 /// `${NAME}` references in a text, replaced by environment variables: pipeline files and command-line URLs
 /// take credentials this way, so that no password needs to sit in a file or in the process's arguments.
-public enum EnvironmentReferences {
+package enum EnvironmentReferences {
     /// Why a text could not be expanded.
-    public enum Failure: Error, Equatable, CustomStringConvertible {
+    package enum Failure: Error, Equatable, CustomStringConvertible {
         case unterminated
         case unset(String)
 
-        public var description: String {
+        package var description: String {
             switch self {
             case .unterminated: "unterminated ${ in value"
             case .unset(let name): "environment variable \(name) is not set"
@@ -15,7 +16,7 @@ public enum EnvironmentReferences {
     }
 
     /// Whether `text` is made of `${NAME}` references alone (so it holds no literal value).
-    public static func isOnlyReferences(_ text: some StringProtocol) -> Bool {
+    package static func isOnlyReferences(_ text: some StringProtocol) -> Bool {
         var rest = Substring(text)
         while !rest.isEmpty {
             guard rest.hasPrefix("${"), let end = rest.firstIndex(of: "}") else { return false }
@@ -25,7 +26,7 @@ public enum EnvironmentReferences {
     }
 
     /// `text` with every `${NAME}` replaced by `environment[NAME]`.
-    public static func expand(_ text: String, environment: [String: String]) throws(Failure) -> String {
+    package static func expand(_ text: String, environment: [String: String]) throws(Failure) -> String {
         var result = ""
         var rest = Substring(text)
         while let start = rest.range(of: "${") {

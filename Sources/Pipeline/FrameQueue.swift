@@ -1,8 +1,8 @@
 import DequeModule
-import Foundation
+package import Foundation
 
 /// What a full input lane does with a new frame.
-public enum BackpressurePolicy: String, Sendable, CaseIterable {
+package enum BackpressurePolicy: String, Sendable, CaseIterable {
     /// The producer waits for room: nothing is dropped (files).
     case wait
     /// The oldest waiting frame is dropped to make room, so latency stays bounded (live streams).
@@ -16,7 +16,7 @@ public enum BackpressurePolicy: String, Sendable, CaseIterable {
 /// queue lives (a daemon adds and removes inputs): a lane closed by its producer disappears once it is
 /// drained. `take` returns an empty batch only after `finish()` (no lane will be added) and once every lane
 /// is closed and drained.
-public final class FrameQueue<Element>: @unchecked Sendable {
+package final class FrameQueue<Element>: @unchecked Sendable {
     // All state below is guarded by `condition`.
     private let condition = NSCondition()
     /// Open lanes and closed lanes still holding frames, in serving order.
@@ -34,14 +34,14 @@ public final class FrameQueue<Element>: @unchecked Sendable {
     }
 
     /// A producer's handle on its lane.
-    public struct LaneID: Hashable, Sendable {
+    package struct LaneID: Hashable, Sendable {
         fileprivate let number: Int
     }
 
-    public init() {}
+    package init() {}
 
     /// Adds a lane for one producer.
-    public func addLane(capacity: Int, policy: BackpressurePolicy) -> LaneID {
+    package func addLane(capacity: Int, policy: BackpressurePolicy) -> LaneID {
         precondition(capacity > 0, "a lane holds at least one frame")
         condition.lock()
         defer { condition.unlock() }
@@ -54,7 +54,7 @@ public final class FrameQueue<Element>: @unchecked Sendable {
     /// Puts a frame in an open lane. With `.wait` it blocks while the lane is full; with `.dropOldest` it never
     /// blocks and returns the frame it pushed out, if any, so the caller can count it.
     @discardableResult
-    public func put(_ element: Element, in lane: LaneID) -> Element? {
+    package func put(_ element: Element, in lane: LaneID) -> Element? {
         condition.lock()
         defer { condition.unlock() }
         var position = self.position(of: lane)
@@ -76,7 +76,7 @@ public final class FrameQueue<Element>: @unchecked Sendable {
     }
 
     /// Marks a lane finished: no more frames will come from it. It goes away once its frames are taken.
-    public func close(_ lane: LaneID) {
+    package func close(_ lane: LaneID) {
         condition.lock()
         defer { condition.unlock() }
         lanes[position(of: lane)].closed = true
@@ -85,7 +85,7 @@ public final class FrameQueue<Element>: @unchecked Sendable {
     }
 
     /// Removes every frame still waiting in a lane (open, or closed and not yet drained) and returns them.
-    public func drain(_ lane: LaneID) -> [Element] {
+    package func drain(_ lane: LaneID) -> [Element] {
         condition.lock()
         defer { condition.unlock() }
         guard let position = lanes.firstIndex(where: { $0.number == lane.number }) else { return [] }
@@ -97,7 +97,7 @@ public final class FrameQueue<Element>: @unchecked Sendable {
     }
 
     /// No lane will be added any more: consumers are released once the remaining lanes are closed and drained.
-    public func finish() {
+    package func finish() {
         condition.lock()
         defer { condition.unlock() }
         isFinished = true
@@ -107,7 +107,7 @@ public final class FrameQueue<Element>: @unchecked Sendable {
     /// Takes up to `maxCount` frames, round-robin across lanes. Blocks until at least one frame is there;
     /// after the first it waits for more only until `batchDeadline` (seconds) has passed. Returns an empty
     /// array when the queue is finished and every lane is closed and drained.
-    public func take(maxCount: Int, batchDeadline: TimeInterval) -> [Element] {
+    package func take(maxCount: Int, batchDeadline: TimeInterval) -> [Element] {
         condition.lock()
         defer { condition.unlock() }
         var batch: [Element] = []
@@ -133,7 +133,7 @@ public final class FrameQueue<Element>: @unchecked Sendable {
     }
 
     /// Frames waiting in all lanes.
-    public var waitingCount: Int {
+    package var waitingCount: Int {
         condition.lock()
         defer { condition.unlock() }
         return lanes.reduce(0) { $0 + $1.items.count }

@@ -5,7 +5,7 @@ import Synchronization
 /// Live counters of one input, written by the stages and read by progress displays (and, later, metrics):
 /// atomics, so readers never stop the stages. Each counts one thing; at the end of a run
 /// `sampled == labeled + dropped + skipped`.
-public final class InputCounters: Sendable {
+package final class InputCounters: Sendable {
     /// Frames FFmpeg decoded, sampled or not (published by the decode stage).
     let decoded = Atomic<Int>(0)
     /// Frames the sampler kept.

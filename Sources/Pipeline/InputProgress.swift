@@ -1,20 +1,21 @@
-import Foundation
-import LabelStore
+package import Foundation
+package import LabelStore
+import Synchronization
 
 /// Where one input stands: its counters (`RunCounts`, read through as `progress.labeled`) and where its frames
 /// are in time, for progress displays, the final summary, the run's record and the daemon.
 @dynamicMemberLookup
-public struct InputProgress: Sendable, Equatable {
-    public var counts = RunCounts()
-    public var latestPts = 0.0
+package struct InputProgress: Sendable, Equatable {
+    package var counts = RunCounts()
+    package var latestPts = 0.0
     /// When the latest frame was labelled (wall clock).
-    public var lastLabelledAt: Date?
+    package var lastLabelledAt: Date?
     /// Seconds from the latest stored live frame's arrival (`captured_at`) to its storing; `nil` before one.
-    public var latestFrameAge: Double?
+    package var latestFrameAge: Double?
     /// The input's length in seconds, when known (files).
-    public var duration: Double?
+    package var duration: Double?
 
-    public subscript<Value>(dynamicMember keyPath: KeyPath<RunCounts, Value>) -> Value {
+    package subscript<Value>(dynamicMember keyPath: KeyPath<RunCounts, Value>) -> Value {
         counts[keyPath: keyPath]
     }
 
@@ -32,7 +33,7 @@ public struct InputProgress: Sendable, Equatable {
 
 extension InputCounters {
     /// A consistent-enough copy for display, the run's record and the daemon's API.
-    public var snapshot: InputProgress {
+    package var snapshot: InputProgress {
         InputProgress(
             counts: RunCounts(
                 decoded: decoded.load(ordering: .relaxed), sampled: sampled.load(ordering: .relaxed),

@@ -3,17 +3,19 @@ import LabelStore
 import Logging
 import Metrics
 import VideoDecoding
+import GoogLeNet
+import Synchronization
 
 /// Why an input failed, keeping what the decoder said of its kind: a `permanent` failure (a refused password,
 /// a missing file, an unsupported codec) comes back the same when tried again, a transient one (a network error,
 /// a timeout) may not. The daemon retries permanent failures slowly and the queue fails their jobs at once.
-public struct InputFailure: Error, Sendable, Equatable, CustomStringConvertible {
+package struct InputFailure: Error, Sendable, Equatable, CustomStringConvertible {
     /// One line naming the input (redacted).
-    public let message: String
-    public let isPermanent: Bool
+    package let message: String
+    package let isPermanent: Bool
     /// A missing file whose directory is missing too: this machine's storage is at fault (a stale mount),
     /// not the input.
-    public let isStorageMissing: Bool
+    package let isStorageMissing: Bool
 
     init(_ message: String, isPermanent: Bool = false, isStorageMissing: Bool = false) {
         self.message = message
@@ -30,7 +32,7 @@ public struct InputFailure: Error, Sendable, Equatable, CustomStringConvertible 
         self.init(error.description, isPermanent: error.kind.isPermanent, isStorageMissing: storageMissing)
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }
 
 extension DecodingError.Kind {

@@ -1,8 +1,8 @@
-import Foundation
+package import Foundation
 import GoogLeNet
-import LabelStore
-import Logging
-import Metrics
+package import LabelStore
+package import Logging
+package import Metrics
 import Synchronization
 import VideoDecoding
 
@@ -15,7 +15,7 @@ import VideoDecoding
 /// Ownership: the stages own the store, the queues, the workers (with their engines) and the sink's thread; each
 /// `InputSession` is owned by the thread that runs it. The first fatal error (a worker's engine failed, or the
 /// store under `.stopRun`) is kept in `failure` and given to `onFailure` once.
-public final class LabellingStages: Sendable {
+package final class LabellingStages: Sendable {
     /// How often the counters of running inputs are written to their `runs` row (so a killed run shows how far it got).
     static let progressRecordInterval: DispatchTimeInterval = .seconds(5)
 
@@ -23,7 +23,7 @@ public final class LabellingStages: Sendable {
     let store: LabelStore
     let logger: Logger
     /// Whether the database takes writes, as the sink last saw it.
-    public let storeHealth = StoreHealth()
+    package let storeHealth = StoreHealth()
 
     let frames = FrameQueue<FrameToLabel>()
     let sink: SinkStage
@@ -52,7 +52,7 @@ public final class LabellingStages: Sendable {
     /// Stores the model's classes in the database and builds the stages (nothing runs before `start`).
     /// `metrics` receives `framewise_inference_seconds`, `framewise_db_commit_seconds` and, per live input
     /// (`pipeline`, `input`), `framewise_frame_age_seconds`.
-    public init(model: LoadedModel, store: LabelStore, workers: Int, batch: Int = 1, batchDeadline: TimeInterval = 0.05,
+    package init(model: LoadedModel, store: LabelStore, workers: Int, batch: Int = 1, batchDeadline: TimeInterval = 0.05,
                 storeFailures: StoreFailurePolicy, metrics: any MetricsFactory = NOOPMetricsHandler.instance,
                 logger: Logger, onFailure: @escaping @Sendable (any Error) -> Void) throws
     {
@@ -76,7 +76,7 @@ public final class LabellingStages: Sendable {
     }
 
     /// Starts the workers, the sink and the periodic recording of progress.
-    public func start() {
+    package func start() {
         thumbnails.start(in: thumbnailGroup)
         sink.start(in: sinkGroup)
         pool.start(in: workGroup)
@@ -90,7 +90,7 @@ public final class LabellingStages: Sendable {
 
     /// Ends the stages once every input has ended: the workers finish what is queued and exit, the sink after them;
     /// then the store is closed (the stages own the store they were given).
-    public func finish() {
+    package func finish() {
         progressTimer.withLock { $0?.cancel() }
         frames.finish()
         workGroup.wait()
@@ -106,13 +106,13 @@ public final class LabellingStages: Sendable {
     }
 
     /// The first fatal error, if any: the stages no longer label.
-    public var failure: (any Error)? { firstFailure.error }
+    package var failure: (any Error)? { firstFailure.error }
 
     /// Frames waiting for a worker, over all inputs.
-    public var queueDepth: Int { frames.waitingCount }
+    package var queueDepth: Int { frames.waitingCount }
 
     /// Which stage has work waiting and has not moved for longer than `limit` (a hung process), or nil.
-    public func stalledStage(after limit: Duration) -> String? {
+    package func stalledStage(after limit: Duration) -> String? {
         heartbeat.stalledStage(after: limit, framesWaiting: frames.waitingCount, itemsWaiting: sink.waitingCount)
     }
 

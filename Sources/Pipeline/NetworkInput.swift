@@ -1,9 +1,9 @@
 import GoogLeNet
-import VideoDecoding
+package import VideoDecoding
 
 extension InputSpec {
     /// The tensor the decoder makes for GoogLeNet, from the network's own constants.
-    public static let googLeNet = InputSpec(
+    package static let googLeNet = InputSpec(
         size: GoogLeNetArchitecture.input.width, cropFraction: GoogLeNetArchitecture.cropFraction,
         meanBGR: GoogLeNetArchitecture.meanBGR)
 }

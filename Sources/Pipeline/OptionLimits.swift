@@ -1,24 +1,24 @@
 /// The allowed range of a numeric option; `violation(of:)` says in words what is wrong with a value.
-public struct NumberLimit: Sendable {
-    public let lowest: Double
+package struct NumberLimit: Sendable {
+    package let lowest: Double
     /// Whether `lowest` itself is allowed (`fps` must be above 0, `start` may be 0).
-    public let includesLowest: Bool
-    public let highest: Double
+    package let includesLowest: Bool
+    package let highest: Double
 
-    public init(atLeast lowest: Double, atMost highest: Double) {
+    package init(atLeast lowest: Double, atMost highest: Double) {
         self.lowest = lowest
         self.includesLowest = true
         self.highest = highest
     }
 
-    public init(above lowest: Double, atMost highest: Double) {
+    package init(above lowest: Double, atMost highest: Double) {
         self.lowest = lowest
         self.includesLowest = false
         self.highest = highest
     }
 
     /// `nil` for an allowed value, else e.g. "must be above 0 and at most 1000, found 1e+30".
-    public func violation(of value: Double) -> String? {
+    package func violation(of value: Double) -> String? {
         let fits = value.isFinite && (includesLowest ? value >= lowest : value > lowest) && value <= highest
         return fits ? nil : "must be \(includesLowest ? "at least" : "above") \(Self.format(lowest)) and at most \(Self.format(highest)), found \(value)"
     }
@@ -31,34 +31,34 @@ public struct NumberLimit: Sendable {
 /// Every number a pipeline takes and the values that make sense for it, in one place: the command line
 /// (`framewise run`) and pipeline files check their values against these, so a bad value is one line
 /// naming the option instead of a trap deep inside.
-public enum OptionLimits {
+package enum OptionLimits {
     /// `every`: keep every Nth frame.
-    public static let every = 1...1_000_000
+    package static let every = 1...1_000_000
     /// `fps`: frames per second of presentation time kept (no camera films faster than 1000).
-    public static let fps = NumberLimit(above: 0, atMost: 1_000)
+    package static let fps = NumberLimit(above: 0, atMost: 1_000)
     /// `start`, `end`: seconds into the video (10 years).
-    public static let position = NumberLimit(atLeast: 0, atMost: 315_360_000)
+    package static let position = NumberLimit(atLeast: 0, atMost: 315_360_000)
     /// Open and stall timeouts, in seconds (a day).
-    public static let timeout = NumberLimit(above: 0, atMost: 86_400)
+    package static let timeout = NumberLimit(above: 0, atMost: 86_400)
     /// How long a worker waits to fill a batch, in seconds.
-    public static let batchDeadline = NumberLimit(atLeast: 0, atMost: 60)
+    package static let batchDeadline = NumberLimit(atLeast: 0, atMost: 60)
     /// Reconnect delays, in seconds (a day).
-    public static let reconnectDelay = NumberLimit(atLeast: 0, atMost: 86_400)
-    public static let reconnectAttempts = 0...1_000_000
-    public static let workers = 1...256
-    public static let batch = 1...256
+    package static let reconnectDelay = NumberLimit(atLeast: 0, atMost: 86_400)
+    package static let reconnectAttempts = 0...1_000_000
+    package static let workers = 1...256
+    package static let batch = 1...256
     /// Frames waiting per input between the decoder and the workers.
-    public static let queue = 1...10_000
-    public static let decoderThreads = 1...64
+    package static let queue = 1...10_000
+    package static let decoderThreads = 1...64
     /// A queue worker's lease on its job, in seconds: long enough to renew it three times over a slow link.
-    public static let lease = NumberLimit(atLeast: 3, atMost: 86_400)
+    package static let lease = NumberLimit(atLeast: 3, atMost: 86_400)
     /// Seconds between thumbnails with `every=SECONDS`: above 0, at most a day.
-    public static let thumbnailInterval = NumberLimit(above: 0, atMost: 86_400)
+    package static let thumbnailInterval = NumberLimit(above: 0, atMost: 86_400)
 }
 
 extension ClosedRange<Int> {
     /// `nil` for an allowed value, else e.g. "must be between 1 and 256, found 0".
-    public func violation(of value: Int) -> String? {
+    package func violation(of value: Int) -> String? {
         contains(value) ? nil : "must be between \(lowerBound) and \(upperBound), found \(value)"
     }
 }

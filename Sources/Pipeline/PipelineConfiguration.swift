@@ -1,53 +1,53 @@
-import Foundation
-import GoogLeNet
-import VideoDecoding
+package import Foundation
+package import GoogLeNet
+package import VideoDecoding
 
 /// Everything one pipeline run needs: its inputs, how they are sampled and decoded, the worker pool, the
 /// model and the database. Built from command-line options or read from a pipeline file.
-public struct PipelineConfiguration: Sendable {
+package struct PipelineConfiguration: Sendable {
     /// One input of the run and how to read it.
-    public struct Input: Sendable {
-        public var location: InputLocation
-        public var decoder: DecoderOptions
+    package struct Input: Sendable {
+        package var location: InputLocation
+        package var decoder: DecoderOptions
 
-        public init(location: InputLocation, decoder: DecoderOptions) {
+        package init(location: InputLocation, decoder: DecoderOptions) {
             self.location = location
             self.decoder = decoder
         }
 
         /// The decoder options an input starts from: the defaults, plus reconnecting for network inputs (a live
         /// stream as its policy says, a network file a few times after a failure in the middle).
-        public static func defaultDecoderOptions(for location: InputLocation) -> DecoderOptions {
+        package static func defaultDecoderOptions(for location: InputLocation) -> DecoderOptions {
             var options = DecoderOptions()
             if location.isNetwork { options.reconnect = ReconnectPolicy() }
             return options
         }
     }
 
-    public var name: String
-    public var inputs: [Input]
+    package var name: String
+    package var inputs: [Input]
     /// The model directory; `nil` means the default location (environment, then the user's data directory).
-    public var modelDirectory: String?
+    package var modelDirectory: String?
     /// The number format the engines compute in (int8 needs the model's calibration file).
-    public var precision: Precision
+    package var precision: Precision
     /// Number of GoogLeNet workers, each with its own engine.
-    public var workers: Int
+    package var workers: Int
     /// Frames per inference call; with more than one, a worker waits at most `batchDeadline` to fill a batch.
-    public var batch: Int
-    public var batchDeadline: TimeInterval
+    package var batch: Int
+    package var batchDeadline: TimeInterval
     /// Frames that may wait between one input's decoder and the workers.
-    public var queueCapacity: Int
+    package var queueCapacity: Int
     /// What a full queue does for live inputs (files, local or over the network, always wait).
-    public var liveBackpressure: BackpressurePolicy
+    package var liveBackpressure: BackpressurePolicy
     /// The SQLite database the answers go to; `nil`: the default location (`$FRAMEWISE_DB`, else
     /// `./framewise.sqlite`, decided by the command line).
-    public var databasePath: String?
+    package var databasePath: String?
     /// Redo frames that are already stored instead of skipping them.
-    public var restart: Bool
+    package var restart: Bool
     /// Which labelled frames keep a small JPEG in the database.
-    public var thumbnails: ThumbnailPolicy
+    package var thumbnails: ThumbnailPolicy
 
-    public init(
+    package init(
         name: String, inputs: [Input], modelDirectory: String? = nil, precision: Precision = .fp32,
         workers: Int = ProcessInfo.processInfo.activeProcessorCount, batch: Int = 1, batchDeadline: TimeInterval = 0.05,
         queueCapacity: Int = 8, liveBackpressure: BackpressurePolicy = .dropOldest,
@@ -70,7 +70,7 @@ public struct PipelineConfiguration: Sendable {
     /// Checks what can be checked before any input is opened (each value's range is checked where it is read,
     /// against `OptionLimits`): the same input given twice, `--restart` on an RTSP camera, decoder options that
     /// do not go together.
-    public func validate() throws(ConfigurationError) {
+    package func validate() throws(ConfigurationError) {
         var seen: Set<InputLocation> = []
         for input in inputs {
             if !seen.insert(input.location).inserted {
@@ -87,10 +87,10 @@ public struct PipelineConfiguration: Sendable {
 }
 
 /// A pipeline configuration that cannot run, in one line.
-public struct ConfigurationError: Error, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
-    public init(message: String) { self.message = message }
+package struct ConfigurationError: Error, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
+    package init(message: String) { self.message = message }
 
     /// `--restart` given for a live input: its runs are sessions, there is nothing to redo. Checked before
     /// opening for RTSP and after opening for inputs found live then.

@@ -7,14 +7,14 @@ import Yams
 ///
 /// Every mistake is reported with the file, the line and the dotted key: unknown keys, wrong types,
 /// out-of-range values, undefined `${VARIABLE}` references. Credentials are best given as `${VARIABLE}`.
-public enum PipelineFile {
-    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
+package enum PipelineFile {
+    package static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws -> PipelineConfiguration
     {
         try read(YAMLFields.document(file: path, environment: environment), file: path)
     }
 
-    public static func parse(_ text: String, file: String, environment: [String: String]) throws -> PipelineConfiguration {
+    package static func parse(_ text: String, file: String, environment: [String: String]) throws -> PipelineConfiguration {
         try read(YAMLFields.document(text, file: file, environment: environment), file: file)
     }
 

@@ -1,19 +1,19 @@
-import Foundation
-import GoogLeNet
-import LabelStore
-import Logging
+package import Foundation
+package import GoogLeNet
+package import LabelStore
+package import Logging
 import Synchronization
 import VideoDecoding
 
 /// The model a run labels with: weights shared read-only by every worker, the precision they run at (with its
 /// calibration), the class labels, and the fingerprint recorded with each run.
-public struct LoadedModel: Sendable {
-    public let weights: ModelWeights
-    public let numerics: EngineNumerics
-    public let classes: [ClassLabel]
-    public let sha256: String
+package struct LoadedModel: Sendable {
+    package let weights: ModelWeights
+    package let numerics: EngineNumerics
+    package let classes: [ClassLabel]
+    package let sha256: String
 
-    public init(weights: ModelWeights, numerics: EngineNumerics = .fp32, classes: [ClassLabel], sha256: String) {
+    package init(weights: ModelWeights, numerics: EngineNumerics = .fp32, classes: [ClassLabel], sha256: String) {
         self.weights = weights
         self.numerics = numerics
         self.classes = classes
@@ -21,7 +21,7 @@ public struct LoadedModel: Sendable {
     }
 
     /// A model read from its directory, to run at `numerics`, with its labels in the store's terms.
-    public init(_ files: LoadedModelFiles, numerics: EngineNumerics) {
+    package init(_ files: LoadedModelFiles, numerics: EngineNumerics) {
         self.init(
             weights: files.weights, numerics: numerics,
             classes: files.labels.classes.enumerated().map { index, imageNetClass in
@@ -33,34 +33,34 @@ public struct LoadedModel: Sendable {
 }
 
 /// How one input of a run ended.
-public struct InputReport: Sendable {
-    public enum Status: Sendable, Equatable {
+package struct InputReport: Sendable {
+    package enum Status: Sendable, Equatable {
         case completed
         case interrupted
         case failed(InputFailure)
     }
 
     /// The input as given, redacted.
-    public let input: String
-    public let status: Status
+    package let input: String
+    package let status: Status
     /// A live stream's session rather than a file.
-    public let isLive: Bool
+    package let isLive: Bool
     /// The final counters: `sampled == labeled + dropped + skipped`.
-    public let progress: InputProgress
+    package let progress: InputProgress
     /// Top-1 classes of this run's frames with their frame counts, most frequent first.
-    public let topClasses: [(classIndex: Int, frames: Int)]
+    package let topClasses: [(classIndex: Int, frames: Int)]
 }
 
 /// One run of a pipeline configuration from start to end (the command line's `framewise run`): builds the
 /// shared stages, opens every input into them — one decoder per input → the GoogLeNet worker pool → the
 /// SQLite sink — runs them all to their end (or to a stop) and reports how each ended.
-public final class PipelineRunner: Sendable {
+package final class PipelineRunner: Sendable {
     private let configuration: PipelineConfiguration
     private let model: LoadedModel
     private let store: LabelStore
     private let logger: Logger
 
-    public init(configuration: PipelineConfiguration, model: LoadedModel, store: LabelStore, logger: Logger) {
+    package init(configuration: PipelineConfiguration, model: LoadedModel, store: LabelStore, logger: Logger) {
         self.configuration = configuration
         self.model = model
         self.store = store
@@ -73,7 +73,7 @@ public final class PipelineRunner: Sendable {
     /// counters of the inputs that opened (in input order) while the run goes on. An input that cannot be
     /// opened is reported as failed and the others run; a database error while starting the inputs finishes
     /// the runs already begun (as failed) and is thrown. A worker's failure, or the store's, stops the run.
-    public func run(stop: StopRequest, progressInterval: TimeInterval = 1,
+    package func run(stop: StopRequest, progressInterval: TimeInterval = 1,
                     progress: (@Sendable ([InputProgress]) -> Void)? = nil) throws -> [InputReport]
     {
         let stages = try LabellingStages(

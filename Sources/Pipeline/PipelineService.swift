@@ -8,20 +8,20 @@ import UnixSignals
 /// graceful shutdown (the first SIGINT or SIGTERM) stops decoding and lets the frames in flight finish; a second
 /// signal, or cancelling the group, drops the frames still waiting. The work runs on a thread of its own, never
 /// on Swift's cooperative pool. `outcome` holds what it returned.
-public final class PipelineService<Outcome: Sendable>: Service {
+package final class PipelineService<Outcome: Sendable>: Service {
     /// The work's stop: observe it for messages (`onChange`).
-    public let stop = StopRequest()
+    package let stop = StopRequest()
     private let work: @Sendable (StopRequest) throws -> Outcome
     private let result = Mutex<Outcome?>(nil)
 
-    public init(_ work: @escaping @Sendable (StopRequest) throws -> Outcome) {
+    package init(_ work: @escaping @Sendable (StopRequest) throws -> Outcome) {
         self.work = work
     }
 
     /// What the work returned (after `run` returned).
-    public var outcome: Outcome? { result.withLock { $0 } }
+    package var outcome: Outcome? { result.withLock { $0 } }
 
-    public func run() async throws {
+    package func run() async throws {
         let stop = stop
         // The group's graceful shutdown is the first step; a repeated signal is the second one.
         let escalation = Task {
@@ -46,14 +46,14 @@ public final class PipelineService<Outcome: Sendable>: Service {
 }
 
 /// Runs blocking work (a whole run, joining threads) on a thread of its own, off Swift's cooperative pool.
-public func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+package func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         Thread { continuation.resume(with: Result { try work() }) }.start()
     }
 }
 
 /// `offloaded` for work that cannot fail.
-public func offloaded<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+package func offloaded<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
     await withCheckedContinuation { continuation in
         Thread { continuation.resume(returning: work()) }.start()
     }

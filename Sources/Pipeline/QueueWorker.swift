@@ -1,7 +1,7 @@
 import Dispatch
-import Foundation
-import LabelStore
-import Logging
+package import Foundation
+package import LabelStore
+package import Logging
 import Synchronization
 
 /// `framewise work`: takes files from the shared job queue one at a time and labels each through stages that
@@ -13,22 +13,22 @@ import Synchronization
 /// and then `failed`. An unreachable queue is retried with a growing pause.
 ///
 /// Ownership: the worker owns its stages (and through them the store); the queue connection is its own.
-public final class QueueWorker: Sendable {
+package final class QueueWorker: Sendable {
     /// How the worker takes and holds jobs.
-    public struct Settings: Sendable {
+    package struct Settings: Sendable {
         /// Seconds a claim holds a job without renewal; another worker may take it over after that.
-        public var lease: TimeInterval
+        package var lease: TimeInterval
         /// Seconds between looks at an empty queue.
-        public var idlePoll: TimeInterval
+        package var idlePoll: TimeInterval
         /// Stop once no job is queued or running (another worker's running job may still come back to the
         /// queue, so it is waited for) instead of waiting for more.
-        public var untilEmpty: Bool
+        package var untilEmpty: Bool
         /// Claims an input that keeps failing gets before it is marked failed.
-        public var maxAttempts: Int
+        package var maxAttempts: Int
         /// Who this worker is in `jobs.worker`: host name and process id.
-        public var identity: String
+        package var identity: String
 
-        public init(lease: TimeInterval = 30, idlePoll: TimeInterval = 2, untilEmpty: Bool = false, maxAttempts: Int = 3,
+        package init(lease: TimeInterval = 30, idlePoll: TimeInterval = 2, untilEmpty: Bool = false, maxAttempts: Int = 3,
                     identity: String = QueueWorker.defaultIdentity)
         {
             self.lease = lease
@@ -40,17 +40,17 @@ public final class QueueWorker: Sendable {
     }
 
     /// How many jobs this worker ended, by ending.
-    public struct Summary: Sendable, Equatable {
-        public var completed = 0
-        public var failed = 0
+    package struct Summary: Sendable, Equatable {
+        package var completed = 0
+        package var failed = 0
         /// Sent back to the queue (stopped, or frames still missing) or taken over by another worker.
-        public var unfinished = 0
+        package var unfinished = 0
 
-        public init() {}
+        package init() {}
     }
 
     /// `host:pid`.
-    public static var defaultIdentity: String {
+    package static var defaultIdentity: String {
         "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
     }
 
@@ -65,7 +65,7 @@ public final class QueueWorker: Sendable {
     private let wakeUp = DispatchSemaphore(value: 0)
 
     /// `configuration` gives the worker pool, precision and thumbnails; its inputs are ignored (jobs bring them).
-    public init(queue: JobQueue, configuration: PipelineConfiguration, model: LoadedModel, store: LabelStore,
+    package init(queue: JobQueue, configuration: PipelineConfiguration, model: LoadedModel, store: LabelStore,
                 settings: Settings, environment: [String: String] = ProcessInfo.processInfo.environment, logger: Logger)
     {
         self.queue = queue
@@ -81,7 +81,7 @@ public final class QueueWorker: Sendable {
 
     /// Works until stopped (or, with `untilEmpty`, until nothing is left to claim). Throws when the workers'
     /// engines fail.
-    public func run(stop: StopRequest) throws -> Summary {
+    package func run(stop: StopRequest) throws -> Summary {
         let stages = try LabellingStages(
             model: model, store: store, workers: configuration.workers, batch: configuration.batch,
             batchDeadline: configuration.batchDeadline, storeFailures: .dropAndRetry, logger: logger

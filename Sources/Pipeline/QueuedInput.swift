@@ -1,16 +1,16 @@
 import Foundation
-import LabelStore
-import VideoDecoding
+package import LabelStore
+package import VideoDecoding
 
 /// A file as a job of the shared queue: what `framewise enqueue` stores and what `framewise work` rebuilds
 /// the input from. The input is kept as every worker must open it — an absolute path (on storage all workers
 /// share) or a URL whose secrets are `${VARIABLE}` references, expanded by each worker from its own
 /// environment — and the sampling options travel as JSON in `jobs.options`.
-public struct QueuedInput: Sendable, Equatable {
+package struct QueuedInput: Sendable, Equatable {
     /// The input as stored: references unexpanded.
-    public let input: String
-    public let sampling: SamplingPolicy
-    public let window: TimeWindow
+    package let input: String
+    package let sampling: SamplingPolicy
+    package let window: TimeWindow
 
     /// The options JSON of `jobs.options`.
     private struct Options: Codable {
@@ -22,14 +22,14 @@ public struct QueuedInput: Sendable, Equatable {
     }
 
     /// Why a job cannot be queued or run, in one line.
-    public struct Problem: Error, CustomStringConvertible {
-        public let description: String
+    package struct Problem: Error, CustomStringConvertible {
+        package let description: String
     }
 
     /// An input given to `framewise enqueue`: a path (`${NAME}` expanded here) becomes canonical and must exist; a
     /// URL is kept as given and must carry its secrets as `${VARIABLE}` references (the queue is a table every
     /// machine reads).
-    public init(enqueueing text: String, decoder: DecoderOptions, environment: [String: String],
+    package init(enqueueing text: String, decoder: DecoderOptions, environment: [String: String],
                 currentDirectory: String = FileManager.default.currentDirectoryPath) throws(Problem)
     {
         let location: InputLocation
@@ -72,7 +72,7 @@ public struct QueuedInput: Sendable, Equatable {
     }
 
     /// The input of a claimed job.
-    public init(job: ClaimedJob) throws(Problem) {
+    package init(job: ClaimedJob) throws(Problem) {
         let options: Options
         do {
             options = try JSONDecoder().decode(Options.self, from: Data(job.options.utf8))
@@ -93,7 +93,7 @@ public struct QueuedInput: Sendable, Equatable {
     }
 
     /// The row `framewise enqueue` adds.
-    public func request(priority: Int) -> JobRequest {
+    package func request(priority: Int) -> JobRequest {
         var options = Options(start: window.start > 0 ? window.start : nil, end: window.end)
         switch sampling {
         case .everyFrame: break

@@ -48,7 +48,7 @@ final class SinkInput: Sendable {
 }
 
 /// What the sink does when the database refuses to store frames (disk full, read-only, locked).
-public enum StoreFailurePolicy: Sendable {
+package enum StoreFailurePolicy: Sendable {
     /// Stop everything: the run fails with the error (the command line).
     case stopRun
     /// Drop the frames that could not be stored (counted), report the store as down, and keep trying with

@@ -3,37 +3,37 @@ import Synchronization
 
 /// How far a stop has gone: a first request stops decoding and lets the frames in flight finish; a second
 /// one also drops the frames still waiting, so the run ends at once (the database stays consistent either way).
-public final class StopRequest: Sendable {
-    public enum Level: Int, Sendable, Comparable {
+package final class StopRequest: Sendable {
+    package enum Level: Int, Sendable, Comparable {
         case none = 0
         /// Stop decoding, finish the frames in flight, flush.
         case graceful = 1
         /// Drop waiting frames, flush what is labelled, exit.
         case immediate = 2
 
-        public static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
+        package static func < (lhs: Level, rhs: Level) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
     private let state = Atomic<Int>(0)
     private let observers = Mutex<(next: Int, handlers: [Int: @Sendable (Level) -> Void])>((0, [:]))
 
     /// A handler's registration, to remove it when its owner is done.
-    public struct Observation: Hashable, Sendable {
+    package struct Observation: Hashable, Sendable {
         fileprivate let number: Int
     }
 
-    public init() {}
+    package init() {}
 
-    public var level: Level { Level(rawValue: state.load(ordering: .acquiring)) ?? .immediate }
+    package var level: Level { Level(rawValue: state.load(ordering: .acquiring)) ?? .immediate }
 
     /// Raises the level by one step (a repeated Ctrl-C) and tells every observer.
-    public func escalate() {
+    package func escalate() {
         let (_, new) = state.add(1, ordering: .acquiringAndReleasing)
         notify(Level(rawValue: min(new, Level.immediate.rawValue)) ?? .immediate)
     }
 
     /// Raises the level to at least `level`.
-    public func request(_ level: Level) {
+    package func request(_ level: Level) {
         var current = state.load(ordering: .acquiring)
         while current < level.rawValue {
             let (exchanged, original) = state.compareExchange(
@@ -45,7 +45,7 @@ public final class StopRequest: Sendable {
 
     /// Calls `handler` on every change of level, from the thread that changed it, until the observation is removed.
     @discardableResult
-    public func onChange(_ handler: @escaping @Sendable (Level) -> Void) -> Observation {
+    package func onChange(_ handler: @escaping @Sendable (Level) -> Void) -> Observation {
         observers.withLock { observers in
             observers.next += 1
             observers.handlers[observers.next] = handler
@@ -54,7 +54,7 @@ public final class StopRequest: Sendable {
     }
 
     /// Stops calling the handler of `observation`.
-    public func remove(_ observation: Observation) {
+    package func remove(_ observation: Observation) {
         _ = observers.withLock { $0.handlers.removeValue(forKey: observation.number) }
     }
 

@@ -1,7 +1,7 @@
-import Foundation
-import Logging
+package import Foundation
+package import Logging
 import Synchronization
-import VideoDecoding
+package import VideoDecoding
 
 /// One input a long-running service keeps labelling (one camera, one file): it opens the input into the shared
 /// stages and runs it, and when the input cannot be opened or dies it tries again — forever, with exponential
@@ -12,9 +12,9 @@ import VideoDecoding
 /// streams API read.
 ///
 /// Ownership: the supervision loop runs on a thread of its own; everything readable lives behind one lock.
-public final class SupervisedInput: Sendable {
+package final class SupervisedInput: Sendable {
     /// Where the input stands.
-    public enum State: String, Sendable, Codable {
+    package enum State: String, Sendable, Codable {
         /// Opening for the first time.
         case connecting
         /// Frames are flowing.
@@ -30,15 +30,15 @@ public final class SupervisedInput: Sendable {
     }
 
     /// What readers see: the state, the counters summed over every session, and the last error (redacted).
-    public struct Status: Sendable {
-        public var state: State = .connecting
-        public var isLive: Bool?
-        public var progress = InputProgress()
-        public var lastError: String?
+    package struct Status: Sendable {
+        package var state: State = .connecting
+        package var isLive: Bool?
+        package var progress = InputProgress()
+        package var lastError: String?
         /// When `lastError` happened; an error stays after the input recovers, so this tells whether it is current.
-        public var lastErrorAt: Date?
+        package var lastErrorAt: Date?
         /// Sessions opened so far (each one after the first is a reconnect).
-        public var sessions = 0
+        package var sessions = 0
 
         /// Records `error` as the last error, happening now.
         mutating func record(error: String) {
@@ -48,8 +48,8 @@ public final class SupervisedInput: Sendable {
     }
 
     /// The pipeline the input belongs to, and the input as configured (its `description` is redacted).
-    public let pipeline: String
-    public let location: InputLocation
+    package let pipeline: String
+    package let location: InputLocation
 
     private let input: PipelineConfiguration.Input
     private let configuration: PipelineConfiguration
@@ -57,7 +57,7 @@ public final class SupervisedInput: Sendable {
     private let retry: ReconnectPolicy
     private let logger: Logger
     /// How long a permanent failure waits before the next attempt (unless `retryNow()` comes first).
-    public static let permanentRetryDelay: TimeInterval = 600
+    package static let permanentRetryDelay: TimeInterval = 600
 
     private let stopRequest = StopRequest()
     /// Ends a backoff early: signalled by `stop()`, and by `retryNow()` while waiting after a permanent failure.
@@ -68,7 +68,7 @@ public final class SupervisedInput: Sendable {
         (Status(), InputProgress(), nil))
 
     /// `retry` paces the attempts after a failure (its `maximumAttempts` is ignored: a service never gives up).
-    public init(_ input: PipelineConfiguration.Input, of configuration: PipelineConfiguration, stages: LabellingStages,
+    package init(_ input: PipelineConfiguration.Input, of configuration: PipelineConfiguration, stages: LabellingStages,
                 retry: ReconnectPolicy = ReconnectPolicy(initialDelay: 1, maximumDelay: 60), logger: Logger)
     {
         self.input = input
@@ -84,7 +84,7 @@ public final class SupervisedInput: Sendable {
     }
 
     /// Starts the supervision loop on a thread of its own.
-    public func start() {
+    package func start() {
         ended.enter()
         StageThread.start(StageThread.input) { [self] in
             supervise()
@@ -94,29 +94,29 @@ public final class SupervisedInput: Sendable {
 
     /// Stops the input: decoding ends, the frames in flight are labelled and stored, its run is recorded as
     /// interrupted. Returns at once; `waitUntilEnded` waits for all of it.
-    public func stop() {
+    package func stop() {
         stopRequest.request(.graceful)
         wake.signal()
     }
 
     /// Drops the frames still waiting instead of labelling them (a second stop).
-    public func stopAtOnce() {
+    package func stopAtOnce() {
         stopRequest.request(.immediate)
         wake.signal()
     }
 
     /// Tries again now if the input is waiting after a permanent failure (someone may have fixed it: the
     /// daemon calls this at every reload, also for unchanged pipeline files).
-    public func retryNow() {
+    package func retryNow() {
         if waitingAfterPermanentFailure.exchange(false, ordering: .relaxed) { wake.signal() }
     }
 
-    public func waitUntilEnded() {
+    package func waitUntilEnded() {
         ended.wait()
     }
 
     /// The state, counters over every session, and last error.
-    public var status: Status {
+    package var status: Status {
         shared.withLock { shared in
             var status = shared.status
             status.progress = shared.finished

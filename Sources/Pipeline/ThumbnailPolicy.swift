@@ -1,12 +1,12 @@
 /// Which labelled frames keep a thumbnail: none, the first frame of every top-1 segment (the default), or
 /// those and at most one every `seconds` otherwise. Written `off`, `segments`, `every=SECONDS`.
-public enum ThumbnailPolicy: Sendable, Equatable, CustomStringConvertible {
+package enum ThumbnailPolicy: Sendable, Equatable, CustomStringConvertible {
     case off
     case segments
     case every(seconds: Double)
 
     /// Parses `off`, `segments` or `every=SECONDS` (seconds within `OptionLimits.thumbnailInterval`).
-    public init(_ text: String) throws(ConfigurationError) {
+    package init(_ text: String) throws(ConfigurationError) {
         switch text {
         case "off": self = .off
         case "segments": self = .segments
@@ -21,7 +21,7 @@ public enum ThumbnailPolicy: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .off: "off"
         case .segments: "segments"

@@ -1,6 +1,7 @@
 import Foundation
 import LabelStore
 import VideoDecoding
+import Synchronization
 
 /// Beside the sink: one thread that encodes the chosen thumbnails as JPEG (FFmpeg's MJPEG encoder) from the
 /// pictures the decoder made (`FramePictures`) and adds them to their input's writer, which stores each with

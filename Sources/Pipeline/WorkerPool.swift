@@ -1,6 +1,7 @@
 import Foundation
 import GoogLeNet
 import Metrics
+import Synchronization
 
 /// The second stage: takes `FrameToLabel`s, emits `FrameAnswers`. N workers, each a serial Dispatch queue
 /// that owns one GoogLeNet engine (one OpenMP thread each, so N workers use N cores). Serial queues get

@@ -1,21 +1,21 @@
 import Foundation
-import Yams
+package import Yams
 
 /// A problem in a YAML settings file (a pipeline file, the daemon's configuration), located by file, line and key.
-public struct YAMLFileError: Error, CustomStringConvertible, Sendable {
-    public let file: String
-    public let line: Int?
-    public let key: String?
-    public let message: String
+package struct YAMLFileError: Error, CustomStringConvertible, Sendable {
+    package let file: String
+    package let line: Int?
+    package let key: String?
+    package let message: String
 
-    public init(file: String, line: Int?, key: String?, message: String) {
+    package init(file: String, line: Int?, key: String?, message: String) {
         self.file = file
         self.line = line
         self.key = key
         self.message = message
     }
 
-    public var description: String {
+    package var description: String {
         let location = line.map { "\(file):\($0)" } ?? file
         if let key { return "\(location): \(key): \(message)" }
         return "\(location): \(message)"
@@ -25,7 +25,7 @@ public struct YAMLFileError: Error, CustomStringConvertible, Sendable {
 /// Reads the fields of one YAML mapping, remembering which keys were used so that unknown keys can be
 /// reported (with their line) instead of silently ignored. `${NAME}` in string values is replaced by the
 /// environment variable NAME. Shared by pipeline files and the daemon's configuration.
-public struct YAMLFields {
+package struct YAMLFields {
     private let file: String
     private let path: String
     private let node: Node
@@ -33,7 +33,7 @@ public struct YAMLFields {
     private let environment: [String: String]
     private var used: Set<String> = []
 
-    public init(_ node: Node, path: String, file: String, environment: [String: String]) throws {
+    package init(_ node: Node, path: String, file: String, environment: [String: String]) throws {
         guard case .mapping(let mapping) = node else {
             throw YAMLFileError(file: file, line: node.mark?.line, key: path.isEmpty ? nil : path,
                                     message: "expected a mapping of keys to values")
@@ -47,7 +47,7 @@ public struct YAMLFields {
 
     /// The top-level mapping of the YAML document in `file` (read as UTF-8); an unreadable, empty or malformed
     /// file is a `YAMLFileError` with the line YAML's parser gives.
-    public static func document(file: String, environment: [String: String]) throws -> YAMLFields {
+    package static func document(file: String, environment: [String: String]) throws -> YAMLFields {
         let text: String
         do {
             text = try String(contentsOfFile: file, encoding: .utf8)
@@ -58,7 +58,7 @@ public struct YAMLFields {
     }
 
     /// The top-level mapping of the YAML document `text`, named `file` in errors.
-    public static func document(_ text: String, file: String, environment: [String: String]) throws -> YAMLFields {
+    package static func document(_ text: String, file: String, environment: [String: String]) throws -> YAMLFields {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -86,31 +86,31 @@ public struct YAMLFields {
     }
 
     /// The full dotted name of a key in this mapping, for messages.
-    public func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    package func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    public func error(_ key: String, _ message: String) -> YAMLFileError {
+    package func error(_ key: String, _ message: String) -> YAMLFileError {
         let line = pairs.first { $0.key == key }?.value.mark?.line ?? node.mark?.line
         return YAMLFileError(file: file, line: line, key: name(key), message: message)
     }
 
-    public mutating func node(_ key: String) -> Node? {
+    package mutating func node(_ key: String) -> Node? {
         used.insert(key)
         guard let value = pairs.first(where: { $0.key == key })?.value else { return nil }
         if case .scalar(let scalar) = value, scalar.tag == .implicit, scalar.string == "~" || scalar.string == "null" { return nil }
         return value
     }
 
-    public mutating func mapping(_ key: String) throws -> YAMLFields? {
+    package mutating func mapping(_ key: String) throws -> YAMLFields? {
         guard let value = node(key) else { return nil }
         return try fields(of: value, key: key)
     }
 
     /// The fields of a mapping found under `key` (for values that may be a mapping or a scalar).
-    public func fields(of value: Node, key: String) throws -> YAMLFields {
+    package func fields(of value: Node, key: String) throws -> YAMLFields {
         try YAMLFields(value, path: name(key), file: file, environment: environment)
     }
 
-    public mutating func list(_ key: String) throws -> [YAMLFields]? {
+    package mutating func list(_ key: String) throws -> [YAMLFields]? {
         guard let value = node(key) else { return nil }
         guard case .sequence(let sequence) = value else { throw error(key, "expected a list") }
         return try sequence.enumerated().map { index, item in
@@ -118,7 +118,7 @@ public struct YAMLFields {
         }
     }
 
-    public mutating func string(_ key: String) throws -> String? {
+    package mutating func string(_ key: String) throws -> String? {
         guard let value = node(key) else { return nil }
         guard case .scalar(let scalar) = value else { throw error(key, "expected a text value") }
         do {
@@ -128,21 +128,21 @@ public struct YAMLFields {
         }
     }
 
-    public mutating func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
+    package mutating func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = try string(key) else { return nil }
         guard let value = Int(text) else { throw error(key, "expected a whole number, found '\(text)'") }
         if let violation = range.violation(of: value) { throw error(key, violation) }
         return value
     }
 
-    public mutating func double(_ key: String, in limit: NumberLimit) throws -> Double? {
+    package mutating func double(_ key: String, in limit: NumberLimit) throws -> Double? {
         guard let text = try string(key) else { return nil }
         guard let value = Double(text) else { throw error(key, "expected a number, found '\(text)'") }
         if let violation = limit.violation(of: value) { throw error(key, violation) }
         return value
     }
 
-    public mutating func bool(_ key: String) throws -> Bool? {
+    package mutating func bool(_ key: String) throws -> Bool? {
         guard let text = try string(key) else { return nil }
         switch text.lowercased() {
         case "true", "yes", "on": return true
@@ -151,7 +151,7 @@ public struct YAMLFields {
         }
     }
 
-    public mutating func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, of: Choice.Type) throws -> Choice?
+    package mutating func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, of: Choice.Type) throws -> Choice?
     where Choice.RawValue == String {
         guard let text = try string(key) else { return nil }
         guard let value = Choice(rawValue: text) else {
@@ -162,7 +162,7 @@ public struct YAMLFields {
     }
 
     /// Throws for the first key of this mapping that no reader asked for.
-    public func rejectUnknownKeys() throws {
+    package func rejectUnknownKeys() throws {
         if let unknown = pairs.first(where: { !used.contains($0.key) }) {
             throw YAMLFileError(file: file, line: unknown.value.mark?.line ?? node.mark?.line,
                                     key: name(unknown.key), message: "unknown key")

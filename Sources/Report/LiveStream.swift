@@ -1,24 +1,24 @@
-import Foundation
-import LabelStore
+package import Foundation
+package import LabelStore
 
 /// One input of a running daemon as its page shows it: where it stands, what it has done, and its latest
 /// thumbnail. Filled by the daemon from its supervised inputs; every text is escaped when rendered.
-public struct LiveStream: Sendable {
-    public var pipeline: String
+package struct LiveStream: Sendable {
+    package var pipeline: String
     /// The input, redacted.
-    public var input: String
-    public var state: String
-    public var labelled: Int
-    public var dropped: Int
-    public var lastFrameAt: Date?
+    package var input: String
+    package var state: String
+    package var labelled: Int
+    package var dropped: Int
+    package var lastFrameAt: Date?
     /// Seconds from the latest stored frame's arrival to its storing (live inputs).
-    public var latestFrameAge: Double?
-    public var lastError: String?
+    package var latestFrameAge: Double?
+    package var lastError: String?
     /// When `lastError` happened (it stays after the input recovers).
-    public var lastErrorAt: Date?
-    public var latestThumbnail: StoredThumbnail?
+    package var lastErrorAt: Date?
+    package var latestThumbnail: StoredThumbnail?
 
-    public init(pipeline: String, input: String, state: String, labelled: Int, dropped: Int, lastFrameAt: Date?,
+    package init(pipeline: String, input: String, state: String, labelled: Int, dropped: Int, lastFrameAt: Date?,
                 latestFrameAge: Double?, lastError: String?, lastErrorAt: Date?, latestThumbnail: StoredThumbnail?)
     {
         self.pipeline = pipeline

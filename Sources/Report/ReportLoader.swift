@@ -1,17 +1,17 @@
 import Foundation
-import LabelStore
+package import LabelStore
 
 /// Reads what a report shows from the database: one pass over each source's frames (in frame order) builds
 /// its segments, then the chosen thumbnails are read. The only database access of the report.
-public struct ReportLoader {
+package struct ReportLoader {
     /// At most this many thumbnails in one report (they are most of its size), shared among its sources.
-    public var maximumThumbnails = 240
+    package var maximumThumbnails = 240
     /// At most this many labels get a colour of their own; the others are drawn as "other labels".
-    public var legendSize = 12
+    package var legendSize = 12
 
-    public init() {}
+    package init() {}
 
-    public func load(_ request: ReportRequest, from database: some ReadOnlyLabelDatabase) throws -> Report {
+    package func load(_ request: ReportRequest, from database: some ReadOnlyLabelDatabase) throws -> Report {
         let window = try request.window()
         let labels = try database.classLabels()
         var focusClass: Int?

@@ -5,20 +5,20 @@ import LabelStore
 /// inline SVG, no script, and a Content-Security-Policy that allows nothing else (no network at all). Every text
 /// from the database is escaped. A pure function of its input: the command writes it to a file, the daemon can
 /// serve it.
-public struct ReportRenderer {
-    public var title = "Framewise report"
+package struct ReportRenderer {
+    package var title = "Framewise report"
     /// At most this many appearances are listed per source with `--label`.
-    public var maximumListedSegments = 1000
+    package var maximumListedSegments = 1000
     /// At most this many labels in each source's table.
-    public var topLabelCount = 10
+    package var topLabelCount = 10
     /// The daemon's page: reload itself every this many seconds (a `<meta http-equiv="refresh">`, no script).
-    public var refreshSeconds: Int?
+    package var refreshSeconds: Int?
     /// The daemon's page: its inputs, listed above the timelines.
-    public var liveStreams: [LiveStream]?
+    package var liveStreams: [LiveStream]?
 
-    public init() {}
+    package init() {}
 
-    public func html(_ report: Report) -> String {
+    package func html(_ report: Report) -> String {
         let palette = LabelPalette(legend: report.legend)
         var page = """
             <!DOCTYPE html>

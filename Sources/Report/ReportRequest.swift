@@ -1,16 +1,16 @@
-import Foundation
+package import Foundation
 import LabelStore
 
 /// What a report covers: which sources, which label, which stretch of time. Every field is optional.
-public struct ReportRequest: Hashable, Sendable {
+package struct ReportRequest: Hashable, Sendable {
     /// A source's URI, its id, or the last part of its path (as `framewise segments --source`).
-    public var source: String?
+    package var source: String?
     /// Only this label's segments (a `classes.label`).
-    public var label: String?
-    public var from: ReportTime?
-    public var to: ReportTime?
+    package var label: String?
+    package var from: ReportTime?
+    package var to: ReportTime?
 
-    public init(source: String? = nil, label: String? = nil, from: ReportTime? = nil, to: ReportTime? = nil) {
+    package init(source: String? = nil, label: String? = nil, from: ReportTime? = nil, to: ReportTime? = nil) {
         self.source = source
         self.label = label
         self.from = from
@@ -38,11 +38,11 @@ public struct ReportRequest: Hashable, Sendable {
 
 /// A `--from`/`--to` bound: seconds from the start of the video (`90`, `1:30`, `1:02:03.5`) or a UTC clock time
 /// for live sources (`2026-11-29T10:00:00Z`, `2026-11-29 10:00`).
-public enum ReportTime: Hashable, Sendable {
+package enum ReportTime: Hashable, Sendable {
     case offset(Double)
     case clock(Date)
 
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if let seconds = Self.seconds(trimmed) {
             self = .offset(seconds)
@@ -80,12 +80,12 @@ public enum ReportTime: Hashable, Sendable {
 }
 
 /// Why a report cannot be made. Descriptions are one line for the user.
-public enum ReportError: Error, Equatable, CustomStringConvertible, Sendable {
+package enum ReportError: Error, Equatable, CustomStringConvertible, Sendable {
     case unknownSource(String)
     case unknownLabel(String)
     case emptyRange
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknownSource(let source):
             "no source matches '\(source)' (list them: framewise query \"SELECT id, uri FROM sources\")"

@@ -1,6 +1,6 @@
 /// Which decoded frames become sampled frames. Decided from the frame's index and timestamp, before
 /// conversion; `keyframes` is decided before decoding (other frames are never sent to the decoder).
-public enum SamplingPolicy: Sendable, Equatable {
+package enum SamplingPolicy: Sendable, Equatable {
     /// Every frame.
     case everyFrame
     /// Frames whose `frameIndex` is a multiple of N: 0, N, 2N, ...
@@ -14,47 +14,47 @@ public enum SamplingPolicy: Sendable, Equatable {
 
 /// The part of the stream to read, in seconds of presentation time: `start` inclusive, `end` exclusive.
 /// For files with a per-frame index (mp4, mov) the reader seeks close to `start` instead of decoding up to it.
-public struct TimeWindow: Sendable, Equatable {
-    public var start: Double
-    public var end: Double?
+package struct TimeWindow: Sendable, Equatable {
+    package var start: Double
+    package var end: Double?
 
-    public init(start: Double = 0, end: Double? = nil) {
+    package init(start: Double = 0, end: Double? = nil) {
         self.start = start
         self.end = end
     }
 
-    public static let whole = TimeWindow()
+    package static let whole = TimeWindow()
 }
 
 /// How RTSP carries the media: interleaved on the RTSP connection (TCP, the default: works through NAT and
 /// firewalls) or as separate UDP datagrams.
-public enum RTSPTransport: String, Sendable, CaseIterable {
+package enum RTSPTransport: String, Sendable, CaseIterable {
     case tcp
     case udp
 }
 
 /// Work the decoder may leave out because a 224-pixel answer hardly needs it; `runs.decoding` records which.
-public struct DecodingShortcuts: Sendable, Hashable, CustomStringConvertible {
+package struct DecodingShortcuts: Sendable, Hashable, CustomStringConvertible {
     /// Skip the deblocking (loop) filter of H.264/HEVC (`skip_loop_filter = AVDISCARD_ALL`): block edges stay
     /// a little sharper, and the error drifts along a group of pictures until the next key frame.
-    public var skipLoopFilter: Bool
+    package var skipLoopFilter: Bool
     /// Do not decode non-reference frames (`skip_frame = AVDISCARD_NONREF`): no other frame is predicted
     /// from them. With `framesPerSecond` sampling the sampler then keeps each slice's first reference frame
     /// (so a kept frame may be a frame later than with full decoding); `keyframes` skips them anyway. Not
     /// with `everyFrame` or `everyNth`, which name frames that may be non-reference ones.
-    public var skipNonReference: Bool
+    package var skipNonReference: Bool
 
-    public init(skipLoopFilter: Bool = false, skipNonReference: Bool = false) {
+    package init(skipLoopFilter: Bool = false, skipNonReference: Bool = false) {
         self.skipLoopFilter = skipLoopFilter
         self.skipNonReference = skipNonReference
     }
 
     /// Everything decoded.
-    public static let none = DecodingShortcuts()
+    package static let none = DecodingShortcuts()
 
     /// Reads `description`'s words back (`full`, `skip-loop-filter`, `skip-nonref`, `skip-loop-filter+skip-nonref`,
     /// in any order); `nil` for anything else.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         self.init()
         guard text != "full" else { return }
         for word in text.split(separator: "+", omittingEmptySubsequences: false) {
@@ -67,34 +67,34 @@ public struct DecodingShortcuts: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The words `init?(_:)` reads, for messages.
-    public static let choices = "full, skip-loop-filter, skip-nonref or skip-loop-filter+skip-nonref"
+    package static let choices = "full, skip-loop-filter, skip-nonref or skip-loop-filter+skip-nonref"
 
     /// `full`, or the shortcuts taken joined by `+` (`skip-loop-filter`, `skip-nonref`), as `runs.decoding` has it.
-    public var description: String {
+    package var description: String {
         let names = [skipLoopFilter ? "skip-loop-filter" : nil, skipNonReference ? "skip-nonref" : nil].compactMap { $0 }
         return names.isEmpty ? "full" : names.joined(separator: "+")
     }
 }
 
 /// How a `FrameReader` opens, samples and keeps up its input.
-public struct DecoderOptions: Sendable {
-    public var sampling: SamplingPolicy
-    public var window: TimeWindow
-    public var rtspTransport: RTSPTransport
+package struct DecoderOptions: Sendable {
+    package var sampling: SamplingPolicy
+    package var window: TimeWindow
+    package var rtspTransport: RTSPTransport
     /// Seconds allowed to open the input and read its stream information.
-    public var openTimeout: Double
+    package var openTimeout: Double
     /// Seconds without a decoded frame after which the input counts as dead (a stalled read is interrupted).
-    public var stallTimeout: Double
+    package var stallTimeout: Double
     /// Threads of the video decoder. Small by default: the worker pool needs the cores.
-    public var decoderThreads: Int
+    package var decoderThreads: Int
     /// Reconnect a network stream that was delivering frames and then failed; `nil`: fail instead.
-    public var reconnect: ReconnectPolicy?
+    package var reconnect: ReconnectPolicy?
     /// Keep a scaled copy of every sampled frame, at most this many pixels wide, for thumbnails; `nil`: none.
-    public var thumbnailWidth: Int?
+    package var thumbnailWidth: Int?
     /// Decoding work left out (none by default).
-    public var shortcuts: DecodingShortcuts = .none
+    package var shortcuts: DecodingShortcuts = .none
 
-    public init(
+    package init(
         sampling: SamplingPolicy = .everyFrame, window: TimeWindow = .whole, rtspTransport: RTSPTransport = .tcp,
         openTimeout: Double = 10, stallTimeout: Double = 10, decoderThreads: Int = 1, reconnect: ReconnectPolicy? = nil
     ) {
@@ -108,7 +108,7 @@ public struct DecoderOptions: Sendable {
     }
 
     /// Why these options cannot be used together, in words; `nil` when they can.
-    public var conflict: String? {
+    package var conflict: String? {
         switch sampling {
         case .everyFrame, .everyNth:
             shortcuts.skipNonReference

@@ -3,9 +3,9 @@ import Foundation
 
 /// A decoder failure in one line: which input (redacted), what went wrong, and a kind to act on
 /// (for instance, `authenticationFailed` is not worth retrying, `timedOut` may be).
-public struct DecodingError: Error, Sendable, CustomStringConvertible {
+package struct DecodingError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, for callers that react differently to different failures.
-    public enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case notFound
         case permissionDenied
         case isDirectory
@@ -27,11 +27,11 @@ public struct DecodingError: Error, Sendable, CustomStringConvertible {
         case failed
     }
 
-    public let kind: Kind
+    package let kind: Kind
     /// The redacted input (`InputLocation.description`).
-    public let input: String
+    package let input: String
     /// What happened, in words.
-    public let detail: String
+    package let detail: String
 
     init(_ kind: Kind, input: String, detail: String) {
         self.kind = kind
@@ -39,7 +39,7 @@ public struct DecodingError: Error, Sendable, CustomStringConvertible {
         self.detail = detail
     }
 
-    public var description: String { "\(input): \(detail)" }
+    package var description: String { "\(input): \(detail)" }
 
     /// Classifies an FFmpeg error code returned while working on `input`.
     /// - Parameters:

@@ -3,8 +3,8 @@ import CFFmpeg
 /// FFmpeg's own messages on standard error, which are process-wide. Framewise reports every decoding problem
 /// itself, in one line with the input's URL redacted; FFmpeg's messages may quote a URL with its password,
 /// so a program turns them off unless the user asks for them.
-public enum FFmpegLogging {
-    public enum Level: Sendable {
+package enum FFmpegLogging {
+    package enum Level: Sendable {
         /// Nothing.
         case quiet
         /// Errors only.
@@ -21,7 +21,7 @@ public enum FFmpegLogging {
         }
     }
 
-    public static func setLevel(_ level: Level) {
+    package static func setLevel(_ level: Level) {
         av_log_set_level(level.ffmpegLevel)
     }
 }

@@ -1,6 +1,6 @@
 import CFFmpeg
 import Foundation
-import Logging
+package import Logging
 
 /// Reads one input and hands out its sampled frames, converted for the network, one `next()` at a time.
 ///
@@ -13,16 +13,16 @@ import Logging
 /// a wall-clock `capturedAt`. Inputs with an end (local files, and network files: a known duration or size, a
 /// complete HLS playlist) finish at their end; a network file that fails in the middle is reopened (at most
 /// `ReconnectPolicy.fileAttempts` times) and goes on after the last frame it delivered, with the same numbering.
-public final class FrameReader {
-    public let input: InputLocation
-    public let options: DecoderOptions
+package final class FrameReader {
+    package let input: InputLocation
+    package let options: DecoderOptions
     /// The input's length in seconds, for files whose container records it (`nil` for live streams).
-    public let duration: Double?
+    package let duration: Double?
     /// Whether the input is a live stream (no known end) rather than a file, local or over the network.
-    public let isLive: Bool
+    package let isLive: Bool
     /// Stops a blocked or future `next()` from another thread.
-    public let cancellation = ReaderCancellation()
-    public private(set) var counters = DecoderCounters()
+    package let cancellation = ReaderCancellation()
+    package private(set) var counters = DecoderCounters()
 
     private let deadline: InterruptDeadline
     private let converter: FrameConverter
@@ -40,7 +40,7 @@ public final class FrameReader {
     private var isFinished = false
 
     /// Opens `input` (throws `DecodingError` at once if it cannot be opened) and positions it at the window's start.
-    public init(
+    package init(
         input: InputLocation, options: DecoderOptions = DecoderOptions(), spec: InputSpec,
         logger: Logger = Logger(label: "framewise.decoder"), onEvent: (@Sendable (DecoderEvent) -> Void)? = nil
     ) throws(DecodingError) {
@@ -64,7 +64,7 @@ public final class FrameReader {
 
     /// The next sampled frame, or `nil` when the input (or the window) ends. Throws `DecodingError` when the
     /// input fails and cannot be (or may not be) reconnected, or when cancelled.
-    public func next() throws(DecodingError) -> SampledFrame? {
+    package func next() throws(DecodingError) -> SampledFrame? {
         while !isFinished {
             // Files rarely block, so FFmpeg's interrupt callback may never run: check here too.
             if cancellation.isCancelled {

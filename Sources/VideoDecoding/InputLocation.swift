@@ -1,26 +1,27 @@
+import Foundation
 /// Where a video comes from: a file path or a URL FFmpeg opens (`rtsp://`, `http(s)://`, HLS, `udp://` ...).
 ///
 /// `description` is the redacted form: the whole user info (`rtsp://***@host/...`: a user name can be a token
 /// too) and the values of query parameters that carry credentials (`?sig=***`, `?access_token=***`) are replaced. Use it in every log
 /// line, error, event and stored value; only the decoder itself ever sees the real URL.
-public struct InputLocation: Sendable, Hashable, CustomStringConvertible {
+package struct InputLocation: Sendable, Hashable, CustomStringConvertible {
     /// What kind of source this is; it decides the protocol options and whether the input is live.
-    public enum Kind: Sendable, Hashable {
+    package enum Kind: Sendable, Hashable {
         case file
         case rtsp
         case http
         case otherURL
     }
 
-    public let kind: Kind
+    package let kind: Kind
     /// The redacted form, safe to print and store.
-    public let description: String
+    package let description: String
     /// The location as FFmpeg must receive it (password included). Never print it.
     let ffmpegURL: String
 
     /// Parses a file path or a URL. Throws `DecodingError` (`.invalidURL`) for a URL without a host, with
     /// an empty scheme or with characters FFmpeg cannot take (spaces, control characters).
-    public init(_ string: String) throws {
+    package init(_ string: String) throws {
         guard let schemeEnd = string.range(of: "://") else {
             kind = .file
             description = string
@@ -54,7 +55,7 @@ public struct InputLocation: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether FFmpeg reaches the input over a network protocol (it may still be a file with an end: see
     /// `FrameReader.isLive`).
-    public var isNetwork: Bool { kind != .file }
+    package var isNetwork: Bool { kind != .file }
 
     /// The host name of a URL (without user info and port), `nil` for a file.
     var host: String? {
@@ -67,8 +68,8 @@ public struct InputLocation: Sendable, Hashable, CustomStringConvertible {
         return String(host.split(separator: ":").first ?? host)
     }
 
-    public static func == (lhs: InputLocation, rhs: InputLocation) -> Bool { lhs.ffmpegURL == rhs.ffmpegURL }
-    public func hash(into hasher: inout Hasher) { hasher.combine(ffmpegURL) }
+    package static func == (lhs: InputLocation, rhs: InputLocation) -> Bool { lhs.ffmpegURL == rhs.ffmpegURL }
+    package func hash(into hasher: inout Hasher) { hasher.combine(ffmpegURL) }
 
     /// Query parameter names whose values are secrets: these names exactly, or any name containing one of
     /// `secretNameParts` (so `X-Amz-Signature`, `api_key` and `session_token` are caught too).
@@ -98,7 +99,7 @@ public struct InputLocation: Sendable, Hashable, CustomStringConvertible {
 
     /// The parts of a URL that hold secrets: the password of its user info (all of the user info when it has no
     /// `:`, as it may be a token) and the values of credential-carrying query parameters. Empty for a file path.
-    public static func secretParts(of url: String) -> [Substring] {
+    package static func secretParts(of url: String) -> [Substring] {
         guard let schemeEnd = url.range(of: "://") else { return [] }
         let authority = authority(of: url, from: schemeEnd.upperBound)
         var parts: [Substring] = []

@@ -4,13 +4,13 @@ import Synchronization
 
 /// Stops a `FrameReader` from another thread: a blocked open or read returns at once and `next()` throws
 /// `DecodingError` of kind `.cancelled`.
-public final class ReaderCancellation: Sendable {
+package final class ReaderCancellation: Sendable {
     private let flag = Atomic<Bool>(false)
 
     init() {}
 
-    public func cancel() { flag.store(true, ordering: .releasing) }
-    public var isCancelled: Bool { flag.load(ordering: .acquiring) }
+    package func cancel() { flag.store(true, ordering: .releasing) }
+    package var isCancelled: Bool { flag.load(ordering: .acquiring) }
 }
 
 /// The deadline FFmpeg's interrupt callback (`AVIOInterruptCB`) checks while it blocks in an open or a

@@ -4,20 +4,20 @@ import Foundation
 /// exponential backoff (`initialDelay` doubling up to `maximumDelay`) with random jitter, so that many
 /// readers of one camera do not reconnect in lockstep. Live streams try `maximumAttempts` times (forever by
 /// default); a file read over the network at most `fileAttempts` times.
-public struct ReconnectPolicy: Sendable, Equatable {
+package struct ReconnectPolicy: Sendable, Equatable {
     /// Attempts to reopen a network file that failed in the middle before its run fails.
-    public static let fileAttempts = 5
+    package static let fileAttempts = 5
 
     /// Seconds before the first attempt.
-    public var initialDelay: Double
+    package var initialDelay: Double
     /// The cap the doubling stops at.
-    public var maximumDelay: Double
+    package var maximumDelay: Double
     /// Attempts before giving up (`nil`: never give up).
-    public var maximumAttempts: Int?
+    package var maximumAttempts: Int?
     /// Each delay is shortened by a random fraction in `0..<jitter` (0: no jitter).
-    public var jitter: Double
+    package var jitter: Double
 
-    public init(initialDelay: Double = 1, maximumDelay: Double = 30, maximumAttempts: Int? = nil, jitter: Double = 0.2) {
+    package init(initialDelay: Double = 1, maximumDelay: Double = 30, maximumAttempts: Int? = nil, jitter: Double = 0.2) {
         self.initialDelay = initialDelay
         self.maximumDelay = maximumDelay
         self.maximumAttempts = maximumAttempts
@@ -25,7 +25,7 @@ public struct ReconnectPolicy: Sendable, Equatable {
     }
 
     /// The wait in seconds before attempt `attempt` (1-based), jitter drawn from `generator`.
-    public func delay(beforeAttempt attempt: Int, using generator: inout some RandomNumberGenerator) -> Double {
+    package func delay(beforeAttempt attempt: Int, using generator: inout some RandomNumberGenerator) -> Double {
         let doublings = Double(min(max(attempt - 1, 0), 62))
         let backoff = min(maximumDelay, initialDelay * pow(2, doublings))
         let shortening = jitter > 0 ? Double.random(in: 0..<jitter, using: &generator) : 0

@@ -1,24 +1,24 @@
-import Foundation
+package import Foundation
 
 /// One sampled frame, converted to the network's input.
-public struct SampledFrame: Sendable {
+package struct SampledFrame: Sendable {
     /// 0-based position of the frame among all frames of the stream, in presentation order. After a
     /// reconnect it continues past every index already handed out.
-    public var frameIndex: Int64
+    package var frameIndex: Int64
     /// Seconds from the stream's start (best-effort timestamp × time base), repaired to never go backwards.
-    public var pts: Double
+    package var pts: Double
     /// Wall-clock time the frame's packet left the demuxer (UTC), for live inputs; `nil` for files.
-    public var capturedAt: Date?
+    package var capturedAt: Date?
     /// Frames since the last key frame decoded (0: this is one); `nil` before any key frame was decoded.
-    public var keyFrameDistance: Int64?
+    package var keyFrameDistance: Int64?
     /// `InputSpec.elementCount` floats: planar blue, green, red, minus the mean.
-    public var tensor: [Float]
+    package var tensor: [Float]
     /// A small copy of the frame (`DecoderOptions.thumbnailWidth`), for a thumbnail should one be wanted.
-    public var thumbnail: ThumbnailPicture?
+    package var thumbnail: ThumbnailPicture?
 }
 
 /// Something that happened to a live input besides frames, reported through `FrameReader`'s `onEvent`.
-public enum DecoderEvent: Sendable, Equatable {
+package enum DecoderEvent: Sendable, Equatable {
     /// The stream stopped delivering (error, stall or end) after the frame at `lastFrameIndex`/`lastPts`.
     case disconnected(reason: String, lastFrameIndex: Int64, lastPts: Double)
     /// Reconnect attempt `attempt` failed; the next one follows in `retryInSeconds`.
@@ -29,15 +29,15 @@ public enum DecoderEvent: Sendable, Equatable {
 }
 
 /// Running totals of a `FrameReader`.
-public struct DecoderCounters: Sendable, Equatable {
+package struct DecoderCounters: Sendable, Equatable {
     /// Frames the decoder produced (all of them, sampled or not).
-    public var decodedFrames: Int64 = 0
+    package var decodedFrames: Int64 = 0
     /// Frames handed out by `next()`.
-    public var sampledFrames: Int64 = 0
+    package var sampledFrames: Int64 = 0
     /// Damaged packets: skipped (rejected by the demuxer or the decoder) or decoded with concealment.
-    public var corruptPackets: Int64 = 0
+    package var corruptPackets: Int64 = 0
     /// Successful reconnects.
-    public var reconnects: Int = 0
+    package var reconnects: Int = 0
 
-    public init() {}
+    package init() {}
 }

@@ -1,10 +1,10 @@
 
 /// A picture file (PNG, JPEG, BMP, ...) turned into a network input: decoded by FFmpeg's image2 demuxer and
 /// converted by the same `FrameConverter` as video frames, so `classify` and `run` see identical tensors.
-public enum StillImage {
+package enum StillImage {
     /// The tensor (`spec.elementCount` floats, planar B, G, R minus mean) of the picture at `path`.
     /// Throws `DecodingError` naming the file for anything that is not a readable picture.
-    public static func networkInput(contentsOf path: String, spec: InputSpec) throws -> [Float] {
+    package static func networkInput(contentsOf path: String, spec: InputSpec) throws -> [Float] {
         let input = try InputLocation(path)
         let session = try MediaSession(input: input, options: DecoderOptions(), deadline: InterruptDeadline(cancellation: ReaderCancellation()))
         guard let decoded = try session.nextFrame() else {

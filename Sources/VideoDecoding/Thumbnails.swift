@@ -1,23 +1,23 @@
-import CFFmpeg
-import Foundation
+package import CFFmpeg
+package import Foundation
 
 /// A small copy of a decoded frame, made on the decoder's thread so that it can be encoded as JPEG later, on
 /// another thread, only if it is wanted: planar YUV 4:2:0 in JPEG's colours (BT.601, full range), rows packed.
-public struct ThumbnailPicture: Sendable, Hashable {
-    public let width: Int
-    public let height: Int
+package struct ThumbnailPicture: Sendable, Hashable {
+    package let width: Int
+    package let height: Int
     /// The Y plane (`width` × `height` bytes), then Cb and Cr (`chromaWidth` × `chromaHeight` bytes each).
-    public let planes: [UInt8]
+    package let planes: [UInt8]
 
     /// A picture from its packed planes: Y (`width` × `height`), then Cb and Cr (`chromaWidth` × `chromaHeight`).
-    public init(width: Int, height: Int, planes: [UInt8]) {
+    package init(width: Int, height: Int, planes: [UInt8]) {
         self.width = width
         self.height = height
         self.planes = planes
     }
 
-    public var chromaWidth: Int { (width + 1) / 2 }
-    public var chromaHeight: Int { (height + 1) / 2 }
+    package var chromaWidth: Int { (width + 1) / 2 }
+    package var chromaHeight: Int { (height + 1) / 2 }
 
     /// Byte offset and row length (= stride) of plane 0 (Y), 1 (Cb) or 2 (Cr) in `planes`.
     func layout(ofPlane index: Int) -> (offset: Int, rowBytes: Int, rows: Int) {
@@ -34,9 +34,9 @@ public struct ThumbnailPicture: Sendable, Hashable {
 /// displayed aspect ratio kept (sample aspect ratio applied, never enlarged). One libswscale pass (bilinear,
 /// which filters properly when shrinking) into a reused aligned frame, then one copy into the packed planes.
 /// One scaler per thread; it keeps its swscale context while the source geometry holds.
-public final class ThumbnailScaler {
-    public static let defaultWidth = 320
-    public let maximumWidth: Int
+package final class ThumbnailScaler {
+    package static let defaultWidth = 320
+    package let maximumWidth: Int
     private var scaleContext: OpaquePointer?
     private var geometry: Geometry?
     private var scaled: UnsafeMutablePointer<AVFrame>?
@@ -47,7 +47,7 @@ public final class ThumbnailScaler {
         var width: Int32, height: Int32
     }
 
-    public init(maximumWidth: Int = ThumbnailScaler.defaultWidth) {
+    package init(maximumWidth: Int = ThumbnailScaler.defaultWidth) {
         precondition(maximumWidth > 0, "a thumbnail is at least one pixel wide")
         self.maximumWidth = maximumWidth
     }
@@ -58,7 +58,7 @@ public final class ThumbnailScaler {
     }
 
     /// The size of the thumbnail of a `width` × `height` frame whose pixels are `sampleAspect` wide (1 = square).
-    public func size(width: Int, height: Int, sampleAspect: Double) -> (width: Int, height: Int) {
+    package func size(width: Int, height: Int, sampleAspect: Double) -> (width: Int, height: Int) {
         let aspect = sampleAspect.isFinite && sampleAspect > 0 ? sampleAspect : 1
         let displayWidth = Double(width) * aspect
         let thumbnailWidth = max(1, min(maximumWidth, Int(displayWidth.rounded())))
@@ -67,7 +67,7 @@ public final class ThumbnailScaler {
     }
 
     /// A scaled copy of `frame`.
-    public func picture(of frame: UnsafePointer<AVFrame>) throws(ThumbnailError) -> ThumbnailPicture {
+    package func picture(of frame: UnsafePointer<AVFrame>) throws(ThumbnailError) -> ThumbnailPicture {
         let format = AVPixelFormat(frame.pointee.format)
         guard let descriptor = av_pix_fmt_desc_get(format), sws_isSupportedInput(format) > 0,
               descriptor.pointee.flags & UInt64(AV_PIX_FMT_FLAG_HWACCEL) == 0 else {
@@ -159,18 +159,18 @@ public final class ThumbnailScaler {
 /// Encodes thumbnails as baseline JPEG files with FFmpeg's own MJPEG encoder (libavcodec; optimal Huffman
 /// tables). One encoder per thread: it keeps one codec context per picture size and a `ThumbnailScaler` for
 /// `jpeg(of:)` on decoded frames.
-public final class ThumbnailEncoder {
+package final class ThumbnailEncoder {
     /// The default quantiser scale: 2 (best, largest) to 31 (worst, smallest).
-    public static let defaultQuality = 5
-    public let quality: Int
-    public let scaler: ThumbnailScaler
+    package static let defaultQuality = 5
+    package let quality: Int
+    package let scaler: ThumbnailScaler
     private var codecContext: UnsafeMutablePointer<AVCodecContext>?
     private var codecSize: (width: Int, height: Int)?
     private var picture: UnsafeMutablePointer<AVFrame>?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var nextPts: Int64 = 0
 
-    public init(quality: Int = ThumbnailEncoder.defaultQuality, scaler: ThumbnailScaler = ThumbnailScaler()) {
+    package init(quality: Int = ThumbnailEncoder.defaultQuality, scaler: ThumbnailScaler = ThumbnailScaler()) {
         precondition((2...31).contains(quality), "MJPEG quantiser scales run from 2 to 31")
         self.quality = quality
         self.scaler = scaler
@@ -183,13 +183,13 @@ public final class ThumbnailEncoder {
     }
 
     /// A JPEG of a decoded frame of any pixel format, `scaler.maximumWidth` pixels wide at most.
-    public func jpeg(of frame: UnsafePointer<AVFrame>) throws(ThumbnailError) -> (picture: ThumbnailPicture, jpeg: Data) {
+    package func jpeg(of frame: UnsafePointer<AVFrame>) throws(ThumbnailError) -> (picture: ThumbnailPicture, jpeg: Data) {
         let picture = try scaler.picture(of: frame)
         return (picture, try jpeg(of: picture))
     }
 
     /// The JPEG file of `thumbnail` (`thumbnail.width` × `thumbnail.height` pixels).
-    public func jpeg(of thumbnail: ThumbnailPicture) throws(ThumbnailError) -> Data {
+    package func jpeg(of thumbnail: ThumbnailPicture) throws(ThumbnailError) -> Data {
         let (context, frame, packet) = try prepare(width: thumbnail.width, height: thumbnail.height)
         guard av_frame_make_writable(frame) >= 0 else { throw .outOfMemory }
         thumbnail.planes.withUnsafeBufferPointer { planes in
@@ -246,14 +246,14 @@ public final class ThumbnailEncoder {
 }
 
 /// Why a thumbnail could not be made.
-public enum ThumbnailError: Error, CustomStringConvertible, Equatable {
+package enum ThumbnailError: Error, CustomStringConvertible, Equatable {
     case unsupportedPixelFormat(String)
     case emptyPicture(width: Int, height: Int)
     case scaleFailed(String)
     case encodeFailed(String)
     case outOfMemory
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unsupportedPixelFormat(let name): "frames in pixel format \(name) cannot be made into thumbnails"
         case .emptyPicture(let width, let height): "the picture is empty (\(width)×\(height))"

@@ -12,6 +12,8 @@ struct Framewise: AsyncParsableCommand {
             RunCommand.self,
             QueryCommand.self,
             SegmentsCommand.self,
+            PruneCommand.self,
+            DatabaseCommand.self,
             ReportCommand.self,
             ServeCommand.self,
             EnqueueCommand.self,

@@ -1,6 +1,7 @@
 import Logging
 import Pipeline
 import ServiceLifecycle
+import UnixSignals
 
 extension PipelineService {
     /// Runs the service alone in a `ServiceGroup` that owns SIGINT and SIGTERM: the first is the group's graceful

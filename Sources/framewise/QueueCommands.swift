@@ -4,6 +4,7 @@ import LabelStore
 import Logging
 import Pipeline
 import VideoDecoding
+import GoogLeNet
 
 /// `framewise enqueue`: adds files to the database's shared job queue, for `framewise work` on any machine.
 struct EnqueueCommand: AsyncParsableCommand {

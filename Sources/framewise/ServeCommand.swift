@@ -1,7 +1,8 @@
-import ArgumentParser
+public import ArgumentParser
 import Daemon
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// `framewise serve`: the daemon — every pipeline of a directory labelled around the clock into one database,
 /// with health, readiness, Prometheus metrics and the streams API over HTTP, and systemd's notify protocol.

@@ -4,6 +4,8 @@ import FramewiseTestSupport
 import Glibc
 import Logging
 import Testing
+// `stat`'s fields (st_dev, st_ino) come from the toolchain's C module that first declared them.
+import CDispatch
 
 @Suite("Journal log lines")
 struct JournalLogHandlerTests {

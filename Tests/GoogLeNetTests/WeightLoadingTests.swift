@@ -2,6 +2,7 @@ import FramewiseTestSupport
 import Foundation
 import Testing
 @testable import GoogLeNet
+import SwiftProtobuf
 
 /// Each way a weights file can be wrong gives its own one-line error; `float_data` loads like `raw_data`.
 @Suite struct WeightLoadingTests {

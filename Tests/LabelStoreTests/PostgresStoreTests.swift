@@ -3,6 +3,7 @@ import Synchronization
 import FramewiseTestSupport
 import Testing
 @testable import LabelStore
+import PostgresNIO
 
 /// Writes the same frames into any label database: a file source with label changes and a gap, a frame stored
 /// twice, and a live source with two sessions (wall-clock times) — enough for every view and every format.

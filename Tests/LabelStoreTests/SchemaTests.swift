@@ -2,6 +2,7 @@ import Foundation
 import FramewiseTestSupport
 import Testing
 @testable import LabelStore
+import GRDB
 
 @Suite("Schema and migrations")
 struct SchemaTests {

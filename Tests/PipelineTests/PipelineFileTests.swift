@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VideoDecoding
 @testable import Pipeline
+import GoogLeNet
 
 @Suite struct PipelineFileTests {
     private func parse(_ yaml: String, environment: [String: String] = [:]) throws -> PipelineConfiguration {

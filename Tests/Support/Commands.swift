@@ -1,29 +1,29 @@
-import Foundation
+package import Foundation
 
 /// What a finished process left behind.
-public struct CommandResult: Sendable {
-    public let status: Int32
-    public let stdout: String
-    public let stderr: String
+package struct CommandResult: Sendable {
+    package let status: Int32
+    package let stdout: String
+    package let stderr: String
 }
 
 /// A command that exited with a failure status, with the end of what it wrote to standard error.
-public struct CommandFailure: Error, CustomStringConvertible {
-    public let command: String
-    public let result: CommandResult
-    public var description: String {
+package struct CommandFailure: Error, CustomStringConvertible {
+    package let command: String
+    package let result: CommandResult
+    package var description: String {
         "\(command) exited with \(result.status):\n\(result.stdout.suffix(1000))\(result.stderr.suffix(2000))"
     }
 }
 
 /// A child process started in the background, for tests that signal or kill it.
-public final class ChildProcess: @unchecked Sendable {
-    public let process = Process()
+package final class ChildProcess: @unchecked Sendable {
+    package let process = Process()
     private let output = Pipe()
     private let errors = Pipe()
     private var collected: (Data, Data)?
 
-    public init(_ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws {
+    package init(_ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws {
         process.executableURL = executable
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
@@ -34,11 +34,11 @@ public final class ChildProcess: @unchecked Sendable {
         try process.run()
     }
 
-    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    package func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     /// Checks `condition` every `interval` seconds while the process runs, for at most `timeout` seconds: true as
     /// soon as it holds, false when time runs out or the process exits first (e.g. "wait until frames commit").
-    public func poll(every interval: TimeInterval, for timeout: TimeInterval, until condition: () -> Bool) -> Bool {
+    package func poll(every interval: TimeInterval, for timeout: TimeInterval, until condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning, Date() < deadline {
             Thread.sleep(forTimeInterval: interval)
@@ -48,7 +48,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Waits for the process to exit (reading its output meanwhile) and returns what it left.
-    public func wait() -> CommandResult {
+    package func wait() -> CommandResult {
         // Read both pipes concurrently so that neither fills up and blocks the child.
         nonisolated(unsafe) var errorData = Data()
         let errorsRead = DispatchSemaphore(value: 0)
@@ -67,7 +67,7 @@ public final class ChildProcess: @unchecked Sendable {
 
 /// Runs a command to completion.
 @discardableResult
-public func runCommand(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
+package func runCommand(_ executable: URL, _ arguments: [String], in directory: URL? = nil,
                        environment: [String: String] = [:], mustSucceed: Bool = true) throws -> CommandResult
 {
     let result = try ChildProcess(executable, arguments, in: directory, environment: environment).wait()
@@ -78,7 +78,7 @@ public func runCommand(_ executable: URL, _ arguments: [String], in directory: U
 }
 
 /// The `framewise` executable built beside the test bundle (or `$FRAMEWISE_BINARY`).
-public func framewiseExecutable() throws -> URL {
+package func framewiseExecutable() throws -> URL {
     if let path = ProcessInfo.processInfo.environment["FRAMEWISE_BINARY"] { return URL(fileURLWithPath: path) }
     let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var directory = testBinary.deletingLastPathComponent()
@@ -96,14 +96,14 @@ public func framewiseExecutable() throws -> URL {
 
 /// Runs `framewise ARGUMENTS` to completion.
 @discardableResult
-public func runFramewise(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+package func runFramewise(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
                          mustSucceed: Bool = true) throws -> CommandResult
 {
     try runCommand(try framewiseExecutable(), arguments, in: directory, environment: environment, mustSucceed: mustSucceed)
 }
 
 /// Asks a database through `framewise query --format json`, as a user would: the rows, column → value.
-public func queryFramewise(_ database: String, _ sql: String, parameters: [String] = []) throws -> [[String: Any]] {
+package func queryFramewise(_ database: String, _ sql: String, parameters: [String] = []) throws -> [[String: Any]] {
     let result = try runFramewise(["query", "--db", database, "--format", "json"] + parameters.flatMap { ["--param", $0] } + [sql])
     guard let rows = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] else {
         throw CommandFailure(command: "framewise query \(sql)", result: result)
@@ -115,13 +115,13 @@ public func queryFramewise(_ database: String, _ sql: String, parameters: [Strin
 private let ffmpeg = URL(fileURLWithPath: "/usr/bin/ffmpeg")
 
 /// Makes a media file with the ffmpeg command-line tool: `ffmpeg -y ARGUMENTS PATH`.
-public func makeClip(_ path: String, _ arguments: [String]) throws {
+package func makeClip(_ path: String, _ arguments: [String]) throws {
     try runCommand(ffmpeg, ["-hide_banner", "-loglevel", "error", "-y"] + arguments + [path])
 }
 
 /// The coffee-then-moped clip: `secondsEach` seconds of coffee.png, then as many of motorcycle_left.png (both
 /// 600×400), H.264 at `framesPerSecond` with a key frame every 2 s. GoogLeNet's top-1: espresso, then moped.
-public func makeCoffeeThenMoped(_ path: String, secondsEach: Int = 4, framesPerSecond: Int = 25) throws {
+package func makeCoffeeThenMoped(_ path: String, secondsEach: Int = 4, framesPerSecond: Int = 25) throws {
     let seconds = String(secondsEach), rate = String(framesPerSecond), keyInterval = 2 * framesPerSecond
     try makeClip(path, [
         "-loop", "1", "-framerate", rate, "-t", seconds, "-i", TestData.photo("coffee.png"),
@@ -134,7 +134,7 @@ public func makeCoffeeThenMoped(_ path: String, secondsEach: Int = 4, framesPerS
 
 /// An HLS playlist at `path` (1 s segments beside it) of `seconds` of ffmpeg's 320×240 test pattern at 25 fps;
 /// `hlsFlags: ["omit_endlist"]` leaves it open like a live stream's.
-public func makeHLSClip(_ path: String, seconds: Int, hlsFlags: [String] = []) throws {
+package func makeHLSClip(_ path: String, seconds: Int, hlsFlags: [String] = []) throws {
     try makeClip(path, [
         "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=\(seconds)", "-c:v", "libx264", "-g", "25",
         "-pix_fmt", "yuv420p", "-f", "hls", "-hls_time", "1", "-hls_list_size", "0",
@@ -142,7 +142,7 @@ public func makeHLSClip(_ path: String, seconds: Int, hlsFlags: [String] = []) t
 }
 
 /// Whether the ffmpeg tool was built with the encoder `name` (e.g. `libaom-av1`).
-public func ffmpegHasEncoder(_ name: String) -> Bool {
+package func ffmpegHasEncoder(_ name: String) -> Bool {
     let help = try? runCommand(ffmpeg, ["-hide_banner", "-h", "encoder=\(name)"])
     return help?.stdout.contains("Encoder \(name) ") == true
 }

@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,11 +6,11 @@ import Glibc
 /// A plain HTTP server on 127.0.0.1 and a free port, serving one directory without range support
 /// (`Fixtures/http_file_server.py`); stopped by `stop()`. With `cutFirstResponseAfter` the first download of
 /// each file breaks after that many bytes, like a connection that drops in the middle.
-public final class LoopbackHTTPServer {
+package final class LoopbackHTTPServer {
     private let server: ChildProcess
-    public let port: Int
+    package let port: Int
 
-    public init(serving root: String, cutFirstResponseAfter cut: Int? = nil) throws {
+    package init(serving root: String, cutFirstResponseAfter cut: Int? = nil) throws {
         port = try unusedPort()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/http_file_server.py")
         server = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"),
@@ -22,9 +22,9 @@ public final class LoopbackHTTPServer {
         }
     }
 
-    public func url(_ file: String) -> URL { URL(string: "http://127.0.0.1:\(port)/\(file)")! }
+    package func url(_ file: String) -> URL { URL(string: "http://127.0.0.1:\(port)/\(file)")! }
 
-    public func stop() {
+    package func stop() {
         server.signal(SIGKILL)  // children of test threads may inherit a blocked SIGTERM
         _ = server.wait()
     }

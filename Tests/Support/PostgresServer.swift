@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 import Synchronization
 
 /// A real PostgreSQL server (Debian's `postgresql` package, `/usr/lib/postgresql/<version>/bin`) for one test:
@@ -8,17 +8,17 @@ import Synchronization
 /// start`: the daemon it leaves behind inherits a descriptor Foundation's `Process` waits on, so the start never
 /// returns.) `makeDatabase()` gives each caller a database of its own. Stopped (SIGQUIT: immediate shutdown)
 /// and removed on deinit; tests `defer { server.stop() }` so it lives to their end.
-public final class PostgresServer: Sendable {
-    public let port: Int
+package final class PostgresServer: Sendable {
+    package let port: Int
     /// The superuser's password (random per server).
-    public let password: String
-    public static let user = "postgres"
+    package let password: String
+    package static let user = "postgres"
     private let directory: TemporaryDirectory
     private let binaries: URL
     private let server = Mutex<ChildProcess?>(nil)
 
     /// Where Debian puts the server's programs (the newest version installed), or nil when it is not installed.
-    public static var binaryDirectory: URL? {
+    package static var binaryDirectory: URL? {
         let root = URL(fileURLWithPath: "/usr/lib/postgresql")
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
         return versions.compactMap(Int.init).sorted().last
@@ -26,7 +26,7 @@ public final class PostgresServer: Sendable {
             .flatMap { FileManager.default.fileExists(atPath: $0.appendingPathComponent("initdb").path) ? $0 : nil }
     }
 
-    public init() throws {
+    package init() throws {
         guard let binaries = Self.binaryDirectory else {
             throw PostgresServerError("PostgreSQL is not installed (scripts/install-deps installs Debian's postgresql)")
         }
@@ -50,7 +50,7 @@ public final class PostgresServer: Sendable {
     private var dataDirectory: String { directory.path("data") }
 
     /// Starts the server (again, after `stop()`), on the same port, and waits until it accepts connections.
-    public func start() throws {
+    package func start() throws {
         let (executable, arguments) = execAsPostgres("postgres", [
             "-D", dataDirectory, "-c", "listen_addresses=127.0.0.1", "-p", "\(port)",
             "-c", "unix_socket_directories=\(directory.url.path)", "-c", "fsync=off",
@@ -73,19 +73,19 @@ public final class PostgresServer: Sendable {
     }
 
     /// Stops the server at once (open connections are cut), keeping its data.
-    public func stop() {
+    package func stop() {
         guard let process = server.withLock({ $0.take() }) else { return }
         process.signal(SIGQUIT)
         _ = process.wait()
     }
 
     /// The URL of database `name` with the superuser's password in it.
-    public func url(database name: String, password: String? = nil) -> String {
+    package func url(database name: String, password: String? = nil) -> String {
         "postgres://\(Self.user):\(password ?? self.password)@127.0.0.1:\(port)/\(name)"
     }
 
     /// Creates an empty database with a fresh name and returns its URL.
-    public func makeDatabase() throws -> String {
+    package func makeDatabase() throws -> String {
         let name = "test_" + UUID().uuidString.prefix(8).lowercased()
         try psql(database: "postgres", "CREATE DATABASE \(name)")
         return url(database: name)
@@ -93,7 +93,7 @@ public final class PostgresServer: Sendable {
 
     /// Runs SQL through Debian's `psql` as the superuser (for what a test must do behind Framewise's back).
     @discardableResult
-    public func psql(database: String, _ sql: String) throws -> String {
+    package func psql(database: String, _ sql: String) throws -> String {
         try runCommand(URL(fileURLWithPath: "/usr/bin/psql"),
                        ["-h", "127.0.0.1", "-p", "\(port)", "-U", Self.user, "-d", database, "-v", "ON_ERROR_STOP=1",
                         "-X", "-q", "-A", "-t", "-c", sql],
@@ -120,7 +120,7 @@ public final class PostgresServer: Sendable {
 }
 
 /// Why the test server could not be set up.
-public struct PostgresServerError: Error, CustomStringConvertible {
-    public let description: String
+package struct PostgresServerError: Error, CustomStringConvertible {
+    package let description: String
     init(_ description: String) { self.description = description }
 }

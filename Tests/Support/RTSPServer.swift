@@ -2,18 +2,18 @@ import Foundation
 import Synchronization
 
 /// A free TCP port on the loopback interface: bound, then released (another process could take it in between).
-public func unusedPort() throws -> Int {
+package func unusedPort() throws -> Int {
     try SilentListener().port
 }
 
 /// A TCP listener on 127.0.0.1 that never sends a byte: the kernel completes the handshake from its backlog and
 /// nobody ever answers, like a camera that hangs. Closed on deinit.
-public final class SilentListener: Sendable {
+package final class SilentListener: Sendable {
     /// The port it listens on.
-    public let port: Int
+    package let port: Int
     private let descriptor: Int32
 
-    public init() throws {
+    package init() throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
         var address = sockaddr_in()
@@ -40,9 +40,9 @@ public final class SilentListener: Sendable {
 
 /// GStreamer's RTSP server (`Fixtures/rtsp_server.py`) in a child process: a live H.264 test pattern at `url`,
 /// which a test can kill, restart and pause like a real camera. Killed on deinit.
-public final class RTSPServer: Sendable {
+package final class RTSPServer: Sendable {
     /// The TCP port on 127.0.0.1; a restart listens on the same one.
-    public let port: Int
+    package let port: Int
     private let arguments: [String]
     private let process = Mutex<Process?>(nil)
 
@@ -53,7 +53,7 @@ public final class RTSPServer: Sendable {
     ///   - framesPerSecond: the stream's frame rate (a keyframe comes every second).
     ///   - width: the frame width in pixels.
     ///   - height: the frame height in pixels.
-    public init(port: Int? = nil, credentials: (user: String, password: String)? = nil, framesPerSecond: Int = 25,
+    package init(port: Int? = nil, credentials: (user: String, password: String)? = nil, framesPerSecond: Int = 25,
                 width: Int = 320, height: Int = 240) throws
     {
         self.port = try port ?? unusedPort()
@@ -64,10 +64,10 @@ public final class RTSPServer: Sendable {
     }
 
     /// The stream's address (without credentials).
-    public var url: String { "rtsp://127.0.0.1:\(port)/test" }
+    package var url: String { "rtsp://127.0.0.1:\(port)/test" }
 
     /// Starts the server again after `kill()`, and returns once it listens.
-    public func start() throws {
+    package func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = arguments
@@ -88,14 +88,14 @@ public final class RTSPServer: Sendable {
 
     /// Sends a signal to the running server (nothing when it is not running): `SIGSTOP` freezes the stream
     /// without closing its connections, `SIGCONT` lets it go on.
-    public func signal(_ number: Int32) {
+    package func signal(_ number: Int32) {
         process.withLock { process in
             if let process { Glibc.kill(process.processIdentifier, number) }
         }
     }
 
     /// Kills the server the hard way (no RTSP teardown), as a crashing camera would, and waits for it to exit.
-    public func kill() {
+    package func kill() {
         guard let process = process.withLock({ $0.take() }) else { return }
         Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

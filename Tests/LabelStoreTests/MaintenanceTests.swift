@@ -1,0 +1,183 @@
+import Foundation
+import FramewiseTestSupport
+import GRDB
+@testable import LabelStore
+import Synchronization
+import Testing
+
+/// Retention, backups and stats on databases filled through the real writer with frames of past days: two
+/// cameras and a recording, on SQLite (the file shrinks) and on a real PostgreSQL server.
+@Suite(.serialized) struct MaintenanceTests {
+    static let day = 86_400.0
+    static let days = 60
+    static let framesPerDay = 200
+
+    /// A real 320×180 JPEG, as thumbnails are.
+    static func thumbnail(in directory: TemporaryDirectory) throws -> StoredThumbnail {
+        let path = directory.path("thumbnail.jpg")
+        try runCommand(URL(fileURLWithPath: "/usr/bin/ffmpeg"), [
+            "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc2=size=320x180", "-frames:v", "1", path,
+        ])
+        return StoredThumbnail(width: 320, height: 180, jpeg: try Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    /// Two cameras, one frame every `day / framesPerDay` over `days` days up to now (a thumbnail every 10th frame),
+    /// and a recording whose run ended 40 days ago; returns the capture times of the cameras' frames.
+    static func fill(_ store: LabelStore, thumbnail: StoredThumbnail, now: Double) throws -> [Double] {
+        try store.storeClasses(fixtureClasses)
+        var captured: [Double] = []
+        for camera in ["rtsp://127.0.0.1/a", "rtsp://127.0.0.1/b"] {
+            let source = try store.register(source: SourceDescriptor(uri: camera, kind: .rtsp)).id
+            let run = try store.beginRun(RunSettings(source: source, precision: "fp32", sampling: "fps 2", modelSHA256: "test", live: true))
+            let writer = try store.makeWriter(run: run)
+            let count = days * framesPerDay
+            for index in 0..<count {
+                let at = now - Double(count - index) * day / Double(framesPerDay)
+                try writer.append(StoredFrame(frameIndex: Int64(index), pts: Double(index) / 2, capturedAt: Date(timeIntervalSince1970: at),
+                                              top: [0, 1, 2].map { ClassScore(classIndex: $0, score: 0.5 / Float($0 + 1)) }))
+                if index % 10 == 0 { try writer.appendThumbnail(thumbnail, frameIndex: Int64(index)) }
+                captured.append(at)
+            }
+            try writer.close()
+            try store.finishRun(run, status: .interrupted, counts: RunCounts(sampled: count, labeled: count))
+        }
+        let recording = try store.register(source: SourceDescriptor(uri: "/videos/old.mp4", kind: .file, fingerprint: "1:x")).id
+        let run = try store.beginRun(RunSettings(source: recording, precision: "fp32", sampling: "every 5", modelSHA256: "test"))
+        let writer = try store.makeWriter(run: run)
+        for index in 0..<100 { try writer.append(frame(Int64(index), [2, 0, 1])) }
+        try writer.close()
+        try store.finishRun(run, status: .completed, counts: RunCounts(sampled: 100, labeled: 100))
+        try store.connection.transaction { sql in
+            try sql.execute("UPDATE runs SET finished_at = ? WHERE id = ?", [.real(now - 40 * day), .integer(run.rawValue)])
+            try sql.execute("UPDATE sources SET created_at = ? WHERE id = ?", [.real(now - 41 * day), .integer(recording.rawValue)])
+        }
+        return captured
+    }
+
+    static func count(_ store: LabelStore, _ sql: String) throws -> Int {
+        Int(try store.connection.transaction { try $0.integer(sql, []) } ?? -1)
+    }
+
+    /// Prunes 30 days and checks that exactly the older frames went, with their labels and thumbnails.
+    static func checkRetention(_ store: LabelStore, captured: [Double], now: Double) throws {
+        let cut = now - 30 * day
+        let kept = captured.filter { $0 >= cut }.count
+        let dryRun = try store.prune(PruneRequest(cut: cut), dryRun: true)
+        #expect(dryRun.frames == captured.count - kept + 100)
+        #expect(try count(store, "SELECT count(*) FROM frames") == captured.count + 100, "a dry run deletes nothing")
+
+        var chunks = 0
+        let summary = try store.prune(PruneRequest(cut: cut, chunkSize: 1000)) { _ in chunks += 1 }
+        #expect(summary.frames == dryRun.frames)
+        #expect(chunks == (dryRun.frames + 999) / 1000)
+        #expect(summary.runs == 1 && summary.sources == 1, "the recording's run and source had no frame left")
+        #expect(try count(store, "SELECT count(*) FROM frames") == kept)
+        #expect(try count(store, "SELECT count(*) FROM frames WHERE captured_at < \(cut)") == 0)
+        #expect(try count(store, "SELECT count(*) FROM labels") == kept * 3)
+        #expect(try count(store, "SELECT count(*) FROM thumbnails WHERE frame_id NOT IN (SELECT id FROM frames)") == 0)
+        #expect(try count(store, "SELECT count(*) FROM thumbnails") > 0)
+        #expect(try count(store, "SELECT count(*) FROM runs WHERE live = 1") == 2, "the cameras' runs keep frames")
+        // Again: nothing older is left.
+        #expect(try store.prune(PruneRequest(cut: cut)).frames == 0)
+    }
+
+    @Test("SQLite: 30 days of 60 go with their labels and thumbnails, the file shrinks by at least 40%")
+    func retentionOnSQLite() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("cameras.sqlite")
+        let now = Date().timeIntervalSince1970
+        let store = try LabelStore(path: path)
+        let captured = try Self.fill(store, thumbnail: try Self.thumbnail(in: directory), now: now)
+        _ = try store.connection.releaseFreePages()
+        let before = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+        try Self.checkRetention(store, captured: captured, now: now)
+        let after = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
+        #expect(Double(after) <= 0.6 * Double(before), "\(before) -> \(after) bytes")
+        try store.close()
+    }
+
+    @Test("PostgreSQL: the same retention by chunked deletes",
+          .enabled(if: PostgresServer.binaryDirectory != nil, "PostgreSQL is not installed (scripts/install-deps installs it)"))
+    func retentionOnPostgreSQL() throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        let directory = try TemporaryDirectory()
+        let now = Date().timeIntervalSince1970
+        let store = try LabelStore(postgres: PostgresLocation(url: server.makeDatabase()))
+        let captured = try Self.fill(store, thumbnail: try Self.thumbnail(in: directory), now: now)
+        try Self.checkRetention(store, captured: captured, now: now)
+        try store.close()
+    }
+
+    @Test("a backup taken while a camera writes is a checked database holding every frame committed before it began")
+    func backupWhileWriting() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("live.sqlite")
+        let store = try LabelStore(path: path)
+        try store.storeClasses(fixtureClasses)
+        let source = try store.register(source: SourceDescriptor(uri: "rtsp://127.0.0.1/a", kind: .rtsp)).id
+        let run = try store.beginRun(RunSettings(source: source, precision: "fp32", sampling: "fps 2", modelSHA256: "test", live: true))
+        let writer = try store.makeWriter(run: run, policy: FrameWriter.Policy(maxFrames: 50, maxDelay: .milliseconds(50)))
+        let stop = Atomic<Bool>(false)
+        let writing = Thread {
+            var index: Int64 = 0
+            while !stop.load(ordering: .relaxed) {
+                try? writer.append(frame(index, [0, 1]))
+                index += 1
+                if index % 50 == 0 { Thread.sleep(forTimeInterval: 0.01) }
+            }
+        }
+        writing.start()
+        Thread.sleep(forTimeInterval: 1)
+        let location = LabelDatabaseLocation.sqlite(path: path)
+        let committedBefore = try location.openReadOnly().count("SELECT count(*) FROM frames", arguments: [])
+        let copy = directory.path("backup.sqlite")
+        let summary = try location.backUp(to: copy)
+        stop.store(true, ordering: .relaxed)
+        Thread.sleep(forTimeInterval: 0.2)
+        try writer.close()
+        #expect(committedBefore > 0 && summary.frames >= committedBefore)
+        #expect(try LabelDatabaseLocation.sqlite(path: copy).openReadOnly().count("SELECT count(*) FROM frames", arguments: []) == summary.frames)
+        #expect(throws: LabelStoreError.self) { try location.backUp(to: copy) }   // never overwrites
+        #expect(throws: LabelStoreError.self) {
+            try LabelDatabaseLocation.postgres(PostgresLocation(url: "postgres://u@127.0.0.1/db")).backUp(to: directory.path("pg"))
+        }
+        try store.close()
+    }
+
+    @Test("stats: rows and bytes per table, frames per source and per day")
+    func stats() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("cameras.sqlite")
+        let now = Date().timeIntervalSince1970
+        let store = try LabelStore(path: path)
+        let captured = try Self.fill(store, thumbnail: try Self.thumbnail(in: directory), now: now)
+        try store.close()
+        let reader = try LabelDatabaseLocation.sqlite(path: path).openReadOnly()
+        let collector = StatsCollector()
+        try reader.printStats(into: collector)
+        #expect(collector.results.map(\.columns) == [
+            ["table", "rows", "bytes"],
+            ["source_id", "source", "frames", "oldest", "newest", "thumbnails", "thumbnail_bytes"],
+            ["day", "frames"],
+        ])
+        let tables = Dictionary(uniqueKeysWithValues: collector.results[0].rows.map { row in
+            (row[0], (row[1], row[2]))
+        })
+        #expect(tables[.text("frames")]?.0 == .integer(Int64(captured.count + 100)))
+        #expect(tables[.text("labels")]?.0 == .integer(Int64(captured.count * 3 + 300)))
+        if case .integer(let bytes)? = tables[.text("thumbnails")]?.1 { #expect(bytes > 0) } else { Issue.record("no thumbnail bytes") }
+        #expect(collector.results[1].rows.count == 3)
+        let perDay = collector.results[2].rows.compactMap { row -> Int64? in if case .integer(let n) = row[1] { n } else { nil } }
+        #expect(perDay.reduce(0, +) == Int64(captured.count + 100))
+        #expect(perDay.count >= Self.days)
+    }
+}
+
+/// Keeps each result of a multi-result printout.
+private final class StatsCollector: ResultSink {
+    var results: [(columns: [String], rows: [[QueryValue]])] = []
+    func begin(columns: [String]) { results.append((columns, [])) }
+    func write(row: [QueryValue]) { results[results.count - 1].rows.append(row) }
+    func end() {}
+}
