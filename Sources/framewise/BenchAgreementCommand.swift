@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GoogLeNet
+import Pipeline
 import VideoDecoding
 
 /// `framewise bench agreement VIDEO...`: how often bf16 and int8 give fp32's answer on real frames, or (with
@@ -41,15 +42,12 @@ struct BenchAgreementCommand: AsyncParsableCommand {
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("name at least one input") }
         guard every >= 1, frames >= 1 else { throw ValidationError("--every and --frames must be at least 1") }
-        if let fps, !(fps > 0 && fps <= 1000) { throw ValidationError("--fps must be in (0, 1000]") }
-        if let decoding, DecodingShortcuts(decoding) == nil {
-            throw ValidationError("--decoding must be \(DecodingShortcuts.choices), found '\(decoding)'")
-        }
     }
 
     func run() async throws {
         try await exitingOnError {
-            if let shortcuts = decoding.flatMap(DecodingShortcuts.init) { try measure(shortcuts) } else { try measure() }
+            if let fps { _ = try checked(fps, "--fps", OptionLimits.fps) }
+            if let decoding { try measure(decodingShortcuts(decoding, "--decoding")) } else { try measure() }
         }
     }
 

@@ -27,21 +27,15 @@ struct BenchDecodeCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
-    func validate() throws {
-        if let fps, !(fps > 0 && fps <= 1000) { throw ValidationError("--fps must be in (0, 1000]") }
-        guard DecodingShortcuts(decoding) != nil else {
-            throw ValidationError("--decoding must be \(DecodingShortcuts.choices), found '\(decoding)'")
-        }
-    }
-
     func run() async throws {
         try await exitingOnError { try measure() }
     }
 
     private func measure() throws {
         let location = try InputLocation(input)
-        var options = DecoderOptions(sampling: fps.map { .framesPerSecond($0) } ?? .everyFrame, decoderThreads: threads)
-        options.shortcuts = DecodingShortcuts(decoding) ?? .none
+        var options = DecoderOptions(sampling: try fps.map { .framesPerSecond(try checked($0, "--fps", OptionLimits.fps)) }
+                                         ?? .everyFrame, decoderThreads: threads)
+        options.shortcuts = try decodingShortcuts(decoding, "--decoding")
         if let conflict = options.conflict { throw ValidationFailure(conflict) }
         let reader = try FrameReader(input: location, options: options, spec: .googLeNet)
         let cpuBefore = Self.cpuSeconds(), wallBefore = Date()

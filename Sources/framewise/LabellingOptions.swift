@@ -67,6 +67,14 @@ struct WorkerPoolOptions: ParsableArguments {
     }
 }
 
+/// `text` read as decoding shortcuts (`full`, `skip-loop-filter`, ...), else the option's one-line error.
+func decodingShortcuts(_ text: String, _ option: String) throws -> DecodingShortcuts {
+    guard let shortcuts = DecodingShortcuts(text) else {
+        throw ConfigurationError(message: "\(option) must be \(DecodingShortcuts.choices), found '\(text)'")
+    }
+    return shortcuts
+}
+
 /// `value` if `range` allows it, else the option's one-line error.
 func checked(_ value: Int, _ option: String, _ range: ClosedRange<Int>) throws -> Int {
     if let violation = range.violation(of: value) { throw ConfigurationError(message: "\(option) \(violation)") }

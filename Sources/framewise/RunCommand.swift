@@ -118,12 +118,7 @@ struct RunCommand: AsyncParsableCommand {
         let location = try InputLocation(expanded)
         var options = PipelineConfiguration.Input.defaultDecoderOptions(for: location)
         try sampling.apply(to: &options)
-        if let decoding {
-            guard let shortcuts = DecodingShortcuts(decoding) else {
-                throw ConfigurationError(message: "--decoding must be \(DecodingShortcuts.choices), found '\(decoding)'")
-            }
-            options.shortcuts = shortcuts
-        }
+        if let decoding { options.shortcuts = try decodingShortcuts(decoding, "--decoding") }
         if let transport {
             guard let value = RTSPTransport(rawValue: transport) else {
                 throw ConfigurationError(message: "--transport must be tcp or udp, found '\(transport)'")

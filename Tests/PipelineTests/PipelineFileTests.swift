@@ -121,5 +121,10 @@ import GoogLeNet
             environment: ["CAMERA_USER": "u", "CAMERA_PASSWORD": "p", "CAMERA_HOST": "127.0.0.1:8554"])
         #expect(camera.inputs.first?.location.description == "rtsp://***@127.0.0.1:8554/lobby")
         #expect(camera.inputs.first?.decoder.reconnect?.maximumAttempts == nil)
+        let substream = try PipelineFile.load(
+            path: directory.appendingPathComponent("rtsp-substream.yaml").path,
+            environment: ["CAMERA_USER": "u", "CAMERA_PASSWORD": "p", "CAMERA_HOST": "127.0.0.1:8554", "CAMERA_SUBSTREAM": "sub"])
+        #expect(substream.inputs.first?.location.description == "rtsp://***@127.0.0.1:8554/sub")
+        #expect(substream.inputs.first?.decoder.sampling == .framesPerSecond(2))
     }
 }

@@ -28,6 +28,25 @@ final class EventLog: Sendable {
         #expect(abs(frames[19].capturedAt!.timeIntervalSinceNow) < 5)
     }
 
+    /// A live frame's `capturedAt` is when its packet left the demuxer, not when the decoder returned it. With 4
+    /// frame threads FFmpeg's H.264 decoder returns frame k only once packet k + 3 is in, so every frame's
+    /// packet arrived before the frame two places earlier was returned (the time the decoder returned it would
+    /// be after that).
+    @Test func capturedAtIsThePacketsArrivalNotTheDecodersOutput() throws {
+        let server = try RTSPServer()
+        var options = fastOptions
+        options.decoderThreads = 4
+        let reader = try FrameReader(input: InputLocation(server.url), options: options, spec: .googLeNet)
+        var frames: [(capturedAt: Date, returnedAt: Date)] = []
+        while frames.count < 40, let frame = try reader.next() {
+            frames.append((try #require(frame.capturedAt), Date()))
+        }
+        #expect(frames.count == 40)
+        for k in 2..<frames.count {
+            #expect(frames[k].capturedAt <= frames[k - 2].returnedAt, "frame \(k)")
+        }
+    }
+
     /// A faster, smaller stream: timestamps follow its own rate (60 fps), not a default.
     @Test func fastStreamKeepsItsFrameRate() throws {
         let server = try RTSPServer(framesPerSecond: 60, width: 160, height: 120)
