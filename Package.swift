@@ -16,6 +16,13 @@ let package = Package(
     products: [
         .executable(name: "framewise", targets: ["framewise"]),
     ],
+    // PostgreSQL (the shared store of several machines) is a trait: PostgresNIO brings swift-nio-ssl and
+    // swift-crypto, two copies of BoringSSL — about 750 of a cold build's 2000 compile steps. A single-machine
+    // build (scripts/demo) leaves it out; CI, releases and the benchmarks turn it on: --traits PostgreSQL.
+    traits: [
+        .trait(name: "PostgreSQL", description: "The PostgreSQL store and job queue (postgres:// databases), via PostgresNIO."),
+        .default(enabledTraits: []),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -51,7 +58,7 @@ let package = Package(
         // Stage 3: the sink's store (SQLite through GRDB, or a PostgreSQL server through PostgresNIO).
         .target(name: "LabelStore", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
-            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
             .product(name: "Logging", package: "swift-log"),
         ],
                 plugins: ["EmbedMigrations"]),
@@ -97,7 +104,8 @@ let package = Package(
         .testTarget(name: "VideoDecodingTests", dependencies: ["VideoDecoding", "CFFmpeg", "GoogLeNet", "Pipeline", "FramewiseTestSupport"]),
         .testTarget(name: "LabelStoreTests", dependencies: [
             "LabelStore", "FramewiseTestSupport",
-            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
         ]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GoogLeNet", "VideoDecoding", "framewise", "FramewiseTestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "FramewiseTestSupport", .product(name: "Logging", package: "swift-log")]),

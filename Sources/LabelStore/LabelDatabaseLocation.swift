@@ -57,7 +57,12 @@ package enum LabelDatabaseLocation: Sendable, Hashable, CustomStringConvertible 
     func openConnection() throws -> any StoreConnection {
         switch self {
         case .sqlite(let path): try SQLiteStoreConnection(path: path)
-        case .postgres(let location): try PostgresStoreConnection(location: location)
+        case .postgres(let location):
+            #if PostgreSQL
+            try PostgresStoreConnection(location: location)
+            #else
+            throw LabelStoreError.builtWithoutPostgreSQL(location: location.description)
+            #endif
         }
     }
 
@@ -65,7 +70,12 @@ package enum LabelDatabaseLocation: Sendable, Hashable, CustomStringConvertible 
     package func openReadOnly() throws -> any ReadOnlyLabelDatabase {
         switch self {
         case .sqlite(let path): try ReadOnlyDatabase(path: path)
-        case .postgres(let location): try PostgresReadOnlyDatabase(location: location)
+        case .postgres(let location):
+            #if PostgreSQL
+            try PostgresReadOnlyDatabase(location: location)
+            #else
+            throw LabelStoreError.builtWithoutPostgreSQL(location: location.description)
+            #endif
         }
     }
 }

@@ -31,7 +31,11 @@ package final class LabelStore: Sendable {
 
     /// Connects to PostgreSQL, applying migrations only up to `lastMigration`.
     init(postgres location: PostgresLocation, migratingUpTo lastMigration: String?) throws {
+        #if PostgreSQL
         connection = try PostgresStoreConnection(location: location, migratingUpTo: lastMigration)
+        #else
+        throw LabelStoreError.builtWithoutPostgreSQL(location: location.description)
+        #endif
     }
 
     /// The id of `source`, inserting it the first time it is seen. The identity is the URI plus the fingerprint:

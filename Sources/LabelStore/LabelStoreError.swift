@@ -20,6 +20,8 @@ package enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendabl
     case unexpectedValue(String, expected: String)
     /// A maintenance request this database cannot take, with what to do instead.
     case unsupported(String)
+    /// A `postgres://` database named to a build without the PostgreSQL trait.
+    case builtWithoutPostgreSQL(location: String)
 
     package var description: String {
         switch self {
@@ -54,6 +56,9 @@ package enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendabl
             "the database holds \(value) where \(expected) belongs (was it edited by hand?)"
         case .unsupported(let why):
             why
+        case .builtWithoutPostgreSQL(let location):
+            "\(location): this framewise was built without PostgreSQL; build it with `swift build -c release --traits PostgreSQL` "
+                + "(scripts/build-release does)"
         }
     }
 }

@@ -1,3 +1,4 @@
+#if PostgreSQL
 import Foundation
 import PostgresNIO
 
@@ -100,3 +101,4 @@ struct PostgresBatchCommitter: FrameBatchCommitter {
         return PostgresQuery(unsafeSQL: insertFrames, binds: binds)
     }
 }
+#endif

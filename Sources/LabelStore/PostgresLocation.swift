@@ -1,5 +1,7 @@
 import Foundation
+#if PostgreSQL
 import PostgresNIO
+#endif
 
 /// A PostgreSQL database named by `postgres://user[:password]@host[:port]/database[?sslmode=MODE]` (or
 /// `postgresql://`). The password comes from the URL, else `$PGPASSWORD`, else the first matching line of
@@ -75,6 +77,7 @@ package struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         return String(text[..<authority.index(after: colon)]) + "***" + String(text[at...])
     }
 
+#if PostgreSQL
     /// The connection settings PostgresNIO needs (with the password).
     func connectionConfiguration(startupParameters: [(String, String)]) throws -> PostgresConnection.Configuration {
         var configuration = PostgresConnection.Configuration(
@@ -94,6 +97,7 @@ package struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         let context = try NIOSSLContext(configuration: tls)
         return sslMode == .allow || sslMode == .prefer ? .prefer(context) : .require(context)
     }
+#endif
 }
 
 /// A libpq password file: `host:port:database:user:password` lines, `*` matching anything, `\` escaping `:`

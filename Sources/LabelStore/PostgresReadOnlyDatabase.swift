@@ -1,3 +1,4 @@
+#if PostgreSQL
 import Foundation
 import PostgresNIO
 
@@ -128,3 +129,4 @@ private final class FirstValue: ResultSink {
     func write(row: [QueryValue]) { if value == nil { value = row.first } }
     func end() {}
 }
+#endif

@@ -1,3 +1,4 @@
+#if PostgreSQL
 import PostgresNIO
 
 /// The label store's schema on PostgreSQL: the embedded `migrations/postgresql/` steps (the same numbered names
@@ -55,3 +56,4 @@ enum PostgresSchema {
         return try rows.first?.decode(Int64.self) ?? 0
     }
 }
+#endif

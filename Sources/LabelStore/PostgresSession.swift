@@ -1,3 +1,4 @@
+#if PostgreSQL
 import Foundation
 import Logging
 import PostgresNIO
@@ -173,3 +174,4 @@ final class PostgresSession: @unchecked Sendable {
         }
     }
 }
+#endif

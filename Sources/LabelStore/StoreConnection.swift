@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
+#if PostgreSQL
 import PostgresNIO
+#endif
 import Synchronization
 
 /// The statements of one transaction, in either dialect: SQL with `?` placeholders (numbered for PostgreSQL
@@ -137,6 +139,7 @@ private struct SQLiteStatements: SQLStatements {
     }
 }
 
+#if PostgreSQL
 /// A PostgreSQL database: one session for the store's own statements, and up to `writerConnections` more that
 /// frame writers share (writer N uses connection N mod 4), so the server commits several inputs' batches at
 /// once on its cores instead of one after another.
@@ -195,3 +198,4 @@ private struct PostgresStatements: SQLStatements {
         }
     }
 }
+#endif

@@ -52,11 +52,11 @@ final class DecodeStage: @unchecked Sendable {
                 if let picture = frame.thumbnail { pictures.add(picture, of: frame.frameIndex) }
                 input.framesInFlight.enter()
                 let toLabel = FrameToLabel(
-                    input: input, frameIndex: frame.frameIndex, pts: frame.pts, capturedAt: frame.capturedAt,
+                    position: FramePosition(input: input, frameIndex: frame.frameIndex, pts: frame.pts, capturedAt: frame.capturedAt),
                     views: [ViewTensor(view: ViewAnswers.defaultView, tensor: frame.tensor)])
                 if let pushedOut = queue.put(toLabel, in: lane) {
                     counters.dropped.add(1, ordering: .relaxed)
-                    pushedOut.input.framesInFlight.leave()
+                    pushedOut.position.input.framesInFlight.leave()
                 }
             }
             return .finished

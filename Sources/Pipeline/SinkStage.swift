@@ -130,11 +130,12 @@ final class SinkStage: Sendable {
     var waitingCount: Int { items.waitingCount }
 
     private func store(_ answers: FrameAnswers) {
-        guard let input = inputs.withLock({ $0[answers.input.id] }) else { return }
-        let counters = answers.input.counters
+        let position = answers.position
+        guard let input = inputs.withLock({ $0[position.input.id] }) else { return }
+        let counters = position.input.counters
         let top = answers.defaultAnswers
         let frame = StoredFrame(
-            frameIndex: input.frameIndexBase + answers.frameIndex, pts: answers.pts, capturedAt: answers.capturedAt,
+            frameIndex: input.frameIndexBase + position.frameIndex, pts: position.pts, capturedAt: position.capturedAt,
             top: top.map { ClassScore(classIndex: $0.classIndex, score: $0.score) })
         do {
             try input.writer.append(frame)
@@ -146,10 +147,10 @@ final class SinkStage: Sendable {
             // The batch was lost with this frame in it; the writer's `onBatch` has counted and reported it.
             return
         }
-        counters.stored(capturedAt: answers.capturedAt)
+        counters.stored(capturedAt: position.capturedAt)
         guard let best = top.first else { return }
         input.count(topClass: best.classIndex)
-        let candidate = ThumbnailSelector.Candidate(frameIndex: answers.frameIndex, pts: answers.pts, topClass: best.classIndex)
+        let candidate = ThumbnailSelector.Candidate(frameIndex: position.frameIndex, pts: position.pts, topClass: best.classIndex)
         let decision = input.thumbnails.withLock { $0.offer(candidate) }
         keepThumbnails(decision, of: input)
     }

@@ -32,13 +32,18 @@ struct ViewTensor: Sendable {
     let tensor: [Float]
 }
 
-/// What the decode stage hands the workers: a sampled frame's position and timestamps, and its views.
-struct FrameToLabel: Sendable {
+/// Where a sampled frame stands in its input: the same on its way to the workers and back.
+struct FramePosition: Sendable {
     let input: InputTag
     /// The decoder's index (a live session's index base is the sink's business).
     let frameIndex: Int64
     let pts: Double
     let capturedAt: Date?
+}
+
+/// What the decode stage hands the workers: a sampled frame's position and its views.
+struct FrameToLabel: Sendable {
+    let position: FramePosition
     /// One tensor per view; a worker classifies the views of a frame together.
     let views: [ViewTensor]
 }
@@ -75,12 +80,9 @@ struct ViewAnswers: Sendable {
     }
 }
 
-/// What the workers hand the sink: a frame's position and timestamps, and the answers for each of its views.
+/// What the workers hand the sink: a frame's position, and the answers for each of its views.
 struct FrameAnswers: Sendable {
-    let input: InputTag
-    let frameIndex: Int64
-    let pts: Double
-    let capturedAt: Date?
+    let position: FramePosition
     let views: [ViewAnswers]
 
     /// The default view's ImageNet answers: what `labels` stores today.

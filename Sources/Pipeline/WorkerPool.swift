@@ -66,8 +66,8 @@ final class WorkerPool: Sendable {
                 probabilities = try engine.classify(batch: batch.flatMap { $0.views.map(\.tensor) })
             } catch {
                 for frame in batch {
-                    frame.input.counters.dropped.add(1, ordering: .relaxed)
-                    frame.input.framesInFlight.leave()
+                    frame.position.input.counters.dropped.add(1, ordering: .relaxed)
+                    frame.position.input.framesInFlight.leave()
                 }
                 onFailure(error)
                 return
@@ -86,10 +86,8 @@ final class WorkerPool: Sendable {
                             top: top.map { ScoredClass(classIndex: $0.classIndex, score: $0.probability) })],
                         features: nil)
                 }
-                sink.put(FrameAnswers(
-                    input: frame.input, frameIndex: frame.frameIndex, pts: frame.pts, capturedAt: frame.capturedAt,
-                    views: views))
-                frame.input.framesInFlight.leave()
+                sink.put(FrameAnswers(position: frame.position, views: views))
+                frame.position.input.framesInFlight.leave()
             }
         }
     }

@@ -5,7 +5,7 @@ import Pipeline
 import Report
 
 extension RetentionPeriod: ExpressibleByArgument {
-    public init?(argument: String) {
+    package init?(argument: String) {
         try? self.init(argument)
     }
 }

@@ -11,7 +11,7 @@ struct JobQueueTests {
     /// A fresh database of each kind (the PostgreSQL one on a server of its own, kept alive by the caller).
     private static func databases(in directory: TemporaryDirectory) throws -> [(LabelDatabaseLocation, PostgresServer?)] {
         var databases: [(LabelDatabaseLocation, PostgresServer?)] = [(.sqlite(path: directory.path("jobs.sqlite")), nil)]
-        if PostgresServer.binaryDirectory != nil {
+        if PostgresServer.isUsable {
             let server = try PostgresServer()
             databases.append((try LabelDatabaseLocation(server.makeDatabase()), server))
         }

@@ -54,6 +54,12 @@ import Testing
         return captured
     }
 
+    /// A new SQLite file at `path` filled by `fill`.
+    static func filledSQLite(_ path: String, in directory: TemporaryDirectory, now: Double) throws -> (LabelStore, [Double]) {
+        let store = try LabelStore(path: path)
+        return (store, try fill(store, thumbnail: try thumbnail(in: directory), now: now))
+    }
+
     static func count(_ store: LabelStore, _ sql: String) throws -> Int {
         Int(try store.connection.transaction { try $0.integer(sql, []) } ?? -1)
     }
@@ -83,11 +89,9 @@ import Testing
 
     @Test("SQLite: 30 days of 60 go with their labels and thumbnails, the file shrinks by at least 40%")
     func retentionOnSQLite() throws {
-        let directory = try TemporaryDirectory()
+        let (directory, now) = (try TemporaryDirectory(), Date().timeIntervalSince1970)
         let path = directory.path("cameras.sqlite")
-        let now = Date().timeIntervalSince1970
-        let store = try LabelStore(path: path)
-        let captured = try Self.fill(store, thumbnail: try Self.thumbnail(in: directory), now: now)
+        let (store, captured) = try Self.filledSQLite(path, in: directory, now: now)
         _ = try store.connection.releaseFreePages()
         let before = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
         try Self.checkRetention(store, captured: captured, now: now)
@@ -97,7 +101,7 @@ import Testing
     }
 
     @Test("PostgreSQL: the same retention by chunked deletes",
-          .enabled(if: PostgresServer.binaryDirectory != nil, "PostgreSQL is not installed (scripts/install-deps installs it)"))
+          .enabled(if: PostgresServer.isUsable, "PostgreSQL is not installed (scripts/install-deps installs it), or this build has not the PostgreSQL trait"))
     func retentionOnPostgreSQL() throws {
         let server = try PostgresServer()
         defer { server.stop() }
@@ -147,11 +151,9 @@ import Testing
 
     @Test("stats: rows and bytes per table, frames per source and per day")
     func stats() throws {
-        let directory = try TemporaryDirectory()
+        let (directory, now) = (try TemporaryDirectory(), Date().timeIntervalSince1970)
         let path = directory.path("cameras.sqlite")
-        let now = Date().timeIntervalSince1970
-        let store = try LabelStore(path: path)
-        let captured = try Self.fill(store, thumbnail: try Self.thumbnail(in: directory), now: now)
+        let (store, captured) = try Self.filledSQLite(path, in: directory, now: now)
         try store.close()
         let reader = try LabelDatabaseLocation.sqlite(path: path).openReadOnly()
         let collector = StatsCollector()

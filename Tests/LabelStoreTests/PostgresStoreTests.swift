@@ -3,7 +3,9 @@ import Synchronization
 import FramewiseTestSupport
 import Testing
 @testable import LabelStore
+#if PostgreSQL
 import PostgresNIO
+#endif
 
 /// Writes the same frames into any label database: a file source with label changes and a gap, a frame stored
 /// twice, and a live source with two sessions (wall-clock times) — enough for every view and every format.
@@ -35,6 +37,7 @@ func fillComparisonFixture(_ store: LabelStore) throws {
     }
 }
 
+#if PostgreSQL
 /// The label store on a real PostgreSQL server: schema, writer, read-only queries, and the same answers as SQLite.
 @Suite("PostgreSQL store", .serialized)
 struct PostgresStoreTests {
@@ -298,6 +301,7 @@ struct PostgresStoreTests {
         }
     }
 }
+#endif
 
 @Suite("PostgreSQL locations and SQL text")
 struct PostgresLocationTests {
@@ -341,6 +345,7 @@ struct PostgresLocationTests {
     }
 }
 
+#if PostgreSQL
 /// A fresh database of `server` with the fixture's classes and one file source, `/videos/a.mp4`.
 private func storeWithOneSource(on server: PostgresServer) throws -> (PostgresLocation, LabelStore, SourceID) {
     let location = try PostgresLocation(url: server.makeDatabase())
@@ -348,3 +353,4 @@ private func storeWithOneSource(on server: PostgresServer) throws -> (PostgresLo
     try store.storeClasses(fixtureClasses)
     return (location, store, try store.register(source: SourceDescriptor(uri: "/videos/a.mp4", kind: .file)).id)
 }
+#endif

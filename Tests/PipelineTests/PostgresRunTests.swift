@@ -4,7 +4,7 @@ import Testing
 
 /// `framewise run --db postgres://…`: the same pipeline into a real PostgreSQL server stores what it stores in
 /// SQLite, reports the same page, resumes the same way, and never prints the password.
-@Suite(.serialized, .enabled(if: PostgresServer.binaryDirectory != nil, "PostgreSQL is not installed (scripts/install-deps installs it)"))
+@Suite(.serialized, .enabled(if: PostgresServer.isUsable, "PostgreSQL is not installed (scripts/install-deps installs it), or this build has not the PostgreSQL trait"))
 struct PostgresRunTests {
     @Test("run on PostgreSQL stores the same frames, labels and report as on SQLite, and a second run resumes (0 new frames), never with another decoding")
     func sameAnswersAsSQLite() throws {

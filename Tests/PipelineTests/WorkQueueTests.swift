@@ -39,7 +39,7 @@ struct WorkQueueTests {
     }
 
     @Test("four files, two workers, one SIGKILLed mid-file, a third later: every frame stored once, every job completed",
-          .enabled(if: PostgresServer.binaryDirectory != nil, "PostgreSQL is not installed (scripts/install-deps installs it)"))
+          .enabled(if: PostgresServer.isUsable, "PostgreSQL is not installed (scripts/install-deps installs it), or this build has not the PostgreSQL trait"))
     func aKilledWorkersJobIsTakenOverAndEveryFrameIsStoredOnce() throws {
         let server = try PostgresServer()
         defer { server.stop() }
@@ -95,7 +95,7 @@ struct WorkQueueTests {
     }
 
     @Test("a worker whose database server restarts mid-file goes back to it and stores every frame once",
-          .enabled(if: PostgresServer.binaryDirectory != nil, "PostgreSQL is not installed (scripts/install-deps installs it)"))
+          .enabled(if: PostgresServer.isUsable, "PostgreSQL is not installed (scripts/install-deps installs it), or this build has not the PostgreSQL trait"))
     func aServerRestartLosesNoFrame() throws {
         let server = try PostgresServer()
         defer { server.stop() }

@@ -17,6 +17,15 @@ package final class PostgresServer: Sendable {
     private let binaries: URL
     private let server = Mutex<ChildProcess?>(nil)
 
+    /// Whether PostgreSQL tests can run: the server is installed and this build has the PostgreSQL trait.
+    package static var isUsable: Bool {
+        #if PostgreSQL
+        binaryDirectory != nil
+        #else
+        false
+        #endif
+    }
+
     /// Where Debian puts the server's programs (the newest version installed), or nil when it is not installed.
     package static var binaryDirectory: URL? {
         let root = URL(fileURLWithPath: "/usr/lib/postgresql")
