@@ -9,7 +9,7 @@ extension ReadOnlyLabelDatabase {
         var conditions = ["label = ?"]
         var arguments: [QueryArgument] = [.text(label)]
         if let sources {
-            conditions.append("source_id IN (\(sources.map { _ in "?" }.joined(separator: ", ")))")
+            conditions.append("source_id IN (\(placeholders(sources.count)))")
             arguments += sources.map { .integer($0.rawValue) }
         }
         if let minScore {

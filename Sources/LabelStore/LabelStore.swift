@@ -65,7 +65,7 @@ package final class LabelStore: Sendable {
     /// refused, because its stored labels would be misread.
     package func storeClasses(_ classes: [ClassLabel]) throws {
         guard !classes.isEmpty else { return }
-        let rows = Array(repeating: "(?, ?, ?, ?)", count: classes.count).joined(separator: ", ")
+        let rows = Array(repeating: "(\(placeholders(4)))", count: classes.count).joined(separator: ", ")
         let arguments = classes.flatMap { label -> [QueryArgument] in
             [.integer(Int64(label.index)), .text(label.wnid), .text(label.label), .text(label.names)]
         }

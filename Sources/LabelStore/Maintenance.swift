@@ -1,5 +1,4 @@
 package import Foundation
-import GRDB
 
 /// What `LabelStore.prune` deleted (or, on a dry run, would delete).
 package struct PruneSummary: Hashable, Sendable {
@@ -30,13 +29,15 @@ package struct PruneRequest: Hashable, Sendable {
 
     /// The condition on `frames AS f JOIN runs AS r` with its arguments.
     fileprivate var condition: (sql: String, arguments: [QueryArgument]) {
-        var sql = "(f.captured_at < ? OR (f.captured_at IS NULL AND r.status <> 'running' AND r.finished_at < ?))"
-        var arguments: [QueryArgument] = [.real(cut), .real(cut)]
-        if let sources {
-            sql += " AND f.source_id IN (\(sources.map { _ in "?" }.joined(separator: ", ")))"
-            arguments += sources.map { .integer($0.rawValue) }
-        }
-        return (sql, arguments)
+        let (filter, arguments) = sourceFilter(column: "f.source_id")
+        return ("(f.captured_at < ? OR (f.captured_at IS NULL AND r.status <> 'running' AND r.finished_at < ?))" + filter,
+                [.real(cut), .real(cut)] + arguments)
+    }
+
+    /// ` AND column IN (…)` for `sources` with its arguments; nothing when all sources are pruned.
+    fileprivate func sourceFilter(column: String) -> (sql: String, arguments: [QueryArgument]) {
+        guard let sources else { return ("", []) }
+        return (" AND \(column) IN (\(placeholders(sources.count)))", sources.map { .integer($0.rawValue) })
     }
 }
 
@@ -63,17 +64,17 @@ extension LabelStore {
             if deleted > 0 { onChunk(summary.frames) }
             if deleted < request.chunkSize { break }
         }
-        let sourceFilter = request.sources.map { ids in " AND source_id IN (\(ids.map { _ in "?" }.joined(separator: ", ")))" } ?? ""
-        let sourceArguments = request.sources?.map { QueryArgument.integer($0.rawValue) } ?? []
+        let (runsOfSources, runArguments) = request.sourceFilter(column: "source_id")
+        let (chosenSources, sourceArguments) = request.sourceFilter(column: "id")
         try connection.transaction { sql in
             summary.runs = try sql.rows("""
-                DELETE FROM runs WHERE status <> 'running' AND finished_at < ?\(sourceFilter)
+                DELETE FROM runs WHERE status <> 'running' AND finished_at < ?\(runsOfSources)
                    AND NOT EXISTS (SELECT 1 FROM frames WHERE frames.run_id = runs.id)
                    AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.run_id = runs.id AND jobs.state IN ('queued', 'running'))
                 RETURNING id
-                """, [.real(request.cut)] + sourceArguments).count
+                """, [.real(request.cut)] + runArguments).count
             summary.sources = try sql.rows("""
-                DELETE FROM sources WHERE created_at < ?\(sourceFilter.replacingOccurrences(of: "source_id", with: "id"))
+                DELETE FROM sources WHERE created_at < ?\(chosenSources)
                    AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.source_id = sources.id)
                    AND NOT EXISTS (SELECT 1 FROM frames WHERE frames.source_id = sources.id)
                    AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.source_id = sources.id AND jobs.state IN ('queued', 'running'))
@@ -82,21 +83,5 @@ extension LabelStore {
         }
         summary.bytesReleased = try connection.releaseFreePages()
         return summary
-    }
-}
-
-extension StoreConnection {
-    /// SQLite: gives the free pages back to the file system and truncates the write-ahead log; the bytes the
-    /// file shrank by. PostgreSQL: autovacuum reuses the space, nothing to do here.
-    func releaseFreePages() throws -> Int64 {
-        guard let sqlite = self as? SQLiteStoreConnection else { return 0 }
-        return try sqlite.pool.writeWithoutTransaction { db in
-            let before = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-            try db.execute(sql: "PRAGMA incremental_vacuum")
-            let after = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-            let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
-            _ = try db.checkpoint(.truncate)
-            return (before - after) * pageSize
-        }
     }
 }

@@ -6,7 +6,6 @@ import Synchronization
 /// however many requests come — not one per request. Connections open when first needed and stay open
 /// (PostgreSQL's reconnect by themselves after a lost connection).
 package final class ReadConnectionPool: Sendable {
-    package let capacity: Int
     private let location: LabelDatabaseLocation
     private let available: DispatchSemaphore
     private let idle = Mutex<[any ReadOnlyLabelDatabase]>([])
@@ -14,7 +13,6 @@ package final class ReadConnectionPool: Sendable {
     package init(location: LabelDatabaseLocation, capacity: Int) {
         precondition(capacity > 0, "a pool needs at least one connection")
         self.location = location
-        self.capacity = capacity
         available = DispatchSemaphore(value: capacity)
     }
 

@@ -18,6 +18,11 @@ protocol SQLStatements {
     func forEachRow(_ sql: String, _ arguments: [QueryArgument], _ body: @escaping @Sendable ([QueryValue]) throws -> Void) throws
 }
 
+/// `?, ?, ?` for `count` values: the placeholders of an `IN (…)` list or a row of `VALUES`.
+func placeholders(_ count: Int) -> String {
+    Array(repeating: "?", count: count).joined(separator: ", ")
+}
+
 extension SQLStatements {
     /// The first column of the first row as an integer, if there is one.
     func integer(_ sql: String, _ arguments: [QueryArgument]) throws -> Int64? {
@@ -37,6 +42,9 @@ protocol StoreConnection: Sendable {
     func transaction<T>(_ body: (any SQLStatements) throws -> T) throws -> T
     /// A committer for a frame writer's batches (PostgreSQL: possibly on a connection of its own).
     func makeBatchCommitter() throws -> any FrameBatchCommitter
+    /// After deletions: SQLite gives the free pages back to the file system and truncates the write-ahead log,
+    /// returning the bytes the file shrank by; PostgreSQL's autovacuum reuses the space (0).
+    func releaseFreePages() throws -> Int64
     /// Closes the connections (SQLite first folds its write-ahead log into the file).
     func close() throws
 }
@@ -108,6 +116,17 @@ final class SQLiteStoreConnection: StoreConnection {
         SQLiteBatchCommitter(pool: pool)
     }
 
+    func releaseFreePages() throws -> Int64 {
+        try pool.writeWithoutTransaction { db in
+            let before = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            try db.execute(sql: "PRAGMA incremental_vacuum")
+            let after = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
+            let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
+            _ = try db.checkpoint(.truncate)
+            return (before - after) * pageSize
+        }
+    }
+
     /// Checkpoints the write-ahead log into the file, then closes the readers and last the writer, so SQLite can
     /// remove the log when no other process has the file open. (SQLite folds the log in by itself only when the
     /// last connection closes, which a process that exits with connections open never does.)
@@ -172,6 +191,8 @@ final class PostgresStoreConnection: StoreConnection {
             return PostgresBatchCommitter(session: state.sessions[state.writers % state.sessions.count])
         }
     }
+
+    func releaseFreePages() throws -> Int64 { 0 }
 
     func close() throws {
         session.close()

@@ -119,8 +119,7 @@ extension ReadOnlyLabelDatabase {
         // One statement per 500 frames (a round trip each on PostgreSQL), not one per frame.
         for start in stride(from: 0, to: frameIDs.count, by: 500) {
             let chunk = frameIDs[start..<min(start + 500, frameIDs.count)]
-            let placeholders = chunk.map { _ in "?" }.joined(separator: ", ")
-            try forEachRow("SELECT frame_id, width, height, jpeg FROM thumbnails WHERE frame_id IN (\(placeholders))",
+            try forEachRow("SELECT frame_id, width, height, jpeg FROM thumbnails WHERE frame_id IN (\(placeholders(chunk.count)))",
                            chunk.map { .integer($0) }) { row in
                 thumbnails[try row[0].requiredInt64()] = try StoredThumbnail(Array(row.dropFirst()))
             }
