@@ -55,6 +55,8 @@ let package = Package(
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ],
                 exclude: ["onnx-subset.proto"]),
+        // WordNet 3.0's nouns (Debian's wordnet-base): the categories above the model's classes.
+        .target(name: "WordNet"),
         // Stage 3: the sink's store (SQLite through GRDB, or a PostgreSQL server through PostgresNIO).
         .target(name: "LabelStore", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -67,7 +69,7 @@ let package = Package(
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["MigrationEmbedder"]),
         // The three stages joined: decoder -> worker pool -> sink.
         .target(name: "Pipeline", dependencies: [
-            "VideoDecoding", "GoogLeNet", "LabelStore", "ContentDigest",
+            "VideoDecoding", "GoogLeNet", "LabelStore", "ContentDigest", "WordNet",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "DequeModule", package: "swift-collections"),
@@ -78,7 +80,7 @@ let package = Package(
         // The label timeline page (framewise report, the daemon's page): database rows -> one HTML file.
         .target(name: "Report", dependencies: ["LabelStore"]),
         .executableTarget(name: "framewise", dependencies: [
-            "Pipeline", "VideoDecoding", "GoogLeNet", "LabelStore", "Report", "Daemon",
+            "Pipeline", "VideoDecoding", "GoogLeNet", "LabelStore", "Report", "Daemon", "WordNet",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -107,7 +109,9 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
         ]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GoogLeNet", "VideoDecoding", "framewise", "FramewiseTestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: [
+            "Pipeline", "GoogLeNet", "VideoDecoding", "WordNet", "framewise", "FramewiseTestSupport",
+        ]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "FramewiseTestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "LabelStore", "VideoDecoding", "framewise", "FramewiseTestSupport"]),
     ]

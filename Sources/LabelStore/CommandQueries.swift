@@ -26,6 +26,45 @@ extension ReadOnlyLabelDatabase {
         try run(sql, arguments: arguments, into: sink)
     }
 
+    /// Prints the appearances of `name` in `vocabulary` (`imagenet` or `category`; of the given sources and view,
+    /// or all), optionally only those whose peak score reaches `minScore`, in time order per source.
+    package func printAppearances(of name: String, vocabulary: String, sources: [SourceID]?, view: String?,
+                                  minScore: Double?, into sink: some ResultSink) throws {
+        var conditions = ["a.vocabulary = ?", "a.label = ?"]
+        var arguments: [QueryArgument] = [.text(vocabulary), .text(name)]
+        if let sources {
+            conditions.append("a.source_id IN (\(placeholders(sources.count)))")
+            arguments += sources.map { .integer($0.rawValue) }
+        }
+        if let view {
+            conditions.append("a.view = ?")
+            arguments.append(.text(view))
+        }
+        if let minScore {
+            conditions.append("a.peak_score >= ?")
+            arguments.append(.real(minScore))
+        }
+        try run("""
+            SELECT s.uri AS source, a.view, a.label, \(dialect.timecode("a.start_pts")) AS start,
+                   \(dialect.timecode("a.end_pts")) AS "end", \(dialect.rounded("a.start_pts")) AS start_pts,
+                   \(dialect.rounded("a.end_pts")) AS end_pts, a.start_captured_at, a.end_captured_at,
+                   \(dialect.rounded("a.peak_score")) AS peak_score, \(dialect.rounded("a.mean_score")) AS mean_score,
+                   a.frames, a.open
+              FROM appearances AS a JOIN sources AS s ON s.id = a.source_id
+             WHERE \(conditions.joined(separator: " AND "))
+             ORDER BY s.uri, a.start_pts, a.view
+            """, arguments: arguments, into: sink)
+    }
+
+    /// The names of the categories stored (scored by some run), sorted.
+    package func storedCategoryNames() throws -> [String] {
+        var names: [String] = []
+        try forEachRow("SELECT DISTINCT name FROM categories ORDER BY name") { row in
+            if case .text(let name) = row[0] { names.append(name) }
+        }
+        return names
+    }
+
     /// Prints every job with its run's counters: frames labelled so far (recorded every few seconds while
     /// running) and the seconds of lease left while running.
     package func printJobs(into sink: some ResultSink) throws {

@@ -55,6 +55,8 @@ package final class FrameWriter: @unchecked Sendable {
     private let queue = DispatchQueue(label: "framewise.label-store.writer")
     private var pending: [StoredFrame] = []
     private var pendingThumbnails: [QueuedThumbnail] = []
+    /// Appearances changed since the last batch, by key: only the latest state of each is written.
+    private var pendingAppearances: [AppearanceKey: AppearanceRecord] = [:]
     private var timer: (any DispatchSourceTimer)?
     private var totals = Totals()
     private let onBatch: (@Sendable (BatchOutcome) -> Void)?
@@ -96,8 +98,17 @@ package final class FrameWriter: @unchecked Sendable {
         }
     }
 
+    /// Queues the latest state of an appearance (inserted, or updated by its key); written with the next batch,
+    /// so it never refers to frames a later batch would store.
+    package func appendAppearance(_ appearance: AppearanceRecord) throws {
+        try queue.sync {
+            pendingAppearances[AppearanceKey(appearance)] = appearance
+            try commitIfFull()
+        }
+    }
+
     private func commitIfFull() throws {
-        let queued = pending.count + pendingThumbnails.count
+        let queued = pending.count + pendingThumbnails.count + pendingAppearances.count
         if queued >= policy.maxFrames {
             try commitPending()
         } else if queued == 1 {
@@ -136,10 +147,11 @@ package final class FrameWriter: @unchecked Sendable {
             throw refuse("its labels are not sorted best first")
         }
         guard Set(frame.top.map(\.classIndex)).count == frame.top.count else { throw refuse("a class appears twice") }
-        for answer in frame.top {
+        for answer in frame.top + frame.otherViews.flatMap(\.top) {
             guard classIndices.contains(answer.classIndex) else { throw refuse("unknown class \(answer.classIndex)") }
             guard answer.score.isFinite else { throw refuse("a score is not a finite number") }
         }
+        guard frame.categories.allSatisfy({ $0.score.isFinite }) else { throw refuse("a category score is not a finite number") }
     }
 
     private func scheduleDeadline() {
@@ -160,14 +172,17 @@ package final class FrameWriter: @unchecked Sendable {
     /// One transaction for the whole batch. On failure it is rolled back, and the batch is discarded and
     /// reported as lost: a database that refuses writes must not make the writer hold frames without bound.
     private func commitPending() throws {
-        guard !pending.isEmpty || !pendingThumbnails.isEmpty else { return }
+        guard !pending.isEmpty || !pendingThumbnails.isEmpty || !pendingAppearances.isEmpty else { return }
         let batch = pending, thumbnails = pendingThumbnails
+        let appearances = pendingAppearances.values.sorted { $0.startFrameIndex < $1.startFrameIndex }
         pending.removeAll(keepingCapacity: true)
         pendingThumbnails.removeAll()
+        pendingAppearances.removeAll()
         let started = ContinuousClock.now
         let outcome: CommittedBatch
         do {
-            outcome = try committer.commit(frames: batch, thumbnails: thumbnails, source: source, run: run)
+            outcome = try committer.commit(
+                FrameBatch(frames: batch, thumbnails: thumbnails, appearances: appearances), source: source, run: run)
         } catch {
             onBatch?(.failed(frames: batch.count, error: error))
             throw error
@@ -185,6 +200,28 @@ package final class FrameWriter: @unchecked Sendable {
 /// A thumbnail queued by `FrameWriter`, with the index of the source's frame it pictures.
 typealias QueuedThumbnail = (frameIndex: Int64, thumbnail: StoredThumbnail)
 
+/// What identifies an appearance within its run.
+private struct AppearanceKey: Hashable {
+    let view: String
+    let vocabulary: String
+    let classID: Int64
+    let startFrameIndex: Int64
+
+    init(_ appearance: AppearanceRecord) {
+        view = appearance.view
+        vocabulary = appearance.vocabulary
+        classID = appearance.classID
+        startFrameIndex = appearance.startFrameIndex
+    }
+}
+
+/// What one transaction of a writer stores: frames (each with its answers), thumbnails, then appearances.
+struct FrameBatch {
+    var frames: [StoredFrame]
+    var thumbnails: [QueuedThumbnail]
+    var appearances: [AppearanceRecord]
+}
+
 /// What one committed batch inserted.
 struct CommittedBatch: Equatable {
     /// Frames inserted (the others of the batch were already stored).
@@ -193,9 +230,8 @@ struct CommittedBatch: Equatable {
     var thumbnails: Int
 }
 
-/// Writes one batch of a run's frames (each with its labels) and thumbnails in one transaction, skipping frames
-/// the source already has, in the words of one database. On failure nothing of the batch is kept.
+/// Writes one batch of a run's frames (each with its answers), thumbnails and appearances in one transaction,
+/// skipping frames the source already has, in the words of one database. On failure nothing of the batch is kept.
 protocol FrameBatchCommitter: Sendable {
-    func commit(frames: [StoredFrame], thumbnails: [QueuedThumbnail], source: SourceID, run: RunID) throws
-        -> CommittedBatch
+    func commit(_ batch: FrameBatch, source: SourceID, run: RunID) throws -> CommittedBatch
 }

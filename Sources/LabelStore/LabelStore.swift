@@ -83,20 +83,40 @@ package final class LabelStore: Sendable {
         }
     }
 
+    /// Stores the categories a run scores (those not yet stored) and returns every one's id, by wnid.
+    package func storeCategories(_ categories: [CategoryRecord]) throws -> [String: Int64] {
+        guard !categories.isEmpty else { return [:] }
+        let rows = Array(repeating: "(\(placeholders(4)))", count: categories.count).joined(separator: ", ")
+        let arguments = categories.flatMap { category -> [QueryArgument] in
+            [.text(category.wnid), .text(category.name), .text(category.names), .integer(Int64(category.leaves))]
+        }
+        let stored = try connection.transaction { sql in
+            try sql.execute("INSERT INTO categories (wnid, name, names, leaves) VALUES \(rows) ON CONFLICT DO NOTHING", arguments)
+            return try sql.rows("SELECT wnid, id FROM categories WHERE wnid IN (\(placeholders(categories.count)))",
+                                categories.map { .text($0.wnid) })
+        }
+        return stored.reduce(into: [:]) { ids, row in
+            if case .text(let wnid) = row[0], case .integer(let id) = row[1] { ids[wnid] = id }
+        }
+    }
+
     /// Records the start of a run (status `running`). Earlier runs of the same source still marked `running`
     /// belong to a process that was killed (one source is labelled by one process at a time): they are marked
-    /// `interrupted`, keeping the counters they last recorded.
+    /// `interrupted`, keeping the counters they last recorded, and their appearances still open are closed where
+    /// they were last seen (no appearance spans two runs).
     package func beginRun(_ settings: RunSettings) throws -> RunID {
         try connection.transaction { sql in
+            try sql.execute(
+                "UPDATE appearances SET open = 0 WHERE source_id = ? AND open = 1", [.integer(settings.source.rawValue)])
             try sql.execute(
                 "UPDATE runs SET status = 'interrupted', error = coalesce(error, ?) WHERE source_id = ? AND status = 'running'",
                 [.text("the process ended before the run finished"), .integer(settings.source.rawValue)])
             let id = try sql.integer("""
-                INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256, decoding, live)
-                VALUES (?, ?, 'running', ?, ?, ?, ?, ?) RETURNING id
+                INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256, decoding, live, views)
+                VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?) RETURNING id
                 """, [.integer(settings.source.rawValue), .real(Date().timeIntervalSince1970), .text(settings.precision),
                       .text(settings.sampling), .text(settings.modelSHA256), .text(settings.decoding),
-                      .integer(settings.live ? 1 : 0)])
+                      .integer(settings.live ? 1 : 0), .text(settings.views)])
             return RunID(rawValue: id ?? 0)
         }
     }

@@ -7,29 +7,60 @@ import PostgresNIO
 /// (`ON CONFLICT (source_id, frame_index) DO NOTHING ... RETURNING id`) and the labels of exactly the frames it
 /// inserted, atomically. Frames already stored are left out before the insert, so they take no id from the
 /// sequence (ids then count as SQLite's do; `ON CONFLICT` still settles two writers racing for one frame).
-/// Thumbnails, when the batch has any, follow in the same transaction.
+/// The frames' other views and category scores ride in the same statement; thumbnails and appearances, when the
+/// batch has any, follow in the same transaction.
 struct PostgresBatchCommitter: FrameBatchCommitter {
     let session: PostgresSession
 
-    /// Frames and labels of one batch. `$1` source, `$2` run, `$3...$5` the frames' columns (captured_at NaN
-    /// for none: arrays carry no NULLs here), `$6...$9` the labels' columns keyed by frame index.
-    static let insertFrames = """
-        WITH inserted AS (
-            INSERT INTO frames (source_id, run_id, frame_index, pts, captured_at)
-            SELECT $1, $2, frame_index, pts, nullif(captured_at, 'NaN')
-              FROM unnest($3::bigint[], $4::double precision[], $5::double precision[]) AS batch(frame_index, pts, captured_at)
-             WHERE NOT EXISTS (SELECT FROM frames WHERE source_id = $1 AND frames.frame_index = batch.frame_index)
-            ON CONFLICT (source_id, frame_index) DO NOTHING
-            RETURNING id, frame_index
-        ), labelled AS (
-            INSERT INTO labels (frame_id, rank, class_index, score)
-            SELECT inserted.id, answer.rank, answer.class_index, answer.score
-              FROM unnest($6::bigint[], $7::integer[], $8::integer[], $9::double precision[])
-                   AS answer(frame_index, rank, class_index, score)
-              JOIN inserted USING (frame_index)
-        )
-        SELECT count(*) FROM inserted
-        """
+    /// Frames and answers of one batch. `$1` source, `$2` run, `$3...$5` the frames' columns (captured_at NaN
+    /// for none: arrays carry no NULLs here), `$6...$9` the labels' columns keyed by frame index; then, when the
+    /// batch has any, the other views' labels (5 arrays) and the category scores (4 arrays), numbered on.
+    static func insertFrames(viewLabels: Bool, categoryScores: Bool) -> String {
+        var next = 10
+        func parameters(_ types: [String]) -> String {
+            defer { next += types.count }
+            return types.enumerated().map { "$\(next + $0.offset)::\($0.element)[]" }.joined(separator: ", ")
+        }
+        var statement = """
+            WITH inserted AS (
+                INSERT INTO frames (source_id, run_id, frame_index, pts, captured_at)
+                SELECT $1, $2, frame_index, pts, nullif(captured_at, 'NaN')
+                  FROM unnest($3::bigint[], $4::double precision[], $5::double precision[]) AS batch(frame_index, pts, captured_at)
+                 WHERE NOT EXISTS (SELECT FROM frames WHERE source_id = $1 AND frames.frame_index = batch.frame_index)
+                ON CONFLICT (source_id, frame_index) DO NOTHING
+                RETURNING id, frame_index
+            ), labelled AS (
+                INSERT INTO labels (frame_id, rank, class_index, score)
+                SELECT inserted.id, answer.rank, answer.class_index, answer.score
+                  FROM unnest($6::bigint[], $7::integer[], $8::integer[], $9::double precision[])
+                       AS answer(frame_index, rank, class_index, score)
+                  JOIN inserted USING (frame_index)
+            )
+            """
+        if viewLabels {
+            statement += """
+                , view_labelled AS (
+                    INSERT INTO view_labels (frame_id, view, rank, class_index, score)
+                    SELECT inserted.id, answer.view, answer.rank, answer.class_index, answer.score
+                      FROM unnest(\(parameters(["bigint", "text", "integer", "integer", "double precision"])))
+                           AS answer(frame_index, view, rank, class_index, score)
+                      JOIN inserted USING (frame_index)
+                )
+                """
+        }
+        if categoryScores {
+            statement += """
+                , categorised AS (
+                    INSERT INTO category_scores (frame_id, view, category_id, score)
+                    SELECT inserted.id, scored.view, scored.category_id, scored.score
+                      FROM unnest(\(parameters(["bigint", "text", "bigint", "double precision"])))
+                           AS scored(frame_index, view, category_id, score)
+                      JOIN inserted USING (frame_index)
+                )
+                """
+        }
+        return statement + "\nSELECT count(*) FROM inserted"
+    }
 
     /// One thumbnail for the source's frame of that index, unless it has one.
     static let insertThumbnail = """
@@ -38,17 +69,15 @@ struct PostgresBatchCommitter: FrameBatchCommitter {
         ON CONFLICT (frame_id) DO NOTHING
         """
 
-    func commit(frames: [StoredFrame], thumbnails: [QueuedThumbnail], source: SourceID, run: RunID) throws
-        -> CommittedBatch
-    {
-        let query = Self.framesQuery(Self.firstOfEachIndex(frames), source: source, run: run)
-        guard !thumbnails.isEmpty else {
+    func commit(_ batch: FrameBatch, source: SourceID, run: RunID) throws -> CommittedBatch {
+        let query = Self.framesQuery(Self.firstOfEachIndex(batch.frames), source: source, run: run)
+        guard !batch.thumbnails.isEmpty || !batch.appearances.isEmpty else {
             return CommittedBatch(stored: try Self.count(session.query(query)), thumbnails: 0)
         }
         return try session.transaction { connection in
             let stored = try Self.count(connection.query(query))
             var inserted = 0
-            for (frameIndex, thumbnail) in thumbnails {
+            for (frameIndex, thumbnail) in batch.thumbnails {
                 var binds = PostgresBindings(capacity: 5)
                 binds.append(source.rawValue)
                 binds.append(frameIndex)
@@ -57,6 +86,10 @@ struct PostgresBatchCommitter: FrameBatchCommitter {
                 binds.append(ByteBuffer(bytes: thumbnail.jpeg))
                 inserted += try connection.query(PostgresQuery(unsafeSQL: Self.insertThumbnail, binds: binds))
                     .metadata.rows ?? 0
+            }
+            for appearance in batch.appearances {
+                try connection.execute(PostgresReadOnlyDatabase.query(
+                    AppearanceRecord.upsert, arguments: appearance.arguments(source: source, run: run)))
             }
             return CommittedBatch(stored: stored, thumbnails: inserted)
         }
@@ -88,7 +121,27 @@ struct PostgresBatchCommitter: FrameBatchCommitter {
                 scores.append(Double(answer.score))
             }
         }
-        var binds = PostgresBindings(capacity: 9)
+        var viewFrames: [Int64] = [], views: [String] = [], viewRanks: [Int32] = [], viewClasses: [Int32] = []
+        var viewScores: [Double] = []
+        var categoryFrames: [Int64] = [], categoryViews: [String] = [], categories: [Int64] = [], categoryScores: [Double] = []
+        for frame in frames {
+            for view in frame.otherViews {
+                for (position, answer) in view.top.enumerated() {
+                    viewFrames.append(frame.frameIndex)
+                    views.append(view.view)
+                    viewRanks.append(Int32(position + 1))
+                    viewClasses.append(Int32(answer.classIndex))
+                    viewScores.append(Double(answer.score))
+                }
+            }
+            for category in frame.categories {
+                categoryFrames.append(frame.frameIndex)
+                categoryViews.append(category.view)
+                categories.append(category.category)
+                categoryScores.append(Double(category.score))
+            }
+        }
+        var binds = PostgresBindings(capacity: 18)
         binds.append(source.rawValue)
         binds.append(run.rawValue)
         binds.append(frames.map(\.frameIndex))
@@ -98,7 +151,21 @@ struct PostgresBatchCommitter: FrameBatchCommitter {
         binds.append(ranks)
         binds.append(classes)
         binds.append(scores)
-        return PostgresQuery(unsafeSQL: insertFrames, binds: binds)
+        if !viewFrames.isEmpty {
+            binds.append(viewFrames)
+            binds.append(views)
+            binds.append(viewRanks)
+            binds.append(viewClasses)
+            binds.append(viewScores)
+        }
+        if !categoryFrames.isEmpty {
+            binds.append(categoryFrames)
+            binds.append(categoryViews)
+            binds.append(categories)
+            binds.append(categoryScores)
+        }
+        let sql = insertFrames(viewLabels: !viewFrames.isEmpty, categoryScores: !categoryFrames.isEmpty)
+        return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 }
 #endif

@@ -77,14 +77,17 @@ package struct RunSettings: Hashable, Sendable {
     package let decoding: String
     /// A live session (its frames continue the source's numbering) rather than a run over a file.
     package let live: Bool
+    /// The views the run looks through, comma separated, the one `labels` holds first (`center`).
+    package let views: String
     package init(source: SourceID, precision: String, sampling: String, modelSHA256: String, decoding: String = "full",
-                live: Bool = false) {
+                live: Bool = false, views: String = "center") {
         self.source = source
         self.precision = precision
         self.sampling = sampling
         self.modelSHA256 = modelSHA256
         self.decoding = decoding
         self.live = live
+        self.views = views
     }
 }
 
@@ -164,12 +167,125 @@ package struct StoredFrame: Hashable, Sendable {
     package let pts: Double
     /// Wall-clock capture time (live sources); nil for files.
     package let capturedAt: Date?
-    /// The best answers, best first (1 to 5 of them): rank 1 is `top[0]`.
+    /// The best answers of the run's first view, best first (1 to 5 of them): rank 1 is `top[0]` (`labels`).
     package let top: [ClassScore]
-    package init(frameIndex: Int64, pts: Double, capturedAt: Date?, top: [ClassScore]) {
+    /// The best answers of the run's other views (`view_labels`).
+    package let otherViews: [ViewTop]
+    /// Category scores of every view, those worth storing (`category_scores`).
+    package let categories: [CategoryScore]
+    package init(frameIndex: Int64, pts: Double, capturedAt: Date?, top: [ClassScore], otherViews: [ViewTop] = [],
+                categories: [CategoryScore] = []) {
         self.frameIndex = frameIndex
         self.pts = pts
         self.capturedAt = capturedAt
         self.top = top
+        self.otherViews = otherViews
+        self.categories = categories
+    }
+}
+
+/// The best answers of one view of a frame, best first (1 to 5).
+package struct ViewTop: Hashable, Sendable {
+    package let view: String
+    package let top: [ClassScore]
+    package init(view: String, top: [ClassScore]) {
+        self.view = view
+        self.top = top
+    }
+}
+
+/// A category's score in one view of a frame.
+package struct CategoryScore: Hashable, Sendable {
+    /// Scores below this are not stored: a missing row reads as "below 0.01".
+    package static let storedMinimum: Float = 0.01
+
+    package let view: String
+    /// The category's id in `categories`.
+    package let category: Int64
+    package let score: Float
+    package init(view: String, category: Int64, score: Float) {
+        self.view = view
+        self.category = category
+        self.score = score
+    }
+}
+
+/// A WordNet category as stored in `categories`.
+package struct CategoryRecord: Hashable, Sendable {
+    package let wnid: String
+    /// The synset's first word.
+    package let name: String
+    /// All its words, comma separated.
+    package let names: String
+    /// How many of the model's classes it covers.
+    package let leaves: Int
+    package init(wnid: String, name: String, names: String, leaves: Int) {
+        self.wnid = wnid
+        self.name = name
+        self.names = names
+        self.leaves = leaves
+    }
+}
+
+/// An appearance as the sink last knows it (a row of `appearances`, inserted or updated by its key: run, view,
+/// vocabulary, class and first frame).
+package struct AppearanceRecord: Hashable, Sendable {
+    /// Inserts or updates one appearance; the same text for both dialects (PostgreSQL numbers the placeholders).
+    static let upsert = """
+        INSERT INTO appearances (source_id, run_id, view, vocabulary, class_id, label, start_frame_index,
+                                 end_frame_index, start_pts, end_pts, start_captured_at, end_captured_at, peak_score,
+                                 mean_score, frames, thumbnail_frame_index, open)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (run_id, view, vocabulary, class_id, start_frame_index) DO UPDATE SET
+            end_frame_index = excluded.end_frame_index, end_pts = excluded.end_pts,
+            end_captured_at = excluded.end_captured_at, peak_score = excluded.peak_score,
+            mean_score = excluded.mean_score, frames = excluded.frames,
+            thumbnail_frame_index = excluded.thumbnail_frame_index, open = excluded.open
+        """
+
+    package let view: String
+    /// `imagenet` or `category`.
+    package let vocabulary: String
+    /// The class index (`imagenet`) or the category's id (`category`).
+    package let classID: Int64
+    package let label: String
+    package let startFrameIndex: Int64
+    package var endFrameIndex: Int64
+    package let startPts: Double
+    package var endPts: Double
+    package let startCapturedAt: Date?
+    package var endCapturedAt: Date?
+    package var peakScore: Float
+    package var scoreSum: Double
+    package var frames: Int
+    package var thumbnailFrameIndex: Int64?
+    package var isOpen: Bool
+
+    package init(view: String, vocabulary: String, classID: Int64, label: String, startFrameIndex: Int64, startPts: Double,
+                startCapturedAt: Date?) {
+        self.view = view
+        self.vocabulary = vocabulary
+        self.classID = classID
+        self.label = label
+        self.startFrameIndex = startFrameIndex
+        self.endFrameIndex = startFrameIndex
+        self.startPts = startPts
+        self.endPts = startPts
+        self.startCapturedAt = startCapturedAt
+        self.endCapturedAt = startCapturedAt
+        self.peakScore = 0
+        self.scoreSum = 0
+        self.frames = 0
+        self.isOpen = true
+    }
+
+    /// The statement's arguments, for the run and source it belongs to.
+    func arguments(source: SourceID, run: RunID) -> [QueryArgument] {
+        [.integer(source.rawValue), .integer(run.rawValue), .text(view), .text(vocabulary), .integer(classID), .text(label),
+         .integer(startFrameIndex), .integer(endFrameIndex), .real(startPts), .real(endPts),
+         startCapturedAt.map { .real($0.timeIntervalSince1970) } ?? .null,
+         endCapturedAt.map { .real($0.timeIntervalSince1970) } ?? .null,
+         .real(Double(peakScore)), .real(frames > 0 ? scoreSum / Double(frames) : 0), .integer(Int64(frames)),
+         thumbnailFrameIndex.map { .integer($0) } ?? .null, .integer(isOpen ? 1 : 0)]
     }
 }

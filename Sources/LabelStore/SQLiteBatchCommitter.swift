@@ -2,16 +2,23 @@ import GRDB
 import FoundationEssentials
 
 /// Commits `FrameWriter` batches to an SQLite file: one write transaction on the pool's writer, a frame row
-/// (`ON CONFLICT (source_id, frame_index) DO NOTHING`) followed by its labels, then the thumbnails.
+/// (`ON CONFLICT (source_id, frame_index) DO NOTHING`) followed by its answers, then the thumbnails and the
+/// appearances.
 struct SQLiteBatchCommitter: FrameBatchCommitter {
     let pool: DatabasePool
 
-    func commit(frames: [StoredFrame], thumbnails: [QueuedThumbnail], source: SourceID, run: RunID) throws
-        -> CommittedBatch
-    {
+    func commit(_ batch: FrameBatch, source: SourceID, run: RunID) throws -> CommittedBatch {
         try pool.write { db in
-            let stored = try Self.insert(frames, source: source, run: run, db: db)
-            return CommittedBatch(stored: stored, thumbnails: try Self.insert(thumbnails, source: source, db: db))
+            let stored = try Self.insert(batch.frames, source: source, run: run, db: db)
+            let thumbnails = try Self.insert(batch.thumbnails, source: source, db: db)
+            if !batch.appearances.isEmpty {
+                let upsert = try db.cachedStatement(sql: AppearanceRecord.upsert)
+                for appearance in batch.appearances {
+                    try upsert.execute(arguments: StatementArguments(
+                        appearance.arguments(source: source, run: run).map(\.databaseValue)))
+                }
+            }
+            return CommittedBatch(stored: stored, thumbnails: thumbnails)
         }
     }
 
@@ -42,6 +49,13 @@ struct SQLiteBatchCommitter: FrameBatchCommitter {
             """)
         let insertLabel = try db.cachedStatement(
             sql: "INSERT INTO labels (frame_id, rank, class_index, score) VALUES (?, ?, ?, ?)")
+        // Prepared when first needed (GRDB caches them): a run of one view and no categories uses neither.
+        func insertViewLabel() throws -> Statement {
+            try db.cachedStatement(sql: "INSERT INTO view_labels (frame_id, view, rank, class_index, score) VALUES (?, ?, ?, ?, ?)")
+        }
+        func insertCategoryScore() throws -> Statement {
+            try db.cachedStatement(sql: "INSERT INTO category_scores (frame_id, view, category_id, score) VALUES (?, ?, ?, ?)")
+        }
         var stored = 0
         for frame in batch {
             insertFrame.setUncheckedArguments([
@@ -53,6 +67,18 @@ struct SQLiteBatchCommitter: FrameBatchCommitter {
             for (position, answer) in frame.top.enumerated() {
                 insertLabel.setUncheckedArguments([frameID, position + 1, answer.classIndex, Double(answer.score)])
                 try insertLabel.execute()
+            }
+            for view in frame.otherViews {
+                for (position, answer) in view.top.enumerated() {
+                    let statement = try insertViewLabel()
+                    statement.setUncheckedArguments([frameID, view.view, position + 1, answer.classIndex, Double(answer.score)])
+                    try statement.execute()
+                }
+            }
+            for category in frame.categories {
+                let statement = try insertCategoryScore()
+                statement.setUncheckedArguments([frameID, category.view, category.category, Double(category.score)])
+                try statement.execute()
             }
             stored += 1
         }

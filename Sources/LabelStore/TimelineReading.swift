@@ -49,7 +49,62 @@ package struct TimelineFrame: Hashable, Sendable {
     package let focusScore: Double?
 }
 
+/// An appearance as a report shows it: a row of `appearances`, with the frame id of its thumbnail if it has one.
+package struct StoredAppearance: Hashable, Sendable {
+    package let view: String
+    /// `imagenet` or `category`.
+    package let vocabulary: String
+    package let label: String
+    package let startPts: Double
+    package let endPts: Double
+    /// Unix seconds, for live sources.
+    package let startCapturedAt: Double?
+    package let endCapturedAt: Double?
+    package let peakScore: Double
+    package let frames: Int
+    package let isOpen: Bool
+    package let thumbnailFrameID: Int64?
+}
+
 extension ReadOnlyLabelDatabase {
+    /// The appearances of `source` that overlap `window`, in time order; only `category`'s with one given.
+    package func appearances(of source: SourceID, in window: FrameWindow = FrameWindow(), category: String? = nil) throws
+        -> [StoredAppearance]
+    {
+        var conditions = ["a.source_id = ?"]
+        var arguments: [QueryArgument] = [.integer(source.rawValue)]
+        let bounds: [(String, Double?)] = [
+            ("a.end_pts >= ?", window.ptsFrom), ("a.start_pts <= ?", window.ptsTo),
+            ("a.end_captured_at >= ?", window.capturedFrom), ("a.start_captured_at <= ?", window.capturedTo),
+        ]
+        for case let (condition, value?) in bounds {
+            conditions.append(condition)
+            arguments.append(.real(value))
+        }
+        if let category {
+            conditions.append("a.vocabulary = 'category' AND a.label = ?")
+            arguments.append(.text(category))
+        }
+        var found: [StoredAppearance] = []
+        try forEachRow("""
+            SELECT a.view, a.vocabulary, a.label, a.start_pts, a.end_pts, a.start_captured_at, a.end_captured_at,
+                   a.peak_score, a.frames, a.open, t.frame_id
+              FROM appearances AS a
+              LEFT JOIN frames AS f ON f.source_id = a.source_id AND f.frame_index = a.thumbnail_frame_index
+              LEFT JOIN thumbnails AS t ON t.frame_id = f.id
+             WHERE \(conditions.joined(separator: " AND "))
+             ORDER BY a.start_pts, a.view, a.vocabulary DESC, a.label
+            """, arguments
+        ) { row in
+            found.append(StoredAppearance(
+                view: try row[0].requiredText(), vocabulary: try row[1].requiredText(), label: try row[2].requiredText(),
+                startPts: try row[3].requiredDouble(), endPts: try row[4].requiredDouble(), startCapturedAt: row[5].double,
+                endCapturedAt: row[6].double, peakScore: try row[7].requiredDouble(), frames: Int(try row[8].requiredInt64()),
+                isOpen: row[9].int64 == 1, thumbnailFrameID: row[10].int64))
+        }
+        return found
+    }
+
     /// Every source, in the order they were registered.
     package func sources() throws -> [SourceRecord] {
         var sources: [SourceRecord] = []

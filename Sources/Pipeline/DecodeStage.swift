@@ -53,7 +53,7 @@ final class DecodeStage: @unchecked Sendable {
                 input.framesInFlight.enter()
                 let toLabel = FrameToLabel(
                     position: FramePosition(input: input, frameIndex: frame.frameIndex, pts: frame.pts, capturedAt: frame.capturedAt),
-                    views: [ViewTensor(view: ViewAnswers.defaultView, tensor: frame.tensor)])
+                    views: frame.views.map { ViewTensor(view: $0.name, crops: $0.crops) })
                 if let pushedOut = queue.put(toLabel, in: lane) {
                     counters.dropped.add(1, ordering: .relaxed)
                     pushedOut.position.input.framesInFlight.leave()

@@ -94,6 +94,7 @@ final class InputSession: Sendable {
     {
         let location = input.location
         let logger = stages.logger
+        let categories = try stages.categories.scoring(for: configuration.categories, in: stages.store)
         var reserved: SourceDescriptor?
         if location.isNetwork {
             let identity = try identity(of: location)
@@ -121,7 +122,7 @@ final class InputSession: Sendable {
                 reserved = identity
             }
             return try begin(reader: reader, identity: identity, input: input, position: position, of: configuration,
-                             in: stages)
+                             categories: categories, in: stages)
         } catch {
             if let reserved { stages.release(reserved) }
             throw error
@@ -137,7 +138,8 @@ final class InputSession: Sendable {
     }
 
     private static func begin(reader: FrameReader, identity: SourceDescriptor, input: PipelineConfiguration.Input,
-                              position: Int, of configuration: PipelineConfiguration, in stages: LabellingStages) throws
+                              position: Int, of configuration: PipelineConfiguration,
+                              categories: (scoring: CategoryScoring, names: [Int64: String]), in stages: LabellingStages) throws
         -> InputSession
     {
         let store = stages.store
@@ -167,10 +169,12 @@ final class InputSession: Sendable {
         }
         let run = try store.beginRun(RunSettings(
             source: registration.id, precision: stages.model.numerics.precision.rawValue, sampling: input.decoder.summary,
-            modelSHA256: stages.model.sha256, decoding: input.decoder.shortcuts.description, live: reader.isLive))
+            modelSHA256: stages.model.sha256, decoding: input.decoder.shortcuts.description, live: reader.isLive,
+            views: input.decoder.views.map(\.name).joined(separator: ",")))
         let frameAges = reader.isLive ? Metrics.Timer(label: "framewise_frame_age_seconds",
             dimensions: [("pipeline", configuration.name), ("input", location.description)], factory: stages.metrics) : nil
-        let tag = stages.makeTag(counters: InputCounters(duration: reader.duration, frameAges: frameAges))
+        let tag = stages.makeTag(counters: InputCounters(duration: reader.duration, frameAges: frameAges),
+                                categories: categories.scoring)
         let writer: FrameWriter
         do {
             writer = try store.makeWriter(run: run) { [stages] outcome in stages.recordBatch(outcome, of: tag.counters) }
@@ -187,7 +191,9 @@ final class InputSession: Sendable {
         }
         let record = SinkInput(
             tag: tag, source: registration.id, run: run, writer: writer, frameIndexBase: frameIndexBase, pictures: pictures,
-            thumbnails: ThumbnailSelector(policy: configuration.thumbnails, reorderWindow: stages.reorderWindow))
+            classNames: stages.model.classes.map(\.label), categoryNames: categories.names,
+            timeline: InputTimeline(thumbnails: configuration.thumbnails, appearances: configuration.appearances,
+                                    reorderWindow: stages.reorderWindow))
         stages.sink.register(record)
         return InputSession(position: position, location: location, identity: identity, isLive: reader.isLive, tag: tag,
                             decoder: decoder, record: record, stages: stages)

@@ -21,6 +21,8 @@ package final class LabellingStages: Sendable {
 
     let model: LoadedModel
     let store: LabelStore
+    /// The WordNet categories inputs score.
+    let categories: CategoryCatalog
     let logger: Logger
     /// Whether the database takes writes, as the sink last saw it.
     package let storeHealth = StoreHealth()
@@ -59,6 +61,7 @@ package final class LabellingStages: Sendable {
         try store.storeClasses(model.classes)
         self.model = model
         self.store = store
+        categories = CategoryCatalog(classWnids: model.classes.map(\.wnid))
         self.logger = logger
         self.storeFailures = storeFailures
         firstFailure = FirstFailure(onFailure)
@@ -119,8 +122,8 @@ package final class LabellingStages: Sendable {
     // MARK: What the inputs' sessions share
 
     /// A tag for a new input's frames.
-    func makeTag(counters: InputCounters) -> InputTag {
-        InputTag(id: nextTag.add(1, ordering: .relaxed).newValue, counters: counters)
+    func makeTag(counters: InputCounters, categories: CategoryScoring) -> InputTag {
+        InputTag(id: nextTag.add(1, ordering: .relaxed).newValue, counters: counters, categories: categories)
     }
 
     /// Counts what a writer's batch did to its input's counters and the store's health.

@@ -54,6 +54,12 @@ package enum OptionLimits {
     package static let lease = NumberLimit(atLeast: 3, atMost: 86_400)
     /// Seconds between thumbnails with `every=SECONDS`: above 0, at most a day.
     package static let thumbnailInterval = NumberLimit(above: 0, atMost: 86_400)
+    /// An appearance's `enter` and `exit` scores (probabilities).
+    package static let appearanceScore = NumberLimit(atLeast: 0, atMost: 1)
+    /// Consecutive frames at `enter` that open an appearance.
+    package static let appearanceFrames = 1...100
+    /// Seconds below `exit` an appearance bridges (an hour).
+    package static let appearanceGap = NumberLimit(atLeast: 0, atMost: 3_600)
 }
 
 extension ClosedRange<Int> {

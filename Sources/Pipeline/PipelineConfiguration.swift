@@ -1,6 +1,7 @@
 package import Foundation
 package import GoogLeNet
 package import VideoDecoding
+import WordNet
 
 /// Everything one pipeline run needs: its inputs, how they are sampled and decoded, the worker pool, the
 /// model and the database. Built from command-line options or read from a pipeline file.
@@ -46,6 +47,13 @@ package struct PipelineConfiguration: Sendable {
     package var restart: Bool
     /// Which labelled frames keep a small JPEG in the database.
     package var thumbnails: ThumbnailPolicy
+    /// The WordNet categories scored in every view of every frame (words or wnids): everyday ones by default.
+    package var categories: [String] = PipelineConfiguration.everydayCategories
+    /// When a label or category counts as there (`appearances`).
+    package var appearances = AppearanceThresholds()
+
+    /// The categories stored unless a pipeline names others (see `CategoryHierarchy.everydayNames`).
+    package static let everydayCategories = CategoryHierarchy.everydayNames
 
     package init(
         name: String, inputs: [Input], modelDirectory: String? = nil, precision: Precision = .fp32,
@@ -82,6 +90,15 @@ package struct PipelineConfiguration: Sendable {
             if let conflict = input.decoder.conflict {
                 throw ConfigurationError(message: "\(input.location): \(conflict)")
             }
+            if input.decoder.views.isEmpty {
+                throw ConfigurationError(message: "\(input.location): no view to label")
+            }
+            if Set(input.decoder.views.map(\.name)).count != input.decoder.views.count {
+                throw ConfigurationError(message: "\(input.location): a view is given twice")
+            }
+        }
+        if let conflict = appearances.conflict {
+            throw ConfigurationError(message: "appearances: \(conflict)")
         }
     }
 }

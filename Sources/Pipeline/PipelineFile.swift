@@ -47,6 +47,13 @@ package enum PipelineFile {
         }
 
         var configuration = PipelineConfiguration(name: name, inputs: inputs)
+        let views = try readViews(&fields)
+        for index in configuration.inputs.indices { configuration.inputs[index].decoder.views = views }
+        if let categories = try fields.strings("categories") { configuration.categories = categories }
+        if var appearances = try fields.mapping("appearances") {
+            configuration.appearances = try readAppearances(&appearances)
+            try appearances.rejectUnknownKeys()
+        }
         if var model = try fields.mapping("model") {
             configuration.modelDirectory = try model.string("directory").map(expandingTilde)
             configuration.precision = try model.choice("precision", of: Precision.self) ?? configuration.precision
@@ -73,6 +80,45 @@ package enum PipelineFile {
         }
         try fields.rejectUnknownKeys()
         return configuration
+    }
+
+    /// `views: [center, tiles]` and `regions: {gate: [x, y, width, height]}`: the views in that order, the regions
+    /// after them (with no `views:`, the centre crop and then the regions).
+    private static func readViews(_ fields: inout YAMLFields) throws -> [FrameView] {
+        var views: [FrameView] = [.center]
+        if let names = try fields.strings("views") {
+            views = try names.map { name in
+                guard let view = FrameView(builtIn: name) else {
+                    throw fields.error("views", "expected center, full or tiles (regions go under regions:), found '\(name)'")
+                }
+                return view
+            }
+        }
+        if var regions = try fields.mapping("regions") {
+            for name in regions.keys {
+                guard let values = try regions.doubles(name, in: NumberLimit(atLeast: 0, atMost: 1)), values.count == 4 else {
+                    throw regions.error(name, "expected [x, y, width, height] as fractions of the frame")
+                }
+                do {
+                    views.append(.region(try RegionOfFrame(name: name, x: values[0], y: values[1], width: values[2],
+                                                           height: values[3])))
+                } catch {
+                    throw regions.error(name, error.description)
+                }
+            }
+        }
+        guard Set(views.map(\.name)).count == views.count else { throw fields.error("views", "a view is given twice") }
+        return views
+    }
+
+    private static func readAppearances(_ section: inout YAMLFields) throws -> AppearanceThresholds {
+        var thresholds = AppearanceThresholds()
+        thresholds.enter = try section.double("enter", in: OptionLimits.appearanceScore).map(Float.init) ?? thresholds.enter
+        thresholds.exit = try section.double("exit", in: OptionLimits.appearanceScore).map(Float.init) ?? thresholds.exit
+        thresholds.frames = try section.int("frames", in: OptionLimits.appearanceFrames) ?? thresholds.frames
+        thresholds.gap = try section.double("gap", in: OptionLimits.appearanceGap) ?? thresholds.gap
+        if let conflict = thresholds.conflict { throw section.error("exit", conflict) }
+        return thresholds
     }
 
     private static func readSampling(_ section: inout YAMLFields) throws -> (SamplingPolicy, TimeWindow) {

@@ -3,7 +3,8 @@ import LabelStore
 import Synchronization
 
 /// What the sink keeps about one input while it runs: its source and run, the writer that stores its frames,
-/// where its frame numbering starts, the tally of its top-1 classes and the choice of its thumbnails. Made
+/// where its frame numbering starts, the names of what it scores, the tally of its top-1 classes and its
+/// timeline (thumbnails and appearances, decided in frame order). Made
 /// by the input's `InputSession` when it opens, used by the sink's thread, read by the session after the
 /// sink has closed it.
 final class SinkInput: Sendable {
@@ -20,12 +21,15 @@ final class SinkInput: Sendable {
     let thumbnailsPending = DispatchGroup()
     /// Signalled by the sink once the writer is closed: every frame of the input is stored or counted.
     let writerClosed = DispatchSemaphore(value: 0)
+    /// The names appearances are stored under: the model's classes by index, the categories by id.
+    let classNames: [String]
+    let categoryNames: [Int64: String]
     private let topClassFrames = Mutex<[Int: Int]>([:])
-    /// Which frames keep a thumbnail (used by the sink's thread only).
-    fileprivate let thumbnails: Mutex<ThumbnailSelector>
+    /// Thumbnails and appearances, decided in frame order (used by the sink's thread only).
+    fileprivate let timeline: Mutex<InputTimeline>
 
     init(tag: InputTag, source: SourceID, run: RunID, writer: FrameWriter, frameIndexBase: Int64, pictures: FramePictures,
-         thumbnails: ThumbnailSelector)
+         classNames: [String], categoryNames: [Int64: String], timeline: sending InputTimeline)
     {
         self.tag = tag
         self.source = source
@@ -33,7 +37,9 @@ final class SinkInput: Sendable {
         self.writer = writer
         self.frameIndexBase = frameIndexBase
         self.pictures = pictures
-        self.thumbnails = Mutex(thumbnails)
+        self.classNames = classNames
+        self.categoryNames = categoryNames
+        self.timeline = Mutex(timeline)
     }
 
     /// Top-1 classes of this run's frames with their frame counts, most frequent first.
@@ -133,10 +139,7 @@ final class SinkStage: Sendable {
         let position = answers.position
         guard let input = inputs.withLock({ $0[position.input.id] }) else { return }
         let counters = position.input.counters
-        let top = answers.defaultAnswers
-        let frame = StoredFrame(
-            frameIndex: input.frameIndexBase + position.frameIndex, pts: position.pts, capturedAt: position.capturedAt,
-            top: top.map { ClassScore(classIndex: $0.classIndex, score: $0.score) })
+        let frame = Self.storedFrame(answers, frameIndex: input.frameIndexBase + position.frameIndex)
         do {
             try input.writer.append(frame)
         } catch LabelStoreError.invalidFrame {
@@ -148,28 +151,77 @@ final class SinkStage: Sendable {
             return
         }
         counters.stored(capturedAt: position.capturedAt)
-        guard let best = top.first else { return }
+        guard let best = frame.top.first else { return }
         input.count(topClass: best.classIndex)
-        let candidate = ThumbnailSelector.Candidate(frameIndex: position.frameIndex, pts: position.pts, topClass: best.classIndex)
-        let decision = input.thumbnails.withLock { $0.offer(candidate) }
-        keepThumbnails(decision, of: input)
+        let ordered = InputTimeline.Frame(
+            decoderIndex: position.frameIndex, scored: Self.scoredFrame(answers, stored: frame, of: input),
+            topClass: best.classIndex)
+        record(input.timeline.withLock { $0.offer(ordered) }, of: input)
+    }
+
+    /// The record the writer stores: the first view's top 5 (`labels`), the other views' (`view_labels`) and
+    /// the category scores worth keeping (`category_scores`).
+    private static func storedFrame(_ answers: FrameAnswers, frameIndex: Int64) -> StoredFrame {
+        func classScores(_ scored: [ScoredClass]?) -> [ClassScore] {
+            (scored ?? []).map { ClassScore(classIndex: $0.classIndex, score: $0.score) }
+        }
+        let position = answers.position
+        return StoredFrame(
+            frameIndex: frameIndex, pts: position.pts, capturedAt: position.capturedAt,
+            top: classScores(answers.views.first?.answers(in: VocabularyAnswers.imageNet)),
+            otherViews: answers.views.dropFirst().map {
+                ViewTop(view: $0.view, top: classScores($0.answers(in: VocabularyAnswers.imageNet)))
+            },
+            categories: answers.views.flatMap { view in
+                (view.answers(in: VocabularyAnswers.category) ?? [])
+                    .filter { $0.score >= CategoryScore.storedMinimum }
+                    .map { CategoryScore(view: view.view, category: Int64($0.classIndex), score: $0.score) }
+            })
+    }
+
+    /// Every score of a stored frame with its subject's name, as the appearance tracker reads it.
+    private static func scoredFrame(_ answers: FrameAnswers, stored: StoredFrame, of input: SinkInput) -> ScoredFrame {
+        var scores: [(subject: AppearanceSubject, label: String, score: Float)] = []
+        for view in answers.views {
+            for vocabulary in view.vocabularies {
+                let isCategory = vocabulary.vocabulary == VocabularyAnswers.category
+                for answer in vocabulary.top {
+                    let id = Int64(answer.classIndex)
+                    let name = isCategory ? input.categoryNames[id] : input.classNames[safe: answer.classIndex]
+                    guard let name else { continue }
+                    scores.append((AppearanceSubject(view: view.view, vocabulary: vocabulary.vocabulary, classID: id),
+                                   name, answer.score))
+                }
+            }
+        }
+        return ScoredFrame(frameIndex: stored.frameIndex, pts: stored.pts, capturedAt: stored.capturedAt, scores: scores)
     }
 
     private func close(_ tag: InputTag) {
         guard let input = inputs.withLock({ $0.removeValue(forKey: tag.id) }) else { return }
-        keepThumbnails(input.thumbnails.withLock { $0.flush() }, of: input)
+        record(input.timeline.withLock { $0.finish() }, of: input)
         input.thumbnailsPending.wait()
         // A failed last commit has been counted and reported by the writer's `onBatch`.
         try? input.writer.close()
         input.writerClosed.signal()
     }
 
-    private func keepThumbnails(_ decision: ThumbnailSelector.Decision, of input: SinkInput) {
-        for candidate in decision.kept where input.pictures.choose(candidate.frameIndex) {
-            thumbnails.submit(ThumbnailStage.Job(
-                input: input, frameIndex: candidate.frameIndex,
-                storedFrameIndex: input.frameIndexBase + candidate.frameIndex))
+    /// Hands what the input's timeline decided to the writer (appearances) and the thumbnail stage (pictures).
+    private func record(_ decision: InputTimeline.Decision, of input: SinkInput) {
+        for appearance in decision.appearances {
+            // A failed commit has been counted and reported by the writer's `onBatch`.
+            try? input.writer.appendAppearance(appearance)
+        }
+        for (decoderIndex, storedIndex) in decision.thumbnails where input.pictures.choose(decoderIndex) {
+            thumbnails.submit(ThumbnailStage.Job(input: input, frameIndex: decoderIndex, storedFrameIndex: storedIndex))
         }
         if let decided = decision.decidedThrough { input.pictures.discard(through: decided) }
+    }
+}
+
+extension Array {
+    /// The element at `index`, or `nil` outside the array.
+    subscript(safe index: Int) -> Element? {
+        indices.contains(index) ? self[index] : nil
     }
 }

@@ -11,25 +11,62 @@ final class InputTag: Sendable, Hashable {
     /// Unique among the inputs of one `LabellingStages`.
     let id: Int
     let counters: InputCounters
+    /// The categories the workers score for this input's frames.
+    let categories: CategoryScoring
     /// Frames of this input taken by the decode stage and not yet handed on to the sink (or dropped): entered
     /// by the decode stage, left by the worker that hands the frame on (or whoever drops it). The input's end
     /// waits for it, so the sink hears of the end after the input's last frame.
     let framesInFlight = DispatchGroup()
 
-    init(id: Int, counters: InputCounters) {
+    init(id: Int, counters: InputCounters, categories: CategoryScoring) {
         self.id = id
         self.counters = counters
+        self.categories = categories
     }
 
     static func == (lhs: InputTag, rhs: InputTag) -> Bool { lhs.id == rhs.id }
     func hash(into hasher: inout Hasher) { hasher.combine(id) }
 }
 
-/// One view of a frame as the network takes it: a crop converted to the network's input tensor.
+/// One view of a frame as the network takes it: its crops, each converted to the network's input tensor.
 struct ViewTensor: Sendable {
-    /// What part of the frame the network sees (`center` today).
+    /// What part of the frame the network sees (`center`, `full`, `tiles`, or a region's name).
     let view: String
-    let tensor: [Float]
+    /// One tensor per crop; the workers combine a view's crops per class (the highest probability).
+    let crops: [[Float]]
+}
+
+/// The categories (WordNet nouns above the model's classes) scored in an input's frames: each a stored id
+/// and the model's classes under it. A category's score in a crop is the sum of its leaves' probabilities
+/// from the full softmax; in a view of several crops, the highest of those sums.
+final class CategoryScoring: Sendable {
+    /// One category: its id in the store's `categories` table and its leaves' class indices.
+    struct Entry: Sendable {
+        let id: Int
+        let leaves: [Int]
+    }
+
+    static let none = CategoryScoring([])
+
+    let entries: [Entry]
+
+    init(_ entries: [Entry]) {
+        self.entries = entries
+    }
+
+    /// Each category's score in a view whose crops gave `probabilities` (one softmax per crop), best first.
+    func scores(of probabilities: ArraySlice<[Float]>) -> [ScoredClass] {
+        entries.map { entry in
+            var best: Float = 0
+            for crop in probabilities {
+                var sum: Float = 0
+                for leaf in entry.leaves { sum += crop[leaf] }
+                best = max(best, sum)
+            }
+            return ScoredClass(classIndex: entry.id, score: best)
+        }
+        .sorted { $0.score > $1.score }
+    }
 }
 
 /// Where a sampled frame stands in its input: the same on its way to the workers and back.
@@ -58,6 +95,8 @@ struct ScoredClass: Sendable, Equatable {
 struct VocabularyAnswers: Sendable {
     /// The model's own 1000 ImageNet leaves.
     static let imageNet = "imagenet"
+    /// WordNet categories above them (`CategoryScoring`): every scored category, not only the best.
+    static let category = "category"
 
     let vocabulary: String
     /// Best first.
@@ -67,9 +106,6 @@ struct VocabularyAnswers: Sendable {
 /// What the network said about one view of a frame: answers per vocabulary, and the view's feature vector
 /// (GoogLeNet's pool5) when it was asked for.
 struct ViewAnswers: Sendable {
-    /// The view every frame has and `predictions` shows.
-    static let defaultView = "center"
-
     let view: String
     let vocabularies: [VocabularyAnswers]
     let features: [Float]?
@@ -80,13 +116,9 @@ struct ViewAnswers: Sendable {
     }
 }
 
-/// What the workers hand the sink: a frame's position, and the answers for each of its views.
+/// What the workers hand the sink: a frame's position, and the answers for each of its views, in the run's
+/// order of views (the first is the one `labels` holds).
 struct FrameAnswers: Sendable {
     let position: FramePosition
     let views: [ViewAnswers]
-
-    /// The default view's ImageNet answers: what `labels` stores today.
-    var defaultAnswers: [ScoredClass] {
-        views.first { $0.view == ViewAnswers.defaultView }?.answers(in: VocabularyAnswers.imageNet) ?? []
-    }
 }

@@ -63,7 +63,7 @@ final class WorkerPool: Sendable {
             let started = ContinuousClock.now
             let probabilities: [[Float]]
             do {
-                probabilities = try engine.classify(batch: batch.flatMap { $0.views.map(\.tensor) })
+                probabilities = try engine.classify(batch: batch.flatMap { $0.views.flatMap(\.crops) })
             } catch {
                 for frame in batch {
                     frame.position.input.counters.dropped.add(1, ordering: .relaxed)
@@ -74,21 +74,33 @@ final class WorkerPool: Sendable {
             }
             heartbeat.workersMoved()
             let perFrame = (ContinuousClock.now - started) / batch.count
-            var answers = probabilities[...]
+            var next = probabilities.startIndex
             for frame in batch {
                 inferenceTimer.record(duration: perFrame)
                 let views = frame.views.map { view in
-                    let top = topClasses(Self.labelsPerFrame, of: answers.removeFirst())
-                    return ViewAnswers(
-                        view: view.view,
-                        vocabularies: [VocabularyAnswers(
-                            vocabulary: VocabularyAnswers.imageNet,
-                            top: top.map { ScoredClass(classIndex: $0.classIndex, score: $0.probability) })],
-                        features: nil)
+                    let crops = probabilities[next..<next + view.crops.count]
+                    next += view.crops.count
+                    return Self.answers(view: view.view, crops: crops, categories: frame.position.input.categories)
                 }
                 sink.put(FrameAnswers(position: frame.position, views: views))
                 frame.position.input.framesInFlight.leave()
             }
         }
+    }
+
+    /// A view's answers from its crops' softmax outputs: the model's classes ranked by their highest probability
+    /// over the crops, and the input's categories.
+    private static func answers(view: String, crops: ArraySlice<[Float]>, categories: CategoryScoring) -> ViewAnswers {
+        var combined = crops.first ?? []
+        for crop in crops.dropFirst() {
+            for index in combined.indices where crop[index] > combined[index] { combined[index] = crop[index] }
+        }
+        var vocabularies = [VocabularyAnswers(
+            vocabulary: VocabularyAnswers.imageNet,
+            top: topClasses(labelsPerFrame, of: combined).map { ScoredClass(classIndex: $0.classIndex, score: $0.probability) })]
+        if !categories.entries.isEmpty {
+            vocabularies.append(VocabularyAnswers(vocabulary: VocabularyAnswers.category, top: categories.scores(of: crops)))
+        }
+        return ViewAnswers(view: view, vocabularies: vocabularies, features: nil)
     }
 }

@@ -121,12 +121,45 @@ package struct YAMLFields {
     package mutating func string(_ key: String) throws -> String? {
         guard let value = node(key) else { return nil }
         guard case .scalar(let scalar) = value else { throw error(key, "expected a text value") }
+        return try expanded(scalar.string, key: key)
+    }
+
+    /// `text` with its `${NAME}` references replaced, or the key's error naming the one that is unset.
+    private func expanded(_ text: String, key: String) throws -> String {
         do {
-            return try EnvironmentReferences.expand(scalar.string, environment: environment)
+            return try EnvironmentReferences.expand(text, environment: environment)
         } catch {
             throw self.error(key, error.description)
         }
     }
+
+    /// A list of text values (a single value counts as a list of one).
+    package mutating func strings(_ key: String) throws -> [String]? {
+        guard let value = node(key) else { return nil }
+        let items: [Node]
+        switch value {
+        case .sequence(let sequence): items = Array(sequence)
+        case .scalar: items = [value]
+        case .mapping, .alias: throw error(key, "expected a list of text values")
+        }
+        return try items.map { item in
+            guard case .scalar(let scalar) = item else { throw error(key, "expected a list of text values") }
+            return try expanded(scalar.string, key: key)
+        }
+    }
+
+    /// A list of numbers, each within `limit`.
+    package mutating func doubles(_ key: String, in limit: NumberLimit) throws -> [Double]? {
+        guard let texts = try strings(key) else { return nil }
+        return try texts.map { text in
+            guard let value = Double(text) else { throw error(key, "expected numbers, found '\(text)'") }
+            if let violation = limit.violation(of: value) { throw error(key, violation) }
+            return value
+        }
+    }
+
+    /// The keys of this mapping, in the file's order (for mappings whose keys are names, like `regions`).
+    package var keys: [String] { pairs.map(\.key) }
 
     package mutating func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = try string(key) else { return nil }

@@ -46,9 +46,14 @@ enum TimeText {
             + "\(twoDigits(Int(parts.tm_hour))):\(twoDigits(Int(parts.tm_min))):\(twoDigits(Int(parts.tm_sec))) UTC"
     }
 
-    /// Unix seconds as a UTC time of day, for axis ticks.
-    static func clockTick(_ unixSeconds: Double) -> String {
-        String(clock(unixSeconds).dropFirst(11).prefix(5))
+    /// Unix seconds as a UTC time of day, for axis ticks `spacing` seconds apart: HH:MM when ticks are minutes
+    /// apart or more, HH:MM:SS when seconds, with tenths below that (so no two ticks of a row read the same).
+    static func clockTick(_ unixSeconds: Double, spacing: Double) -> String {
+        let time = String(clock(unixSeconds).dropFirst(11).prefix(8))
+        if spacing >= 60 { return String(time.prefix(5)) }
+        if spacing >= 1 { return time }
+        let tenth = Int((unixSeconds - unixSeconds.rounded(.down)) * 10)
+        return "\(time).\(tenth)"
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -14,6 +14,10 @@ package struct ReportLoader {
     package func load(_ request: ReportRequest, from database: some ReadOnlyLabelDatabase) throws -> Report {
         let window = try request.window()
         let labels = try database.classLabels()
+        if let category = request.category {
+            let stored = try database.storedCategoryNames()
+            guard stored.contains(category) else { throw ReportError.unknownCategory(category, stored: stored) }
+        }
         var focusClass: Int?
         if let label = request.label {
             guard let index = try database.classIndex(ofLabel: label) else { throw ReportError.unknownLabel(label) }
@@ -24,7 +28,7 @@ package struct ReportLoader {
 
         var reports: [SourceReport] = []
         for source in sources {
-            var top = SegmentBuilder(), appearances = SegmentBuilder()
+            var top = SegmentBuilder(), focusInTopFive = SegmentBuilder()
             var frameCount = 0
             var first: Double?, last: Double?
             try database.forEachTimelineFrame(of: source.id, in: window, focusClass: focusClass) { frame in
@@ -33,7 +37,7 @@ package struct ReportLoader {
                 last = frame.pts
                 top.add(frame, key: frame.topClass, score: frame.topScore)
                 if let focusClass {
-                    appearances.add(frame, key: frame.focusRank == nil ? nil : focusClass, score: frame.focusScore ?? 0)
+                    focusInTopFive.add(frame, key: frame.focusRank == nil ? nil : focusClass, score: frame.focusScore ?? 0)
                 }
             }
             let allSegments = top.segments(labels: labels)
@@ -42,17 +46,23 @@ package struct ReportLoader {
             if let focusClass {
                 shown = allSegments.filter { $0.classIndex == focusClass }
                 if shown.isEmpty {
-                    shown = appearances.segments(labels: labels)
+                    shown = focusInTopFive.segments(labels: labels)
                     topFive = !shown.isEmpty
                 }
             }
+            let appearances = try database.appearances(of: source.id, in: window, category: request.category)
+            // Pictures of appearances first (they lead the page), then of the longest segments, within the cap.
             let withThumbnails = shown.filter { $0.thumbnailFrameID != nil }
-            let chosen = withThumbnails.sorted { $0.duration > $1.duration }.prefix(thumbnailsPerSource)
+            var chosen = Array(appearances.compactMap(\.thumbnailFrameID).prefix(thumbnailsPerSource))
+            for frameID in withThumbnails.sorted(by: { $0.duration > $1.duration }).compactMap(\.thumbnailFrameID)
+            where chosen.count < thumbnailsPerSource && !chosen.contains(frameID) {
+                chosen.append(frameID)
+            }
             reports.append(SourceReport(
                 source: source, frameCount: frameCount, span: first.flatMap { first in last.map { first...$0 } },
                 segments: shown, segmentsAreTopFiveAppearances: topFive,
-                labelTotals: Self.totals(of: allSegments),
-                thumbnails: try database.thumbnails(ofFrames: chosen.compactMap(\.thumbnailFrameID)),
+                labelTotals: Self.totals(of: allSegments), appearances: appearances,
+                thumbnails: try database.thumbnails(ofFrames: chosen),
                 segmentsWithThumbnails: withThumbnails.count))
         }
         let legendSource = focusClass == nil ? reports.flatMap(\.labelTotals) : reports.flatMap { Self.totals(of: $0.segments) }

@@ -22,7 +22,10 @@ package struct SourceReport: Sendable {
     package let segmentsAreTopFiveAppearances: Bool
     /// Labels by total top-1 time, most first.
     package let labelTotals: [LabelTotal]
-    /// The thumbnails shown (by frame id): of the longest segments that have one, at most the renderer's cap.
+    /// When categories and labels were there (with `--category`, only that category's), in time order.
+    package let appearances: [StoredAppearance]
+    /// The thumbnails shown (by frame id): of the appearances and the longest segments that have one, at most the
+    /// renderer's cap.
     package let thumbnails: [Int64: StoredThumbnail]
     /// Segments that have a thumbnail in the database, shown or not.
     package let segmentsWithThumbnails: Int

@@ -64,6 +64,7 @@ package struct ReportRenderer {
         var parts: [String] = []
         if let source = request.source { parts.append("source \(source)") }
         if let label = request.label { parts.append("label \(label)") }
+        if let category = request.category { parts.append("category \(category)") }
         if let from = request.from { parts.append("from \(Self.text(of: from))") }
         if let to = request.to { parts.append("to \(Self.text(of: to))") }
         return parts.isEmpty ? "Every source, the whole recording." : "Only " + parts.joined(separator: ", ") + "."
@@ -102,8 +103,26 @@ package struct ReportRenderer {
 
         let drawing = TimelineDrawing(segments: source.segments, palette: palette, cards: Set(source.thumbnails.keys),
                                       clockOffset: clockOffset)
+        let timeline = self.timeline(source, span: span, drawing: drawing, clockOffset: clockOffset)
+        if let label = request.label {
+            return html + timeline + appearances(of: label, in: source, drawing: drawing) + "</section>\n"
+        }
+        // What people ask first — when was a dog, a car there — leads; the raw top-1 timeline is one link away.
+        html += seen(source, category: request.category)
+        html += "<p class=\"note\"><a href=\"#raw-\(id)\">The raw top-1 timeline</a> shows every change of the best "
+            + "answer, confident or not.</p>\n"
+        html += "<details class=\"raw\" id=\"raw-\(id)\"><summary>Raw top-1 timeline, pictures and top labels</summary>\n"
+        html += timeline + gallery(source, drawing: drawing) + topLabels(source, palette: palette) + "</details>\n"
+        return html + "</section>\n"
+    }
+
+    /// The overview row and the pages of the top-1 timeline.
+    private func timeline(_ source: SourceReport, span: ClosedRange<Double>, drawing: TimelineDrawing, clockOffset: Double?)
+        -> String
+    {
+        let id = source.source.id.rawValue
         let extentEnd = source.segments.last?.extentEnd ?? span.upperBound
-        html += "<div class=\"timeline\" id=\"timeline-\(id)\"><h3>Timeline</h3>"
+        var html = "<div class=\"timeline\" id=\"timeline-\(id)\"><h3>Timeline</h3>"
         html += "<div class=\"row overview\"><span class=\"when\">all</span>\(drawing.row(span.lowerBound...max(extentEnd, span.upperBound)))</div>\n"
         let pages = TimelineDrawing.pages(of: span, extentEnd: extentEnd)
         if !pages.isEmpty {
@@ -115,15 +134,36 @@ package struct ReportRenderer {
             }
             html += "</details>\n"
         }
-        html += "</div>\n"
+        return html + "</div>\n"
+    }
 
-        if let label = request.label {
-            html += appearances(of: label, in: source, drawing: drawing)
-        } else {
-            html += gallery(source, drawing: drawing)
-            html += topLabels(source, palette: palette)
+    /// The appearances of categories and labels (with `--category`, of that category), each with its picture,
+    /// times and peak score, in time order.
+    private func seen(_ source: SourceReport, category: String?) -> String {
+        var html = "<div class=\"seen\" id=\"seen-\(source.source.id.rawValue)\"><h3>"
+            + escaped(category.map { "When “\($0)” was there" } ?? "What was there") + "</h3>\n"
+        guard !source.appearances.isEmpty else {
+            return html + "<p class=\"empty\">Nothing \(category == nil ? "" : "of it ")was there with confidence in this "
+                + "range (an appearance needs its score at the run's enter threshold on consecutive frames).</p></div>\n"
         }
-        return html + "</section>\n"
+        html += "<table class=\"seen\"><thead><tr><th>picture</th><th>what</th><th>view</th><th>from</th><th>to</th>"
+            + "<th>clock</th><th>frames</th><th>peak</th></tr></thead><tbody>\n"
+        for appearance in source.appearances.prefix(maximumListedSegments) {
+            let picture = appearance.thumbnailFrameID.flatMap { id in
+                source.thumbnails[id].map { image($0, frameID: id, alt: appearance.label) }
+            } ?? ""
+            let kind = appearance.vocabulary == "category" ? "" : " <small>(ImageNet class)</small>"
+            let clock = appearance.startCapturedAt.map(TimeText.clock) ?? ""
+            html += "<tr class=\"seen\"><td>\(picture)</td><td><b>\(escaped(appearance.label))</b>\(kind)</td>"
+                + "<td>\(escaped(appearance.view))</td><td>\(TimeText.offset(appearance.startPts))</td>"
+                + "<td>\(appearance.isOpen ? "still there" : TimeText.offset(appearance.endPts))</td><td>\(clock)</td>"
+                + "<td>\(appearance.frames)</td><td>\(String(format: "%.2f", appearance.peakScore))</td></tr>\n"
+        }
+        html += "</tbody></table>\n"
+        if source.appearances.count > maximumListedSegments {
+            html += "<p class=\"note\">\(source.appearances.count - maximumListedSegments) more; narrow the range with --from/--to.</p>\n"
+        }
+        return html + "</div>\n"
     }
 
     /// `--label`: every segment of the label (or its top-5 appearances), each with its picture and times.
@@ -199,7 +239,7 @@ package struct ReportRenderer {
         .gallery{display:flex;flex-wrap:wrap;gap:.8em}figure{margin:0;width:240px;font-size:12px}
         img.thumb{width:100%;height:auto;display:block;background:#ddd}
         table{border-collapse:collapse}td,th{padding:.25em .6em;border-bottom:1px solid #ddd;text-align:left}
-        table.appearances img.thumb{width:160px}
+        table.appearances img.thumb,table.seen img.thumb{width:160px}details.raw>summary{cursor:pointer;margin:.6em 0}
         \(LabelPalette.colors.enumerated().map { ".c\($0.offset){fill:\($0.element);background:\($0.element)}" }.joined())
         .co{fill:\(LabelPalette.otherColor);background:\(LabelPalette.otherColor)}
         """

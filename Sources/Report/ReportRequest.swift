@@ -7,12 +7,16 @@ package struct ReportRequest: Hashable, Sendable {
     package var source: String?
     /// Only this label's segments (a `classes.label`).
     package var label: String?
+    /// Only this category's appearances (a `categories.name`).
+    package var category: String?
     package var from: ReportTime?
     package var to: ReportTime?
 
-    package init(source: String? = nil, label: String? = nil, from: ReportTime? = nil, to: ReportTime? = nil) {
+    package init(source: String? = nil, label: String? = nil, category: String? = nil, from: ReportTime? = nil,
+                 to: ReportTime? = nil) {
         self.source = source
         self.label = label
+        self.category = category
         self.from = from
         self.to = to
     }
@@ -83,6 +87,7 @@ package enum ReportTime: Hashable, Sendable {
 package enum ReportError: Error, Equatable, CustomStringConvertible, Sendable {
     case unknownSource(String)
     case unknownLabel(String)
+    case unknownCategory(String, stored: [String])
     case emptyRange
 
     package var description: String {
@@ -91,6 +96,9 @@ package enum ReportError: Error, Equatable, CustomStringConvertible, Sendable {
             "no source matches '\(source)' (list them: framewise query \"SELECT id, uri FROM sources\")"
         case .unknownLabel(let label):
             "no class is labelled '\(label)' (list them: framewise query \"SELECT label FROM classes\")"
+        case .unknownCategory(let category, let stored):
+            "no category '\(category)' was stored when these videos were labelled; "
+                + (stored.isEmpty ? "none was" : "stored: \(stored.joined(separator: ", "))")
         case .emptyRange:
             "--from is after --to"
         }

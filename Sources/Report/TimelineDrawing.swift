@@ -87,8 +87,9 @@ struct TimelineDrawing {
         for tick in 0..<tickCount {
             let seconds = range.lowerBound + length * Double(tick) / Double(tickCount)
             let x = Double(tick) * Self.width / Double(tickCount)
-            let text = clockOffset.map { TimeText.clockTick(seconds + $0) }
-                ?? (length < 60 ? TimeText.offset(seconds) : TimeText.tick(seconds))
+            let spacing = length / Double(tickCount)
+            let text = clockOffset.map { TimeText.clockTick(seconds + $0, spacing: spacing) }
+                ?? (spacing < 10 ? TimeText.offset(seconds) : TimeText.tick(seconds))
             svg += "<line x1=\"\(coordinate(x))\" x2=\"\(coordinate(x))\" y1=\"22\" y2=\"26\"/>"
             svg += "<text x=\"\(coordinate(x + 2))\" y=\"34\">\(escaped(text))</text>"
         }

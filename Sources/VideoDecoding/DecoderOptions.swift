@@ -93,6 +93,8 @@ package struct DecoderOptions: Sendable {
     package var thumbnailWidth: Int?
     /// Decoding work left out (none by default).
     package var shortcuts: DecodingShortcuts = .none
+    /// What the network sees of each sampled frame (`SampledFrame.views`, in this order): the centre crop by default.
+    package var views: [FrameView] = [.center]
 
     package init(
         sampling: SamplingPolicy = .everyFrame, window: TimeWindow = .whole, rtspTransport: RTSPTransport = .tcp,

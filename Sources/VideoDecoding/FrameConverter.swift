@@ -1,19 +1,18 @@
 import CFFmpeg
 
-/// Turns decoded frames of any pixel format into `InputSpec` tensors in one libswscale pass.
+/// Turns decoded frames of any pixel format into `InputSpec` tensors, one libswscale pass per crop.
 ///
-/// The centred crop costs nothing: the source plane pointers are offset to the crop's corner (as FFmpeg's
-/// `crop` filter does), so swscale reads only the square. swscale scales it (bilinear) straight into the
-/// tensor's three planes as planar float RGB (`GBRPF32`, the destination pointers placed so that the planes
-/// come out blue, green, red); a last in-place pass maps 0–1 to 0–255 minus the mean. There is no
-/// full-frame copy. One converter per thread; it keeps its swscale context while the source geometry holds.
+/// A crop costs nothing: the source plane pointers are offset to the crop's corner (as FFmpeg's `crop` filter
+/// does), so swscale reads only the crop. swscale scales it (bilinear) straight into the tensor's three planes
+/// as planar float RGB (`GBRPF32`, the destination pointers placed so that the planes come out blue, green,
+/// red); a last in-place pass maps 0–1 to 0–255 minus the mean. There is no full-frame copy. One converter per
+/// thread; it keeps a swscale context per crop size while the source's format holds.
 final class FrameConverter {
     let spec: InputSpec
-    private var scaleContext: OpaquePointer?
-    private var geometry: SourceGeometry?
+    private var scaleContexts: [SourceGeometry: OpaquePointer] = [:]
 
-    /// What the swscale context depends on.
-    private struct SourceGeometry: Equatable {
+    /// What a swscale context depends on.
+    private struct SourceGeometry: Hashable {
         var width: Int32
         var height: Int32
         var format: Int32
@@ -25,21 +24,45 @@ final class FrameConverter {
         self.spec = spec
     }
 
-    deinit { sws_freeContext(scaleContext) }
+    deinit { for context in scaleContexts.values { sws_freeContext(context) } }
 
-    /// Converts `frame` into a new tensor of `spec.elementCount` floats (planar B, G, R minus mean).
+    /// Converts `frame` into the tensors of each of `views` (one per crop; `spec.elementCount` floats each,
+    /// planar B, G, R minus mean).
+    func views(of frame: UnsafePointer<AVFrame>, _ views: [FrameView]) throws(ConversionError) -> [SampledView] {
+        let width = Int(frame.pointee.width), height = Int(frame.pointee.height)
+        var converted: [SampledView] = []
+        converted.reserveCapacity(views.count)
+        for view in views {
+            var crops: [[Float]] = []
+            for crop in view.crops(width: width, height: height, centerFraction: spec.cropFraction) {
+                crops.append(try tensor(from: frame, crop: crop))
+            }
+            converted.append(SampledView(name: view.name, crops: crops))
+        }
+        return converted
+    }
+
+    /// The centre crop of `frame` (what `classify` and the `center` view see).
     func tensor(from frame: UnsafePointer<AVFrame>) throws(ConversionError) -> [Float] {
+        let crop = FrameView.center.crops(
+            width: Int(frame.pointee.width), height: Int(frame.pointee.height), centerFraction: spec.cropFraction)[0]
+        return try tensor(from: frame, crop: crop)
+    }
+
+    private func tensor(from frame: UnsafePointer<AVFrame>, crop: PixelRect) throws(ConversionError) -> [Float] {
         var failure: ConversionError?
         let tensor = [Float](unsafeUninitializedCapacity: spec.elementCount) { buffer, count in
-            do throws(ConversionError) { try convert(frame, into: buffer) } catch { failure = error }
+            do throws(ConversionError) { try convert(frame, crop: crop, into: buffer) } catch { failure = error }
             count = spec.elementCount
         }
         if let failure { throw failure }
         return tensor
     }
 
-    /// Converts `frame` into `tensor`, which must hold `spec.elementCount` floats.
-    func convert(_ frame: UnsafePointer<AVFrame>, into tensor: UnsafeMutableBufferPointer<Float>) throws(ConversionError) {
+    /// Converts the `crop` of `frame` into `tensor`, which must hold `spec.elementCount` floats.
+    private func convert(
+        _ frame: UnsafePointer<AVFrame>, crop: PixelRect, into tensor: UnsafeMutableBufferPointer<Float>
+    ) throws(ConversionError) {
         precondition(tensor.count == spec.elementCount, "tensor size does not match the input spec")
         let format = AVPixelFormat(frame.pointee.format)
         guard let descriptor = av_pix_fmt_desc_get(format), sws_isSupportedInput(format) > 0,
@@ -47,17 +70,17 @@ final class FrameConverter {
             throw .unsupportedPixelFormat(Self.name(of: format))
         }
         let width = Int(frame.pointee.width), height = Int(frame.pointee.height)
-        let side = Int((Double(min(width, height)) * spec.cropFraction).rounded())
-        guard side > 0 else { throw .emptyPicture(width: width, height: height) }
+        guard crop.width > 0, crop.height > 0 else { throw .emptyPicture(width: width, height: height) }
 
         // The crop's corner, aligned so that every plane (subsampled chroma, 1-bit formats) starts on a whole sample.
         let isBitstream = descriptor.pointee.flags & UInt64(AV_PIX_FMT_FLAG_BITSTREAM) != 0
         let alignX = max(1 << Int(descriptor.pointee.log2_chroma_w), isBitstream ? 8 : 1)
         let alignY = 1 << Int(descriptor.pointee.log2_chroma_h)
-        let cropX = (width - side) / 2 / alignX * alignX
-        let cropY = (height - side) / 2 / alignY * alignY
+        let cropX = crop.x / alignX * alignX
+        let cropY = crop.y / alignY * alignY
+        let cropWidth = min(crop.width, width - cropX), cropHeight = min(crop.height, height - cropY)
 
-        let scaler = try scaler(for: frame, format: format, side: side)
+        let scaler = try scaler(for: frame, format: format, width: cropWidth, height: cropHeight)
         var source = Self.planes(of: frame, descriptor: descriptor, cropX: cropX, cropY: cropY, isBitstream: isBitstream)
         var sourceStrides = (0..<4).map { element($0, of: frame.pointee.linesize) }
 
@@ -75,7 +98,7 @@ final class FrameConverter {
         let rows = source.withUnsafeMutableBufferPointer { sourcePlanes in
             sourceStrides.withUnsafeMutableBufferPointer { strides in
                 sourcePlanes.baseAddress!.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 4) { planes in
-                    sws_scale(scaler, planes, strides.baseAddress, 0, Int32(side), destination, destinationStrides)
+                    sws_scale(scaler, planes, strides.baseAddress, 0, Int32(cropHeight), destination, destinationStrides)
                 }
             }
         }
@@ -110,19 +133,25 @@ final class FrameConverter {
         }
     }
 
-    private func scaler(for frame: UnsafePointer<AVFrame>, format: AVPixelFormat, side: Int) throws(ConversionError) -> OpaquePointer {
+    private func scaler(
+        for frame: UnsafePointer<AVFrame>, format: AVPixelFormat, width: Int, height: Int
+    ) throws(ConversionError) -> OpaquePointer {
         let (inputFormat, fullRange) = Self.normalizedFormat(format, range: frame.pointee.color_range)
         let wanted = SourceGeometry(
-            width: Int32(side), height: Int32(side), format: format.rawValue,
+            width: Int32(width), height: Int32(height), format: format.rawValue,
             colorspace: frame.pointee.colorspace.rawValue, fullRange: fullRange)
-        if let scaleContext, geometry == wanted { return scaleContext }
+        if let context = scaleContexts[wanted] { return context }
+        if scaleContexts.count >= 16 {
+            // A source whose format keeps changing: start afresh rather than collect contexts.
+            for context in scaleContexts.values { sws_freeContext(context) }
+            scaleContexts = [:]
+        }
         let size = Int32(spec.size)
         let flags = Int32(SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT)
-        guard let context = sws_getCachedContext(
-            scaleContext, Int32(side), Int32(side), inputFormat, size, size, AV_PIX_FMT_GBRPF32LE, flags, nil, nil, nil)
+        guard let context = sws_getContext(
+            Int32(width), Int32(height), inputFormat, size, size, AV_PIX_FMT_GBRPF32LE, flags, nil, nil, nil)
         else { throw .scaleFailed(Self.name(of: format)) }
-        scaleContext = context
-        geometry = wanted
+        scaleContexts[wanted] = context
 
         // Colour matrix and range: the frame's own (as ffmpeg's scale filter does), BT.601 if unspecified.
         let colorspace = frame.pointee.colorspace

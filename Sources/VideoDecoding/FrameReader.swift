@@ -111,9 +111,9 @@ package final class FrameReader {
                 finish()
                 return nil
             case .keep:
-                let tensor: [Float]
+                let views: [SampledView]
                 do {
-                    tensor = try converter.tensor(from: decoded.frame)
+                    views = try converter.views(of: decoded.frame, options.views)
                 } catch {
                     throw DecodingError(.failed, input: input.description, detail: error.description)
                 }
@@ -121,7 +121,7 @@ package final class FrameReader {
                 // A frame without its thumbnail is still labelled: the picture is an extra.
                 let thumbnail = try? thumbnails?.picture(of: decoded.frame)
                 return SampledFrame(frameIndex: frameIndex, pts: pts, capturedAt: capturedAt,
-                                    keyFrameDistance: lastKeyFrameIndex.map { frameIndex - $0 }, tensor: tensor,
+                                    keyFrameDistance: lastKeyFrameIndex.map { frameIndex - $0 }, views: views,
                                     thumbnail: thumbnail)
             }
         }

@@ -11,10 +11,19 @@ package struct SampledFrame: Sendable {
     package var capturedAt: Date?
     /// Frames since the last key frame decoded (0: this is one); `nil` before any key frame was decoded.
     package var keyFrameDistance: Int64?
-    /// `InputSpec.elementCount` floats: planar blue, green, red, minus the mean.
-    package var tensor: [Float]
+    /// What the network is to see of the frame: one entry per `DecoderOptions.views`, in that order.
+    package var views: [SampledView]
     /// A small copy of the frame (`DecoderOptions.thumbnailWidth`), for a thumbnail should one be wanted.
     package var thumbnail: ThumbnailPicture?
+}
+
+/// One view of a sampled frame, converted: its crops, each `InputSpec.elementCount` floats (planar blue,
+/// green, red, minus the mean).
+package struct SampledView: Sendable {
+    /// The view's name (`center`, `full`, `tiles`, or a region's).
+    package let name: String
+    /// One tensor per crop (`tiles` has several).
+    package let crops: [[Float]]
 }
 
 /// Something that happened to a live input besides frames, reported through `FrameReader`'s `onEvent`.

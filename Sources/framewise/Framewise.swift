@@ -12,6 +12,7 @@ struct Framewise: AsyncParsableCommand {
             RunCommand.self,
             QueryCommand.self,
             SegmentsCommand.self,
+            CategoriesCommand.self,
             PruneCommand.self,
             DatabaseCommand.self,
             ReportCommand.self,

@@ -36,6 +36,53 @@ struct SamplingOptions: ParsableArguments {
     }
 }
 
+/// What the network sees of each frame and what its answers are gathered into: views, regions, categories.
+struct AnswerOptions: ParsableArguments {
+    @Option(name: .customLong("view"), help: "What the network sees: center (default), full or tiles (repeat for several; the first is what `predictions` shows).")
+    var views: [String] = []
+    @Option(name: .customLong("region"), help: "A named part of the frame as its own view: NAME=x,y,width,height in fractions of the frame (repeatable).")
+    var regions: [String] = []
+    @Option(name: .customLong("category"), help: "A WordNet category to score instead of the everyday set (a word or a wnid; repeatable; see `framewise categories`).")
+    var categories: [String] = []
+    @Flag(help: "Score no categories.")
+    var noCategories = false
+
+    /// Whether a view or region was given.
+    var givesViews: Bool { !views.isEmpty || !regions.isEmpty }
+
+    /// The views in the order given (with no --view, the centre crop), the regions after them.
+    func frameViews() throws -> [FrameView] {
+        var chosen: [FrameView] = try views.map { name in
+            guard let view = FrameView(builtIn: name) else {
+                throw ConfigurationError(message: "--view must be center, full or tiles (regions: --region NAME=x,y,w,h), found '\(name)'")
+            }
+            return view
+        }
+        if chosen.isEmpty { chosen = [.center] }
+        for text in regions {
+            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else {
+                throw ConfigurationError(message: "--region must be NAME=x,y,width,height, found '\(text)'")
+            }
+            do {
+                chosen.append(.region(try RegionOfFrame(name: parts[0], text: parts[1])))
+            } catch {
+                throw ConfigurationError(message: "--region \(error)")
+            }
+        }
+        return chosen
+    }
+
+    /// Sets the categories of `configuration` when one was given (or none asked for).
+    func apply(to configuration: inout PipelineConfiguration) throws {
+        if noCategories, !categories.isEmpty {
+            throw ConfigurationError(message: "choose --category or --no-categories")
+        }
+        if noCategories { configuration.categories = [] }
+        if !categories.isEmpty { configuration.categories = categories }
+    }
+}
+
 /// How the frames are labelled and what is kept: `run` and `work` take the same options.
 struct WorkerPoolOptions: ParsableArguments {
     @Option(help: "Compute in fp32 (default), bf16 (CPUs with AVX512_BF16) or int8 (after `framewise model calibrate`).")

@@ -44,7 +44,7 @@ struct RealFrames {
             }
             var taken = 0
             while taken < quota, let frame = try reader.next() {
-                result.images.append(frame.tensor)
+                result.images.append(contentsOf: frame.views[0].crops)
                 result.origins.append((result.inputs.count, frame.frameIndex, frame.pts, frame.keyFrameDistance))
                 taken += 1
             }

@@ -23,6 +23,9 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: "Only the segments of this label (or, if it never was the top answer, its top-5 appearances).")
     var label: String?
 
+    @Option(help: "Only the appearances of this category (see `framewise categories`), e.g. dog.")
+    var category: String?
+
     @Option(help: "Start of the range: seconds from the start (or H:MM:SS), or a UTC clock time.", transform: Self.time)
     var from: ReportTime?
 
@@ -38,7 +41,7 @@ struct ReportCommand: AsyncParsableCommand {
     func run() async throws {
         try await exitingOnError {
             let started = Date()
-            let request = ReportRequest(source: source, label: label, from: from, to: to)
+            let request = ReportRequest(source: source, label: label, category: category, from: from, to: to)
             let report = try ReportLoader().load(request, from: database.location().openReadOnly())
             let loaded = Date()
             let page = ReportRenderer().html(report)

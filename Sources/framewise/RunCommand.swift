@@ -29,6 +29,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var model: ModelOption
 
     @OptionGroup var sampling: SamplingOptions
+    @OptionGroup var answers: AnswerOptions
     @OptionGroup var pool: WorkerPoolOptions
     @Option(help: "Decoding work to leave out: full, skip-loop-filter, skip-nonref (with --fps) or both joined by +.")
     var decoding: String?
@@ -87,7 +88,7 @@ struct RunCommand: AsyncParsableCommand {
     private func makeConfiguration() throws -> PipelineConfiguration {
         var configuration: PipelineConfiguration
         if inputs.count == 1, let path = inputs.first, path.hasSuffix(".yaml") || path.hasSuffix(".yml") {
-            if sampling.isGiven || decoding != nil || transport != nil || stallTimeout != nil {
+            if sampling.isGiven || answers.givesViews || decoding != nil || transport != nil || stallTimeout != nil {
                 throw ConfigurationError(message: "sampling and input options go into the pipeline file \(path), not on the command line")
             }
             configuration = try PipelineFile.load(path: path)
@@ -95,6 +96,7 @@ struct RunCommand: AsyncParsableCommand {
             configuration = PipelineConfiguration(name: "command line", inputs: try inputs.map(makeInput))
         }
         if let directory = model.directory { configuration.modelDirectory = directory }
+        try answers.apply(to: &configuration)
         try pool.apply(to: &configuration)
         if let queue { configuration.queueCapacity = try checked(queue, "--queue", OptionLimits.queue) }
         if let whenFull {
@@ -118,6 +120,7 @@ struct RunCommand: AsyncParsableCommand {
         let location = try InputLocation(expanded)
         var options = PipelineConfiguration.Input.defaultDecoderOptions(for: location)
         try sampling.apply(to: &options)
+        options.views = try answers.frameViews()
         if let decoding { options.shortcuts = try decodingShortcuts(decoding, "--decoding") }
         if let transport {
             guard let value = RTSPTransport(rawValue: transport) else {

@@ -3,23 +3,38 @@ import Foundation
 import LabelStore
 import Report
 
-/// `framewise segments LABEL`: the time ranges where LABEL was the top-1 answer, without writing SQL.
+/// `framewise segments LABEL | --category NAME`: when a label or category was there (its appearances), or with
+/// `--raw` the runs of frames where a label was the top-1 answer, without writing SQL.
 struct SegmentsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "segments",
-        abstract: "List the time ranges where a label was the top-1 answer.",
-        discussion: "Reads the label_segments view; times are H:MM:SS.mmm from the start of the video."
+        abstract: "List when a label or a category was there (its appearances).",
+        discussion: """
+            Reads the appearances table (an appearance opens when the score reaches the run's enter threshold on
+            enough consecutive frames and ends after its last frame above exit); with --raw, the label_segments view
+            (every run of equal top-1 answers). start and end are H:MM:SS.mmm from the start of the video;
+            start_captured_at and end_captured_at the wall-clock times of live inputs (Unix seconds).
+            """
     )
 
     @Argument(help: "A class label as stored in classes.label, e.g. tabby.")
-    var label: String
+    var label: String?
+
+    @Option(help: "A category as stored (see `framewise categories`), e.g. dog.")
+    var category: String?
+
+    @Flag(help: "The raw top-1 runs of LABEL (label_segments) instead of its appearances.")
+    var raw = false
+
+    @Option(help: "Only this view (center, full, tiles or a region's name).")
+    var view: String?
 
     @OptionGroup var database: DatabaseLocation
 
     @Option(help: "Only this source: its URI, its id, or the last part of its path.")
     var source: String?
 
-    @Option(help: "Only segments whose mean top-1 score is at least this.")
+    @Option(help: "Only appearances whose peak score (with --raw: segments whose mean top-1 score) is at least this.")
     var minScore: Double?
 
     @Option(help: "Output format: \(ResultFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -27,8 +42,16 @@ struct SegmentsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await exitingOnError {
+            guard (label == nil) != (category == nil) else {
+                throw ValidationFailure("name a LABEL or a --category, not both")
+            }
+            if raw, category != nil { throw ValidationFailure("--raw lists top-1 runs of a LABEL, not of a category") }
             let reader = try database.location().openReadOnly()
-            guard try reader.classIndex(ofLabel: label) != nil else { throw ReportError.unknownLabel(label) }
+            if let label, try reader.classIndex(ofLabel: label) == nil { throw ReportError.unknownLabel(label) }
+            if let category {
+                let stored = try reader.storedCategoryNames()
+                guard stored.contains(category) else { throw ReportError.unknownCategory(category, stored: stored) }
+            }
             var sourceIDs: [SourceID]?
             if let source {
                 // The same rule as the report's `--source`, so both name the same sources.
@@ -36,7 +59,14 @@ struct SegmentsCommand: AsyncParsableCommand {
                 guard !ids.isEmpty else { throw ReportError.unknownSource(source) }
                 sourceIDs = ids
             }
-            try reader.printSegments(of: label, sources: sourceIDs, minScore: minScore, into: ResultPrinter.standardOutput(format))
+            let output = ResultPrinter.standardOutput(format)
+            if raw, let label {
+                try reader.printSegments(of: label, sources: sourceIDs, minScore: minScore, into: output)
+            } else {
+                try reader.printAppearances(
+                    of: label ?? category ?? "", vocabulary: label == nil ? "category" : "imagenet", sources: sourceIDs,
+                    view: view, minScore: minScore, into: output)
+            }
         }
     }
 }

@@ -41,6 +41,30 @@ struct FrameWriterTests {
         ])
     }
 
+    @Test("appearances are upserted by their key with the batch, and a new run closes those a killed one left open")
+    func appearancesAcrossRuns() throws {
+        let directory = try TemporaryDirectory()
+        let (store, source, writer) = try openFixtureStore(directory.path("db.sqlite"))
+        var dog = AppearanceRecord(view: "center", vocabulary: "category", classID: 7, label: "dog", startFrameIndex: 0,
+                                   startPts: 0, startCapturedAt: Date(timeIntervalSince1970: 100))
+        for index in 0..<3 {
+            try writer.append(frame(Int64(index), [0]))
+            dog.endFrameIndex = Int64(index)
+            dog.endPts = Double(index) * 0.5
+            dog.frames = index + 1
+            dog.scoreSum += 0.8
+            dog.peakScore = 0.8
+            try writer.appendAppearance(dog)
+            if index == 1 { try writer.flush() }  // one batch with the appearance so far, one with its last state
+        }
+        try writer.close()  // never closed by its run, as after SIGKILL
+        let reader = try ReadOnlyDatabase(path: directory.path("db.sqlite"))
+        let row = "SELECT label, start_frame_index, end_frame_index, end_pts, frames, round(mean_score, 3), open FROM appearances"
+        #expect(try reader.rows(row) == [[.text("dog"), .integer(0), .integer(2), .real(1), .integer(3), .real(0.8), .integer(1)]])
+        _ = try store.beginRun(RunSettings(source: source, precision: "fp32", sampling: "all", modelSHA256: "test"))
+        #expect(try reader.rows("SELECT open FROM appearances") == [[.integer(0)]])
+    }
+
     @Test("resume: the stored indices of a source are reported, restart deletes them")
     func resumeAndRestart() throws {
         let directory = try TemporaryDirectory()

@@ -56,10 +56,13 @@ struct PostgresStoreTests {
              WHERE table_schema = 'public' AND table_name <> 'framewise_migrations' ORDER BY table_name
             """)
         #expect(objects == [
+            [.text("BASE TABLE"), .text("appearances")], [.text("BASE TABLE"), .text("categories")],
+            [.text("VIEW"), .text("category_predictions")], [.text("BASE TABLE"), .text("category_scores")],
             [.text("BASE TABLE"), .text("classes")], [.text("BASE TABLE"), .text("frames")],
             [.text("BASE TABLE"), .text("jobs")], [.text("VIEW"), .text("label_segments")], [.text("BASE TABLE"), .text("labels")],
             [.text("VIEW"), .text("predictions")], [.text("BASE TABLE"), .text("runs")],
             [.text("BASE TABLE"), .text("sources")], [.text("BASE TABLE"), .text("thumbnails")],
+            [.text("BASE TABLE"), .text("view_labels")], [.text("VIEW"), .text("view_predictions")],
         ])
 
         // A database of the first schema, with what that Framewise wrote, gains the rest and keeps its rows.
@@ -84,7 +87,9 @@ struct PostgresStoreTests {
             [.text("/videos/old.mp4"), .text("cat"), .real(0), .real(0.1), .integer(2)],
         ])
         #expect(try after.rows("SELECT id, fingerprint FROM sources") == [[.integer(7), .text("")]])
-        #expect(try after.rows("SELECT frames_sampled, frames_skipped, live FROM runs") == [[.integer(2), .integer(0), .integer(0)]])
+        #expect(try after.rows("SELECT frames_sampled, frames_skipped, live, views FROM runs")
+            == [[.integer(2), .integer(0), .integer(0), .text("center")]])
+        #expect(try after.count("SELECT count(*) FROM view_predictions WHERE view = 'center'") == 4)
         // The identity sequence went on past the copied ids: a new source gets a new id.
         let next = try upgraded.register(source: SourceDescriptor(uri: "/videos/new.mp4", kind: .file, fingerprint: "n"))
         #expect(next.id.rawValue > 7)
@@ -213,7 +218,7 @@ struct PostgresStoreTests {
             }
             for label in ["cat", "dog", "car"] {
                 for extra in [[], ["--source", "a, \"odd\".mp4"], ["--min-score", "0.6"]] {
-                    let arguments = ["segments", label, "--format", format.rawValue] + extra
+                    let arguments = ["segments", label, "--raw", "--format", format.rawValue] + extra
                     let onSQLite = try runFramewise(arguments + ["--db", sqlitePath])
                     let onPostgres = try runFramewise(arguments + ["--db", postgresURL])
                     #expect(onPostgres.stdout == onSQLite.stdout, "\(arguments)")

@@ -132,25 +132,25 @@ struct QueryCommandTests {
         #expect(!FileManager.default.fileExists(atPath: directory.path("framewise.sqlite")))
     }
 
-    @Test("segments lists a label's time ranges, by source and score")
+    @Test("segments --raw lists a label's top-1 runs, by source and score")
     func segments() throws {
         let directory = try TemporaryDirectory()
         _ = try ViewTests.makeFixture(in: directory)
         let db = directory.path("fixture.sqlite")
-        let all = try runFramewise(["segments", "cat", "--db", db, "--format", "csv"])
+        let all = try runFramewise(["segments", "cat", "--raw", "--db", db, "--format", "csv"])
         #expect(try parseCSV(all.stdout) == [
             ["source", "label", "start", "end", "frames", "mean_score"],
             ["/videos/a.mp4", "cat", "0:00:00.000", "0:00:00.500", "2", "0.625"],
             ["/videos/a.mp4", "cat", "0:00:02.500", "0:00:03.500", "3", "0.5"],
             ["/videos/b.mp4", "cat", "0:00:00.200", "0:00:00.200", "1", "0.25"],
         ])
-        let filtered = try runFramewise(["segments", "cat", "--db", db, "--source", "a.mp4", "--min-score", "0.6", "--format", "csv"])
+        let filtered = try runFramewise(["segments", "cat", "--raw", "--db", db, "--source", "a.mp4", "--min-score", "0.6", "--format", "csv"])
         #expect(try parseCSV(filtered.stdout).dropFirst().map { $0[2] } == ["0:00:00.000"])
         let unknown = try runFramewise(["segments", "unicorn", "--db", db], mustSucceed: false)
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("no class is labelled 'unicorn'"))
         // --source names sources as the report's does (URI, id, last part of the path); none is one line.
-        let byID = try runFramewise(["segments", "cat", "--db", db, "--source", "2", "--format", "csv"])
+        let byID = try runFramewise(["segments", "cat", "--raw", "--db", db, "--source", "2", "--format", "csv"])
         #expect(try parseCSV(byID.stdout).dropFirst().map { $0[0] } == ["/videos/b.mp4"])
         let nowhere = try runFramewise(["segments", "cat", "--db", db, "--source", "c.mp4"], mustSucceed: false)
         #expect(nowhere.status == 1 && nowhere.stderr == "error: no source matches 'c.mp4' (list them: framewise query \"SELECT id, uri FROM sources\")\n")

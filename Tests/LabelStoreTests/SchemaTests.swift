@@ -16,10 +16,13 @@ struct SchemaTests {
         #expect(Schema.migrations.count >= 2)
         let objects = try reader.rows("SELECT type, name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'grdb%' ORDER BY name")
         #expect(objects == [
+            [.text("table"), .text("appearances")], [.text("table"), .text("categories")],
+            [.text("view"), .text("category_predictions")], [.text("table"), .text("category_scores")],
             [.text("table"), .text("classes")], [.text("table"), .text("frames")], [.text("table"), .text("jobs")],
             [.text("view"), .text("label_segments")], [.text("table"), .text("labels")],
             [.text("view"), .text("predictions")], [.text("table"), .text("runs")], [.text("table"), .text("sources")],
-            [.text("table"), .text("thumbnails")],
+            [.text("table"), .text("thumbnails")], [.text("table"), .text("view_labels")],
+            [.text("view"), .text("view_predictions")],
         ])
         #expect(try reader.rows("SELECT * FROM pragma_journal_mode()") == [[.text("wal")]])
     }
@@ -56,7 +59,11 @@ struct SchemaTests {
         ])
         #expect(try after.count("SELECT count(*) FROM predictions") == 4)
         #expect(try after.rows("SELECT id, fingerprint FROM sources") == [[.integer(7), .text("")]])
-        #expect(try after.rows("SELECT frames_sampled, frames_skipped, live FROM runs") == [[.integer(2), .integer(0), .integer(0)]])
+        #expect(try after.rows("SELECT frames_sampled, frames_skipped, live, views FROM runs")
+            == [[.integer(2), .integer(0), .integer(0), .text("center")]])
+        // Every view's answers: the old frames are the centre crop's.
+        #expect(try after.rows("SELECT DISTINCT view FROM view_predictions") == [[.text("center")]])
+        #expect(try after.count("SELECT count(*) FROM view_predictions") == 4)
 
         // The first fingerprinted run of that path adopts the old source (and so resumes its frames).
         let upgraded = try LabelStore(path: path)

@@ -126,5 +126,35 @@ import GoogLeNet
             environment: ["CAMERA_USER": "u", "CAMERA_PASSWORD": "p", "CAMERA_HOST": "127.0.0.1:8554", "CAMERA_SUBSTREAM": "sub"])
         #expect(substream.inputs.first?.location.description == "rtsp://***@127.0.0.1:8554/sub")
         #expect(substream.inputs.first?.decoder.sampling == .framesPerSecond(2))
+        let gate = try PipelineFile.load(
+            path: directory.appendingPathComponent("gate-camera.yaml").path,
+            environment: ["CAMERA_USER": "u", "CAMERA_PASSWORD": "p", "CAMERA_HOST": "127.0.0.1:8554"])
+        #expect(gate.inputs.first?.decoder.views.map(\.name) == ["tiles", "gate"])
+        #expect(gate.categories == ["automobile", "truck", "bicycle", "dog", "police van"])
+        #expect(gate.appearances == AppearanceThresholds(enter: 0.5, exit: 0.25, frames: 2, gap: 5))
+    }
+
+    @Test("views, regions, categories and appearances: read, and refused in one line naming the key")
+    func answerSettings() throws {
+        let source = "source: {uri: clip.mp4}\n"
+        let defaults = try parse(source)
+        #expect(defaults.inputs[0].decoder.views == [.center])
+        #expect(defaults.categories == PipelineConfiguration.everydayCategories)
+        let regions = try parse(source + "regions: {door: [0, 0, 0.5, 1], shelf: [0.5, 0.5, 0.5, 0.5]}\ncategories: []")
+        #expect(regions.inputs[0].decoder.views.map(\.name) == ["center", "door", "shelf"])
+        #expect(regions.categories.isEmpty)
+        let refusals: [(String, String)] = [
+            ("views: [middle]", "test.yaml:2: views: expected center, full or tiles"),
+            ("regions: {door: [0, 0, 0.5]}", "test.yaml:2: regions.door: expected [x, y, width, height]"),
+            ("regions: {door: [0.8, 0, 0.5, 1]}", "test.yaml:2: regions.door: region 'door'"),
+            ("regions: {tiles: [0, 0, 1, 1]}", "built-in view"),
+            ("views: [full, full]", "a view is given twice"),
+            ("appearances: {enter: 0.2, exit: 0.4}", "exit (0.4) must not be above enter (0.2)"),
+            ("appearances: {gap: -1}", "appearances.gap"),
+            ("appearances: {frames: 0}", "appearances.frames"),
+        ]
+        for (text, message) in refusals {
+            #expect(failure(source + text).contains(message), "\(text): \(failure(source + text))")
+        }
     }
 }

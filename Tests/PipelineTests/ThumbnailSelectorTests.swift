@@ -2,18 +2,18 @@ import Testing
 @testable import Pipeline
 
 @Suite struct ThumbnailSelectorTests {
-    private func candidate(_ index: Int64, pts: Double, topClass: Int) -> ThumbnailSelector.Candidate {
-        ThumbnailSelector.Candidate(frameIndex: index, pts: pts, topClass: topClass)
-    }
-
-    /// Offers frames in `order` (indices into `classes`, one frame a second) and returns the kept indices.
-    private func kept(_ policy: ThumbnailPolicy, classes: [Int], order: [Int], window: Int = 4) -> [Int64] {
-        var selector = ThumbnailSelector(policy: policy, reorderWindow: window)
-        var kept: [Int64] = []
-        for position in order {
-            kept += selector.offer(candidate(Int64(position), pts: Double(position), topClass: classes[position])).kept.map(\.frameIndex)
+    /// Offers frames in `order` (indices into `classes`, one frame a second) through a `FrameOrder` window, as
+    /// the sink does, and returns the kept indices.
+    private func kept(_ policy: ThumbnailPolicy, classes: [Int], order: [Int], window: Int = 4) -> [Int] {
+        var frames = FrameOrder<Int>(window: window)
+        var selector = ThumbnailSelector(policy: policy)
+        var kept: [Int] = []
+        func decide(_ released: [Int]) {
+            kept += released.filter { selector.keeps(pts: Double($0), topClass: classes[$0]) }
         }
-        return (kept + selector.flush().kept.map(\.frameIndex)).sorted()
+        for position in order { decide(frames.offer(position, index: Int64(position))) }
+        decide(frames.flush())
+        return kept
     }
 
     @Test("segment starts are found in frame order, whatever order the workers finish in")
@@ -29,12 +29,8 @@ import Testing
     @Test("a flickering top-1 answer is held to the budget: a burst, then one picture per spacing of video")
     func budget() {
         let frames = 2 * 3600  // an hour at 2 frames/s, the answer changing on every frame
-        var selector = ThumbnailSelector(policy: .segments, reorderWindow: 8)
-        var count = 0
-        for index in 0..<frames {
-            count += selector.offer(candidate(Int64(index), pts: Double(index) / 2, topClass: index % 2)).kept.count
-        }
-        count += selector.flush().kept.count
+        var selector = ThumbnailSelector(policy: .segments)
+        let count = (0..<frames).filter { selector.keeps(pts: Double($0) / 2, topClass: $0 % 2) }.count
         let allowed = Int(ThumbnailSelector.burst + 3600 / ThumbnailSelector.spacing)
         #expect(count <= allowed && count >= allowed - 1, "\(count) pictures for an hour, budget \(allowed)")
     }

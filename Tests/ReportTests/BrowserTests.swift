@@ -26,7 +26,10 @@ struct BrowserTests {
         #expect(dom.components(separatedBy: "<svg class=\"tl\"").count - 1 == 2)
         #expect(dom.contains("<section class=\"legend\" id=\"legend\">"))
         #expect(dom.contains(">espresso</li>") && dom.contains(">moped</li>"))
-        #expect(dom.components(separatedBy: "src=\"data:image/jpeg;base64,").count - 1 == 3)
+        // Pictures: the clip's three appearances (espresso, moped, motor vehicle), then in the raw timeline's
+        // gallery its two segments' and the injected source's.
+        #expect(dom.components(separatedBy: "src=\"data:image/jpeg;base64,").count - 1 == 6)
+        #expect(dom.components(separatedBy: "<tr class=\"seen\">").count - 1 == 3)
         #expect(dom.contains("<title>espresso · score"))
         // The injected markup is text in the DOM: no script element, no image with a handler, no attribute set.
         #expect(!dom.lowercased().contains("<script"))

@@ -32,8 +32,16 @@ import Testing
         let result = try runFramewise(["report", "--db", labelled.database, "-o", output])
         #expect(result.stdout.contains("2 segments, 2 pictures"))
         let html = try String(contentsOfFile: output, encoding: .utf8)
+        // What was there leads: espresso, then the moped and its category (each with its first frame's picture),
+        // before the raw top-1 timeline, whose gallery shows the two segments' pictures again.
+        let seen = html.components(separatedBy: "<tr class=\"seen\">").dropFirst().map { String($0.prefix { $0 != "\n" }) }
+        #expect(seen.count == 3)
+        #expect(seen.map { $0.contains("<b>espresso</b> <small>(ImageNet class)</small>") } == [true, false, false])
+        #expect(seen[0].contains("<td>center</td><td>0:00.0</td><td>0:02.0</td>"))
+        #expect(seen[1].contains("<b>moped</b>") && seen[2].contains("<b>motor vehicle</b></td>"))
+        #expect(html.range(of: "<tr class=\"seen\">")!.lowerBound < html.range(of: "<details class=\"raw\"")!.lowerBound)
         let pictures = inlinedJPEGs(in: html)
-        #expect(pictures.count == 2)
+        #expect(pictures.count == 5)
         // 600×400 frames give 320×213 pictures; each decodes as JPEG at that size.
         for picture in pictures { #expect(try probe(picture, in: directory) == "mjpeg,320,213") }
         #expect(html.contains("<figcaption><b>espresso</b> 0:00.0 – 0:02.0"))

@@ -131,7 +131,7 @@ import Testing
         let reader = try FrameReader(input: InputLocation(path), spec: .googLeNet)
         var count = 0
         while let frame = try reader.next() {
-            let difference = meanAbsoluteDifference(frame.tensor, still)
+            let difference = meanAbsoluteDifference(frame.centerTensor, still)
             #expect(difference <= tolerance, "\(name) frame \(frame.frameIndex): mean abs difference \(difference)")
             count += 1
         }

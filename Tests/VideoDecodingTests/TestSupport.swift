@@ -11,12 +11,17 @@ func meanAbsoluteDifference(_ a: [Float], _ b: [Float]) -> Float {
     return zip(a, b).reduce(0) { $0 + abs($1.0 - $1.1) } / Float(a.count)
 }
 
+extension SampledFrame {
+    /// The centre crop's tensor (the default and only view unless others are asked for).
+    var centerTensor: [Float] { views[0].crops[0] }
+}
+
 /// Every sampled frame of a file: (frameIndex, pts) pairs, and the reader's counters at the end.
 func readAll(_ path: String, _ options: DecoderOptions = DecoderOptions()) throws -> (frames: [(index: Int64, pts: Double)], counters: DecoderCounters) {
     let reader = try FrameReader(input: InputLocation(path), options: options, spec: .googLeNet)
     var frames: [(index: Int64, pts: Double)] = []
     while let frame = try reader.next() {
-        #expect(frame.tensor.count == InputSpec.googLeNet.elementCount)
+        #expect(frame.views.map(\.name) == ["center"] && frame.centerTensor.count == InputSpec.googLeNet.elementCount)
         #expect(frame.capturedAt == nil)
         frames.append((frame.frameIndex, frame.pts))
     }
