@@ -1,5 +1,6 @@
 import Foundation
 import LabelStore
+import Logging
 import Synchronization
 import WordNet
 
@@ -16,22 +17,33 @@ final class CategoryCatalog: Sendable {
         self.wordnetDirectory = wordnetDirectory
     }
 
-    /// Resolves `names` (WordNet words or wnids), stores the categories and returns how the workers score them
-    /// and the name each id is stored under. An unknown or ambiguous name, or WordNet missing, is one line
-    /// (an `InputFailure` that trying again will not mend).
-    func scoring(for names: [String], in store: LabelStore) throws -> (scoring: CategoryScoring, names: [Int64: String]) {
-        guard !names.isEmpty else { return (.none, [:]) }
+    /// Resolves `names` (WordNet words or wnids; `nil`: the everyday set), stores the categories and returns how
+    /// the workers score them and the name each id is stored under. An unknown or ambiguous name, or WordNet
+    /// missing for named categories, is one line (an `InputFailure` that trying again will not mend); without
+    /// WordNet the everyday set is left out with a warning, and the frames are labelled all the same.
+    func scoring(for names: [String]?, in store: LabelStore, logger: Logger) throws
+        -> (scoring: CategoryScoring, names: [Int64: String])
+    {
+        guard names?.isEmpty != true else { return (.none, [:]) }
+        let hierarchy: CategoryHierarchy
+        switch loadedHierarchy() {
+        case .success(let loaded):
+            hierarchy = loaded
+        case .failure(let error) where names == nil:
+            logger.warning("no categories scored: \(error)")
+            return (.none, [:])
+        case .failure(let error):
+            throw InputFailure("categories: \(error)", isPermanent: true)
+        }
         var categories: [Category] = []
-        do {
-            let hierarchy = try loadedHierarchy()
-            for name in names {
-                let category = try hierarchy.resolve(name)
-                if !categories.contains(category) { categories.append(category) }
+        for name in names ?? CategoryHierarchy.everydayNames {
+            let category: Category
+            do {
+                category = try hierarchy.resolve(name)
+            } catch {
+                throw InputFailure("categories: \(error)", isPermanent: true)
             }
-        } catch let error as CategoryLookupError {
-            throw InputFailure("categories: \(error)", isPermanent: true)
-        } catch let error as WordNetError {
-            throw InputFailure("categories: \(error)", isPermanent: true)
+            if !categories.contains(category) { categories.append(category) }
         }
         let ids = try store.storeCategories(categories.map {
             CategoryRecord(wnid: $0.wnid, name: $0.name, names: $0.synset.words.joined(separator: ", "), leaves: $0.leaves.count)
@@ -46,11 +58,14 @@ final class CategoryCatalog: Sendable {
         return (CategoryScoring(entries), stored)
     }
 
-    private func loadedHierarchy() throws(WordNetError) -> CategoryHierarchy {
-        try hierarchy.withLock { (cached: inout CategoryHierarchy?) throws(WordNetError) -> CategoryHierarchy in
-            if let cached { return cached }
-            let built = try CategoryHierarchy(classWnids: classWnids, wordnet: WordNetFiles(directory: wordnetDirectory))
-            cached = built
+    /// The hierarchy, built on the first call (a failure is not kept: WordNet may be installed meanwhile).
+    private func loadedHierarchy() -> Result<CategoryHierarchy, WordNetError> {
+        hierarchy.withLock { cached in
+            if let cached { return .success(cached) }
+            let built = Result { () throws(WordNetError) in
+                try CategoryHierarchy(classWnids: classWnids, wordnet: WordNetFiles(directory: wordnetDirectory))
+            }
+            if case .success(let hierarchy) = built { cached = hierarchy }
             return built
         }
     }

@@ -94,7 +94,7 @@ final class InputSession: Sendable {
     {
         let location = input.location
         let logger = stages.logger
-        let categories = try stages.categories.scoring(for: configuration.categories, in: stages.store)
+        let categories = try stages.categories.scoring(for: configuration.categories, in: stages.store, logger: logger)
         var reserved: SourceDescriptor?
         if location.isNetwork {
             let identity = try identity(of: location)

@@ -1,7 +1,6 @@
 package import Foundation
 package import GoogLeNet
 package import VideoDecoding
-import WordNet
 
 /// Everything one pipeline run needs: its inputs, how they are sampled and decoded, the worker pool, the
 /// model and the database. Built from command-line options or read from a pipeline file.
@@ -47,13 +46,11 @@ package struct PipelineConfiguration: Sendable {
     package var restart: Bool
     /// Which labelled frames keep a small JPEG in the database.
     package var thumbnails: ThumbnailPolicy
-    /// The WordNet categories scored in every view of every frame (words or wnids): everyday ones by default.
-    package var categories: [String] = PipelineConfiguration.everydayCategories
+    /// The WordNet categories scored in every view of every frame (words or wnids); `nil`: the everyday ones,
+    /// when WordNet is installed (without it the run labels on with a warning; named categories need it).
+    package var categories: [String]?
     /// When a label or category counts as there (`appearances`).
     package var appearances = AppearanceThresholds()
-
-    /// The categories stored unless a pipeline names others (see `CategoryHierarchy.everydayNames`).
-    package static let everydayCategories = CategoryHierarchy.everydayNames
 
     package init(
         name: String, inputs: [Input], modelDirectory: String? = nil, precision: Precision = .fp32,

@@ -146,17 +146,19 @@ package struct ReportRenderer {
             return html + "<p class=\"empty\">Nothing \(category == nil ? "" : "of it ")was there with confidence in this "
                 + "range (an appearance needs its score at the run's enter threshold on consecutive frames).</p></div>\n"
         }
+        // Files have no wall-clock time: their table leaves the column out.
+        let hasClock = source.appearances.contains { $0.startCapturedAt != nil }
         html += "<table class=\"seen\"><thead><tr><th>picture</th><th>what</th><th>view</th><th>from</th><th>to</th>"
-            + "<th>clock</th><th>frames</th><th>peak</th></tr></thead><tbody>\n"
+            + (hasClock ? "<th>clock</th>" : "") + "<th>frames</th><th>peak</th></tr></thead><tbody>\n"
         for appearance in source.appearances.prefix(maximumListedSegments) {
             let picture = appearance.thumbnailFrameID.flatMap { id in
                 source.thumbnails[id].map { image($0, frameID: id, alt: appearance.label) }
             } ?? ""
             let kind = appearance.vocabulary == "category" ? "" : " <small>(ImageNet class)</small>"
-            let clock = appearance.startCapturedAt.map(TimeText.clock) ?? ""
+            let clock = hasClock ? "<td>\(appearance.startCapturedAt.map(TimeText.clock) ?? "")</td>" : ""
             html += "<tr class=\"seen\"><td>\(picture)</td><td><b>\(escaped(appearance.label))</b>\(kind)</td>"
                 + "<td>\(escaped(appearance.view))</td><td>\(TimeText.offset(appearance.startPts))</td>"
-                + "<td>\(appearance.isOpen ? "still there" : TimeText.offset(appearance.endPts))</td><td>\(clock)</td>"
+                + "<td>\(appearance.isOpen ? "still there" : TimeText.offset(appearance.endPts))</td>\(clock)"
                 + "<td>\(appearance.frames)</td><td>\(String(format: "%.2f", appearance.peakScore))</td></tr>\n"
         }
         html += "</tbody></table>\n"

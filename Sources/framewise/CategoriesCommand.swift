@@ -1,6 +1,5 @@
 import ArgumentParser
 import GoogLeNet
-import Pipeline
 import WordNet
 
 /// `framewise categories [WORD]`: the WordNet categories above the model's classes (what `--category` and a
@@ -34,7 +33,7 @@ struct CategoriesCommand: AsyncParsableCommand {
                 found = hierarchy.search(word)
                 guard !found.isEmpty else { throw ValidationFailure("no category has a word containing '\(word)'") }
             } else {
-                found = try PipelineConfiguration.everydayCategories.map { try hierarchy.resolve($0) }
+                found = try CategoryHierarchy.everydayNames.map { try hierarchy.resolve($0) }
             }
             print("wnid       classes  category (its words) — e.g.")
             for category in found.prefix(limit) {

@@ -139,10 +139,10 @@ import GoogLeNet
         let source = "source: {uri: clip.mp4}\n"
         let defaults = try parse(source)
         #expect(defaults.inputs[0].decoder.views == [.center])
-        #expect(defaults.categories == PipelineConfiguration.everydayCategories)
+        #expect(defaults.categories == nil)
         let regions = try parse(source + "regions: {door: [0, 0, 0.5, 1], shelf: [0.5, 0.5, 0.5, 0.5]}\ncategories: []")
         #expect(regions.inputs[0].decoder.views.map(\.name) == ["center", "door", "shelf"])
-        #expect(regions.categories.isEmpty)
+        #expect(regions.categories == [])
         let refusals: [(String, String)] = [
             ("views: [middle]", "test.yaml:2: views: expected center, full or tiles"),
             ("regions: {door: [0, 0, 0.5]}", "test.yaml:2: regions.door: expected [x, y, width, height]"),
