@@ -22,6 +22,42 @@ import Testing
         return child.wait()
     }
 
+    @Test("a camera's appearances: visible while open, closed when the session ends, never across two sessions")
+    func appearancesOfTwoSessions() throws {
+        let directory = try TemporaryDirectory()
+        let clip = directory.path("coffee-moped.mp4")
+        try makeCoffeeThenMoped(clip)
+        let server = try RTSPServer(file: clip)
+        let database = directory.path("camera.sqlite")
+        func openAppearances() -> [String] {
+            ((try? queryFramewise(database, "SELECT label FROM appearances WHERE open = 1 ORDER BY label")) ?? [])
+                .compactMap { $0["label"] as? String }
+        }
+        for _ in 0..<2 {
+            let child = try ChildProcess(try framewiseExecutable(), [
+                "run", server.url, "--fps", "5", "--model", TestData.modelDirectory.path, "--db", database, "--workers", "2",
+            ])
+            // The coffee is on screen from the session's start: its appearance is queryable while it lasts.
+            #expect(child.poll(every: 0.3, for: 60) { openAppearances().contains("espresso") })
+            child.signal(SIGINT)
+            #expect(child.wait().status == 130)
+            #expect(openAppearances().isEmpty)
+        }
+        let rows = try queryFramewise(database, """
+            SELECT a.run_id, a.label, a.start_frame_index, a.end_frame_index,
+                   (SELECT min(frame_index) FROM frames WHERE run_id = a.run_id) AS first,
+                   (SELECT max(frame_index) FROM frames WHERE run_id = a.run_id) AS last
+              FROM appearances AS a WHERE a.vocabulary = 'imagenet' AND a.label = 'espresso' ORDER BY a.run_id
+            """)
+        #expect(rows.map { $0["run_id"] as? Int } == [1, 2], "one espresso appearance per session: \(rows)")
+        for row in rows {
+            #expect((row["start_frame_index"] as? Int ?? -1) >= (row["first"] as? Int ?? .max), "\(row)")
+            #expect((row["end_frame_index"] as? Int ?? .max) <= (row["last"] as? Int ?? -1), "\(row)")
+        }
+        let captured = try queryFramewise(database, "SELECT count(*) AS n FROM appearances WHERE start_captured_at IS NULL")
+        #expect(captured.first?["n"] as? Int == 0)
+    }
+
     @Test func aCameraRunTwiceStoresBothSessionsAndIsAskedAcrossThem() throws {
         let server = try RTSPServer()
         let directory = try TemporaryDirectory()

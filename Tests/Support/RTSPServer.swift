@@ -53,13 +53,14 @@ package final class RTSPServer: Sendable {
     ///   - framesPerSecond: the stream's frame rate (a keyframe comes every second).
     ///   - width: the frame width in pixels.
     ///   - height: the frame height in pixels.
+    ///   - file: an H.264 MP4 to serve instead of the test pattern (each client from its start, in real time).
     package init(port: Int? = nil, credentials: (user: String, password: String)? = nil, framesPerSecond: Int = 25,
-                width: Int = 320, height: Int = 240) throws
+                width: Int = 320, height: Int = 240, file: String? = nil) throws
     {
         self.port = try port ?? unusedPort()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/rtsp_server.py")
         arguments = [script.path, String(self.port)] + (credentials.map { [$0.user, $0.password] } ?? [])
-            + ["--fps", String(framesPerSecond), "--size", "\(width)x\(height)"]
+            + ["--fps", String(framesPerSecond), "--size", "\(width)x\(height)"] + (file.map { ["--file", $0] } ?? [])
         try start()
     }
 
