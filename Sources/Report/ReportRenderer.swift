@@ -138,7 +138,7 @@ package struct ReportRenderer {
     }
 
     /// The appearances of categories and labels (with `--category`, of that category), each with its picture,
-    /// times and peak score, in time order.
+    /// times and peak score: a file's in time order, a camera's newest first.
     private func seen(_ source: SourceReport, category: String?) -> String {
         var html = "<div class=\"seen\" id=\"seen-\(source.source.id.rawValue)\"><h3>"
             + escaped(category.map { "When “\($0)” was there" } ?? "What was there") + "</h3>\n"
@@ -150,7 +150,9 @@ package struct ReportRenderer {
         let hasClock = source.appearances.contains { $0.startCapturedAt != nil }
         html += "<table class=\"seen\"><thead><tr><th>picture</th><th>what</th><th>view</th><th>from</th><th>to</th>"
             + (hasClock ? "<th>clock</th>" : "") + "<th>frames</th><th>peak</th></tr></thead><tbody>\n"
-        for appearance in source.appearances.prefix(maximumListedSegments) {
+        // A camera's newest first (what is there now leads); a file's in time order.
+        let ordered = hasClock ? Array(source.appearances.reversed()) : source.appearances
+        for appearance in ordered.prefix(maximumListedSegments) {
             let picture = appearance.thumbnailFrameID.flatMap { id in
                 source.thumbnails[id].map { image($0, frameID: id, alt: appearance.label) }
             } ?? ""
