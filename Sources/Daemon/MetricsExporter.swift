@@ -15,6 +15,16 @@ final class MetricsExporter: Sendable {
     private let queueDepth: Gauge
     private let exported = Mutex<[ObjectIdentifier: InputMetrics]>([:])
 
+    /// The labels of an input's `framewise_frame_age_seconds` histogram.
+    private struct FrameAgeSeries: Hashable {
+        let pipeline: String
+        let input: String
+        var labels: [(String, String)] { [("pipeline", pipeline), ("input", input)] }
+    }
+
+    /// The buckets of `framewise_frame_age_seconds`.
+    private static let ageBuckets: [Duration] = [100, 250, 500, 1000, 2000, 5000, 10_000, 30_000].map { .milliseconds($0) }
+
     /// One input's series.
     private struct InputMetrics {
         let decoded: Counter
@@ -24,6 +34,7 @@ final class MetricsExporter: Sendable {
         let reconnects: Counter
         let up: Gauge
         let lastFrame: Gauge
+        let frameAges: FrameAgeSeries
 
         var all: (counters: [Counter], gauges: [Gauge]) {
             ([decoded, labeled, droppedByQueue, droppedByStore, reconnects], [up, lastFrame])
@@ -34,10 +45,9 @@ final class MetricsExporter: Sendable {
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         let milliseconds: [Duration] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000].map { .milliseconds($0) }
-        let ages: [Duration] = [100, 250, 500, 1000, 2000, 5000, 10_000, 30_000].map { .milliseconds($0) }
         factory.durationHistogramBuckets = [
             "framewise_inference_seconds": milliseconds, "framewise_db_commit_seconds": milliseconds,
-            "framewise_frame_age_seconds": ages,
+            "framewise_frame_age_seconds": Self.ageBuckets,
         ]
         self.factory = factory
         queueDepth = registry.makeGauge(descriptor: Self.name("queue", "depth", "Frames waiting for a worker, over all inputs."))
@@ -58,10 +68,18 @@ final class MetricsExporter: Sendable {
                 exported[key] = metrics
                 update(metrics, from: input.status)
             }
+            let live = Set(inputs.map { FrameAgeSeries(pipeline: $0.pipeline, input: $0.location.description) })
             for key in gone {
-                let (counters, gauges) = exported.removeValue(forKey: key)!.all
-                for counter in counters { registry.unregisterCounter(counter) }
-                for gauge in gauges { registry.unregisterGauge(gauge) }
+                let metrics = exported.removeValue(forKey: key)!
+                for counter in metrics.all.counters { registry.unregisterCounter(counter) }
+                for gauge in metrics.all.gauges { registry.unregisterGauge(gauge) }
+                // The input's sessions recorded its frame ages through swift-metrics under these labels; unless an
+                // input with the same labels runs now (a changed file restarts it), its series goes too.
+                if !live.contains(metrics.frameAges) {
+                    registry.unregisterDurationHistogram(registry.makeDurationHistogram(
+                        descriptor: MetricNameDescriptor(namespace: "framewise", metricName: "frame_age", unitName: "seconds"),
+                        labels: metrics.frameAges.labels, buckets: Self.ageBuckets))
+                }
             }
             queueDepth.set(to: Double(depth))
             return registry.emitToString()
@@ -84,7 +102,8 @@ final class MetricsExporter: Sendable {
                 descriptor: Self.name("input", "up", "1 while frames of the input are flowing, else 0."), labels: labels),
             lastFrame: registry.makeGauge(
                 descriptor: Self.name("last_frame_timestamp", "seconds", "When the latest frame of the input was labelled (Unix time)."),
-                labels: labels))
+                labels: labels),
+            frameAges: FrameAgeSeries(pipeline: input.pipeline, input: input.location.description))
     }
 
     /// `framewise_NAME_UNIT`, with its help text.

@@ -22,6 +22,9 @@ package final class GoogLeNetEngine: @unchecked Sendable {
     private let layers: [any EngineLayer]
     private let steps: [(kind: LayerKind, primitive: BoundPrimitive)]
     private let probabilities: Activation
+    /// The classifier's input (pool5: the 7×7 average pool's 1024 values; dropout is the identity at inference)
+    /// and the reorder that copies it out as plain f32, run only when asked for.
+    private let features: FeatureReadout
     private let lock = NSLock()
     private var profile = LayerProfile()
 
@@ -41,7 +44,9 @@ package final class GoogLeNetEngine: @unchecked Sendable {
                            context: context)
         var layers: [any EngineLayer] = []
         var current = Activation(memory: input, producer: "data", scale: 1)
+        var classifierInput: Activation?
         for (layer, _) in GoogLeNetArchitecture.inferenceLayers {
+            if case .fullyConnected = layer { classifierInput = current }
             let built = try buildLayer(layer, input: current, weights: weights, context: context)
             layers.append(built)
             current = built.output
@@ -49,12 +54,14 @@ package final class GoogLeNetEngine: @unchecked Sendable {
         self.layers = layers
         steps = layers.flatMap(\.primitives)
         probabilities = current
+        guard let classifierInput else { preconditionFailure("GoogLeNet ends in a classifier") }
+        features = try FeatureReadout(classifierInput, context: context)
     }
 
     /// Runs the network on `batchSize` images (planar BGR-minus-mean, `inputElementCount` floats) and returns
     /// `batchSize` × 1000 class probabilities.
     package func classify(_ images: UnsafeBufferPointer<Float>) throws -> [Float] {
-        try withLock { try run(images, images: batchSize, profiling: false) }
+        try withLock { try run(images, images: batchSize, profiling: false).probabilities }
     }
 
     package func classify(_ images: [Float]) throws -> [Float] {
@@ -65,16 +72,31 @@ package final class GoogLeNetEngine: @unchecked Sendable {
     /// floats) and returns each image's 1000 class probabilities, in order.
     package func classify(batch: [[Float]]) throws -> [[Float]] {
         try withLock {
-            try batch.map { image in try image.withUnsafeBufferPointer { try run($0, images: 1, profiling: false) } }
+            try batch.map { image in try image.withUnsafeBufferPointer { try run($0, images: 1, profiling: false).probabilities } }
         }
     }
+
+    /// Runs the network on each image of `batch` (any number, each `GoogLeNetArchitecture.input.elementCount`
+    /// floats) and returns each image's 1000 class probabilities and its pool5 features (the 1024 values the
+    /// classifier reads), in order, at the engine's precision. The same probabilities as `classify(batch:)`.
+    package func classifyWithFeatures(batch: [[Float]]) throws -> [ImageAnswer] {
+        try withLock {
+            try batch.map { image in
+                let answer = try image.withUnsafeBufferPointer { try run($0, images: 1, profiling: false, features: true) }
+                return ImageAnswer(probabilities: answer.probabilities, features: answer.features)
+            }
+        }
+    }
+
+    /// Pool5 features per image (1024).
+    package var featureCount: Int { features.count }
 
     /// Like `classify`, and also adds the time each kind of layer took to `profile`.
     package func classify(_ images: UnsafeBufferPointer<Float>, profile: inout LayerProfile) throws -> [Float] {
         try withLock {
             self.profile = profile
             defer { profile = self.profile }
-            return try run(images, images: batchSize, profiling: true)
+            return try run(images, images: batchSize, profiling: true).probabilities
         }
     }
 
@@ -110,13 +132,16 @@ package final class GoogLeNetEngine: @unchecked Sendable {
         return try body()
     }
 
-    private func run(_ images: UnsafeBufferPointer<Float>, images count: Int, profiling: Bool) throws -> [Float] {
+    /// Runs `count` images; returns their probabilities and, when `features` is set, their pool5 features
+    /// (empty otherwise), each image after the other.
+    private func run(_ images: UnsafeBufferPointer<Float>, images count: Int, profiling: Bool,
+                     features wantFeatures: Bool = false) throws -> (probabilities: [Float], features: [Float]) {
         let imageSize = GoogLeNetArchitecture.input.elementCount
         guard images.count == count * imageSize else {
             throw EngineError(message: "input has \(images.count) floats, \(count) image(s) need \(count * imageSize)")
         }
         omp_set_num_threads(Int32(threads))
-        var probabilities: [Float] = []
+        var probabilities: [Float] = [], features: [Float] = []
         probabilities.reserveCapacity(count * GoogLeNetArchitecture.classCount)
         for image in 0..<count {
             input.data.copyMemory(from: images.baseAddress! + image * imageSize, byteCount: imageSize * MemoryLayout<Float>.size)
@@ -130,10 +155,12 @@ package final class GoogLeNetEngine: @unchecked Sendable {
                     try step.primitive.execute(on: context)
                 }
             }
+            if wantFeatures { try self.features.primitive.execute(on: context) }
             try context.wait()
             probabilities += try readPlain(self.probabilities)
+            if wantFeatures { features += self.features.values }
         }
-        return probabilities
+        return (probabilities, features)
     }
 
     /// Copies an activation out as f32 in plain row-major order (a reorder if oneDNN chose a blocked layout or
@@ -154,6 +181,32 @@ package final class GoogLeNetEngine: @unchecked Sendable {
             initialized = count
         }
     }
+}
+
+/// One image's answer with its features: the 1000 class probabilities and the 1024 pool5 values (GoogLeNet's
+/// 7×7 average pool, the classifier's input), both f32 at every precision.
+package struct ImageAnswer: Sendable, Equatable {
+    package let probabilities: [Float]
+    package let features: [Float]
+}
+
+/// The classifier's input copied out as plain f32 (a reorder from the engine's layout and element type into a
+/// buffer of its own, built once), for `classifyWithFeatures`.
+private struct FeatureReadout {
+    let primitive: BoundPrimitive
+    let plain: Memory
+    let count: Int
+
+    init(_ activation: Activation, context: DNNLContext) throws {
+        let shape = activation.memory.desc.shape
+        count = shape.dropFirst().reduce(1, *)
+        plain = try Memory(.float32(shape, shape.count == 4 ? dnnl_nchw : dnnl_nc), context: context)
+        let scales = activation.scale == 1 ? [] : [1 / activation.scale]
+        primitive = try reorder(from: activation.memory, to: plain, scales: scales, context: context)
+    }
+
+    /// The values the last `primitive` run copied out.
+    var values: [Float] { Array(UnsafeBufferPointer(start: plain.data.assumingMemoryBound(to: Float.self), count: count)) }
 }
 
 /// Time spent per kind of layer, summed over profiled runs.

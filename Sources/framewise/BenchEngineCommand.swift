@@ -29,9 +29,13 @@ struct BenchEngineCommand: AsyncParsableCommand {
     @Flag(help: "Also report time per layer type (adds a synchronisation after every primitive).")
     var profile = false
 
+    @Flag(help: "Also read each frame's pool5 features (classifyWithFeatures), to measure what they cost.")
+    var features = false
+
     func validate() throws {
         guard batch >= 1, workers >= 1 else { throw ValidationError("--batch and --workers must be at least 1") }
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+        guard !(profile && features) else { throw ValidationError("--profile and --features cannot be combined") }
     }
 
     func run() async throws {
@@ -41,7 +45,7 @@ struct BenchEngineCommand: AsyncParsableCommand {
     private func measure() throws {
         let weights = try precision.prepare(model.load())
         let measurement = try EngineBenchmark(weights: weights, batchSize: batch, workers: workers,
-                                              seconds: seconds, profiling: profile).run()
+                                              seconds: seconds, profiling: profile, features: features).run()
         let peakResidentMB = Double(ProcessMemory.peakResidentKilobytes ?? 0) / 1024
         let framesPerSecond = Double(measurement.frames) / measurement.seconds
         if json {
@@ -72,6 +76,7 @@ struct EngineBenchmark {
     let workers: Int
     let seconds: Double
     let profiling: Bool
+    var features = false
 
     struct Measurement {
         var frames: Int
@@ -97,10 +102,12 @@ struct EngineBenchmark {
     func run() throws -> Measurement {
         let shared = Coordination()
         let input = Self.syntheticInput(images: batchSize)
+        let imageSize = GoogLeNetArchitecture.input.elementCount
+        let batch = (0..<batchSize).map { Array(input[$0 * imageSize ..< ($0 + 1) * imageSize]) }
         for _ in 0..<workers {
             shared.ready.enter()
             shared.finished.enter()
-            let (weights, batchSize, profiling) = (self.weights, self.batchSize, self.profiling)
+            let (weights, batchSize, profiling, features) = (self.weights, self.batchSize, self.profiling, self.features)
             let thread = Thread {
                 var result = WorkerResult()
                 defer {
@@ -118,6 +125,8 @@ struct EngineBenchmark {
                         while DispatchTime.now() < end {
                             if profiling {
                                 _ = try engine.classify(images, profile: &result.profile)
+                            } else if features {
+                                _ = try engine.classifyWithFeatures(batch: batch)
                             } else {
                                 _ = try engine.classify(images)
                             }

@@ -20,6 +20,9 @@ struct ClassifyCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object per picture: {\"input\", \"top\": [{\"class\", \"label\", \"score\"}]}.")
     var json = false
 
+    @Flag(help: "Also print each picture's 1024 pool5 features (the classifier's input) as \"features\" in its JSON object (implies --json).")
+    var features = false
+
     @Argument(help: "The pictures.")
     var images: [String]
 
@@ -37,21 +40,29 @@ struct ClassifyCommand: AsyncParsableCommand {
             var failures = 0
             for image in images {
                 let best: [RankedClass]
+                var pool5: [Float] = []
                 do {
                     let input = try StillImage.networkInput(contentsOf: image, spec: .googLeNet)
-                    best = topClasses(top, of: try engine.classify(input))
+                    if features {
+                        let answer = try engine.classifyWithFeatures(batch: [input])[0]
+                        best = topClasses(top, of: answer.probabilities)
+                        pool5 = answer.features
+                    } else {
+                        best = topClasses(top, of: try engine.classify(input))
+                    }
                 } catch {
                     // One bad picture does not stop the others; the exit status still says it failed.
                     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                     failures += 1
                     continue
                 }
-                if json {
-                    let fields: [String: Any] = [
+                if json || features {
+                    var fields: [String: Any] = [
                         "input": image,
                         "top": best.map { ["class": $0.classIndex, "label": loaded.labels[$0.classIndex],
                                            "score": Double($0.probability)] as [String: Any] },
                     ]
+                    if features { fields["features"] = pool5.map(Double.init) }
                     print(String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]),
                                  as: UTF8.self))
                 } else {

@@ -111,6 +111,16 @@ import Testing
         let errorAt = (streamB["last_error_at"] as? String).flatMap { try? Date($0, strategy: .iso8601) }
         #expect(errorAt.map { $0 <= Date() && $0 > Date().addingTimeInterval(-120) } == true, "\(streamB)")
 
+        // The yard's file goes: after a reload its series go from /metrics, its frame ages too; the lobby's stay.
+        #expect(metricValue(try serve.get("/metrics").body, "framewise_frame_age_seconds_count{pipeline=\"yard\",input=\"\(cameraB.url)\"}") != nil)
+        try FileManager.default.removeItem(atPath: serve.pipelines + "/yard.yaml")
+        serve.signal(SIGHUP)
+        let yardGone = try serve.eventually(30) {
+            let body = try serve.get("/metrics").body
+            return !body.contains("pipeline=\"yard\"") && body.contains(agesOfA)
+        }
+        #expect(yardGone, "\((try? serve.get("/metrics").body) ?? "")")
+
         // SIGTERM (with a SIGHUP during the shutdown): STOPPING=1, exit 0 well within 15 s, every run accounted for.
         let beforeStop = serve.datagrams.count
         serve.signal(SIGTERM)

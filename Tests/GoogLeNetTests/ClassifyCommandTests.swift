@@ -1,6 +1,7 @@
 import FramewiseTestSupport
 import Foundation
 import Testing
+import VideoDecoding
 @testable import GoogLeNet
 
 /// `framewise classify` end to end: the built binary decodes real photos with FFmpeg and names them.
@@ -28,6 +29,21 @@ import Testing
         #expect(answers[1].top.first?.label == "moped")
         #expect(answers.allSatisfy { $0.top.count == 3 && $0.top[0].score >= $0.top[1].score })
         #expect((answers[0].top.first?.score ?? 0) > 0.85)
+    }
+
+    /// `--features`: the JSON object carries the photo's 1024 pool5 features, the same the engine returns for it.
+    @Test func featuresArePrintedAsJSON() throws {
+        struct WithFeatures: Decodable {
+            let top: [Answer.Ranked]
+            let features: [Float]
+        }
+        let photo = TestData.photo("coffee.png")
+        let result = try runFramewise(["classify", "--model", SharedData.modelDirectory, "--features", photo])
+        let answer = try JSONDecoder().decode(WithFeatures.self, from: Data(result.stdout.utf8))
+        #expect(answer.top.first?.label == "espresso")
+        let engine = try GoogLeNetEngine(weights: SharedData.preparedWeights())
+        let input = try StillImage.networkInput(contentsOf: photo, spec: SharedCalibration.spec)
+        #expect(answer.features == (try engine.classifyWithFeatures(batch: [input])[0].features))
     }
 
     @Test(arguments: ["truncated.png", "absent.png"])
