@@ -38,7 +38,8 @@ package struct CategoryHierarchy: Sendable {
 
     /// Every category, by synset offset.
     package let categories: [Int: Category]
-    private let lemmas: [String: [Int]]
+    /// The words naming them: WordNet's index, searched when a name is resolved.
+    private let index: WordNetIndex
 
     /// Builds the hierarchy over `classWnids` (the model's classes in index order) from `wordnet`.
     package init(classWnids: [String], wordnet: WordNetFiles) throws(WordNetError) {
@@ -65,11 +66,7 @@ package struct CategoryHierarchy: Sendable {
         categories = leaves.reduce(into: [:]) { result, entry in
             result[entry.key] = Category(synset: synsets[entry.key]!, leaves: entry.value.sorted())
         }
-        // Only the lemmas naming a category matter for lookups.
-        lemmas = try wordnet.lemmaIndex().compactMapValues { offsets in
-            let covering = offsets.filter { leaves[$0] != nil }
-            return covering.isEmpty ? nil : covering
-        }
+        index = try wordnet.index()
     }
 
     /// The category a pipeline or a command names: a wnid (`n02958343`) or a word (`dog`, `police van`). An
@@ -82,7 +79,7 @@ package struct CategoryHierarchy: Sendable {
             return category
         }
         let lemma = name.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: " ", with: "_")
-        let candidates = (lemmas[lemma] ?? []).compactMap { categories[$0] }
+        let candidates = index.synsets(ofLemma: lemma).compactMap { categories[$0] }
         switch candidates.count {
         case 1:
             return candidates[0]

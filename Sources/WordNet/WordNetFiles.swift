@@ -32,8 +32,8 @@ package struct WordNetError: Error, CustomStringConvertible, Equatable {
 /// The noun part of a WordNet 3.0 database as Debian's `wordnet-base` installs it (`data.noun`, `index.noun`).
 ///
 /// `data.noun` is read by seeking: a synset's offset is the byte offset of its line, so the few thousand synsets
-/// above ImageNet's classes are read without parsing the 30 MB file. `index.noun` (lemma → synsets) is read
-/// once, on the first lookup of a word.
+/// above ImageNet's classes are read without parsing the 15 MB file. `index.noun` (lemma → synsets, sorted by
+/// lemma) is loaded on the first lookup of a word and searched by bisection, as WordNet's own library does.
 package final class WordNetFiles {
     /// Where Debian's `wordnet-base` puts the database.
     package static let debianDirectory = URL(fileURLWithPath: "/usr/share/wordnet")
@@ -41,7 +41,7 @@ package final class WordNetFiles {
     package let directory: URL
     private let data: FileHandle
     private var synsets: [Int: NounSynset] = [:]
-    private var index: [String: [Int]]?
+    private var loadedIndex: WordNetIndex?
 
     /// Opens `directory`'s `data.noun`; one line saying what to install when it is missing.
     package init(directory: URL = WordNetFiles.debianDirectory) throws(WordNetError) {
@@ -58,51 +58,41 @@ package final class WordNetFiles {
     /// The noun synset at `offset`.
     package func synset(at offset: Int) throws(WordNetError) -> NounSynset {
         if let known = synsets[offset] { return known }
-        let line: String
-        do {
-            try data.seek(toOffset: UInt64(offset))
-            // The longest line of WordNet 3.0's data.noun is under 12 KB.
-            guard let bytes = try data.read(upToCount: 16_384),
-                  let text = String(data: bytes.prefix { $0 != 0x0A }, encoding: .isoLatin1) else {
-                throw WordNetError("\(directory.path)/data.noun has no synset at offset \(offset)")
-            }
-            line = text
-        } catch let error as WordNetError {
-            throw error
-        } catch {
-            throw WordNetError("\(directory.path)/data.noun cannot be read: \(error.localizedDescription)")
-        }
-        guard let synset = Self.parse(line), synset.offset == offset else {
+        guard let line = try line(at: offset), let synset = Self.parse(line), synset.offset == offset else {
             throw WordNetError("\(directory.path)/data.noun has no synset at offset \(offset) (not WordNet 3.0?)")
         }
         synsets[offset] = synset
         return synset
     }
 
-    /// The noun synsets a word names (`index.noun`), most frequent sense first; spaces and case as people type.
-    package func synsets(named word: String) throws(WordNetError) -> [Int] {
-        let lemma = word.trimmingCharacters(in: .whitespaces).lowercased().replacingOccurrences(of: " ", with: "_")
-        return try lemmaIndex()[lemma] ?? []
+    /// The line of `data.noun` starting at `offset`: most are a few hundred bytes, the longest under 12 KB.
+    private func line(at offset: Int) throws(WordNetError) -> String? {
+        do {
+            try data.seek(toOffset: UInt64(offset))
+            var bytes = Data()
+            while bytes.count < 65_536, let chunk = try data.read(upToCount: bytes.isEmpty ? 1_024 : 8_192), !chunk.isEmpty {
+                if let end = chunk.firstIndex(of: 0x0A) {
+                    bytes.append(chunk[chunk.startIndex..<end])
+                    return String(data: bytes, encoding: .isoLatin1)
+                }
+                bytes.append(chunk)
+            }
+            return nil
+        } catch {
+            throw WordNetError("\(directory.path)/data.noun cannot be read: \(error.localizedDescription)")
+        }
     }
 
-    /// Every lemma of the index with its synsets (for searching).
-    package func lemmaIndex() throws(WordNetError) -> [String: [Int]] {
-        if let index { return index }
+    /// `index.noun`, read on first use.
+    func index() throws(WordNetError) -> WordNetIndex {
+        if let loadedIndex { return loadedIndex }
         let path = directory.appendingPathComponent("index.noun").path
-        guard let contents = FileManager.default.contents(atPath: path),
-              let text = String(data: contents, encoding: .isoLatin1) else {
+        guard let contents = FileManager.default.contents(atPath: path) else {
             throw WordNetError("WordNet is not installed: \(path) cannot be read (Debian: apt-get install wordnet-base)")
         }
-        var parsed: [String: [Int]] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix(" ") {
-            // lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt synset_offset...
-            let fields = line.split(separator: " ")
-            guard fields.count > 4, let synsetCount = Int(fields[2]), let pointerCount = Int(fields[3]) else { continue }
-            let offsets = fields.dropFirst(4 + pointerCount + 2).prefix(synsetCount).compactMap { Int($0) }
-            parsed[String(fields[0])] = offsets
-        }
-        index = parsed
-        return parsed
+        let loaded = WordNetIndex(bytes: [UInt8](contents))
+        loadedIndex = loaded
+        return loaded
     }
 
     /// One `data.noun` line: offset lex_filenum ss_type w_cnt (word lex_id)... p_cnt (symbol offset pos st)... | gloss
@@ -134,5 +124,43 @@ package final class WordNetFiles {
     private static func readable(_ word: Substring) -> String {
         let name = word.split(separator: "(").first.map(String.init) ?? String(word)
         return name.replacingOccurrences(of: "_", with: " ")
+    }
+}
+
+/// `index.noun` in memory: one line per lemma, sorted by lemma (bytewise), after a licence whose lines start with
+/// spaces. `lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt synset_offset...`
+struct WordNetIndex {
+    let bytes: [UInt8]
+
+    /// The synsets of `lemma` (lowercase, words joined by `_`), most frequent first; none for an unknown lemma.
+    func synsets(ofLemma lemma: String) -> [Int] {
+        let key = Array(lemma.utf8)
+        var low = 0, high = bytes.count
+        while low < high {
+            let middle = (low + high) / 2
+            let start = lineStart(atOrBefore: middle)
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.count
+            let field = bytes[start..<end].prefix { $0 != 0x20 }
+            if field.isEmpty || field.lexicographicallyPrecedes(key) {
+                low = end + 1
+            } else if field.elementsEqual(key) {
+                return Self.offsets(in: String(decoding: bytes[start..<end], as: UTF8.self))
+            } else {
+                high = start
+            }
+        }
+        return []
+    }
+
+    private func lineStart(atOrBefore position: Int) -> Int {
+        var start = min(position, bytes.count - 1)
+        while start > 0, bytes[start - 1] != 0x0A { start -= 1 }
+        return start
+    }
+
+    private static func offsets(in line: String) -> [Int] {
+        let fields = line.split(separator: " ")
+        guard fields.count > 4, let synsetCount = Int(fields[2]), let pointerCount = Int(fields[3]) else { return [] }
+        return fields.dropFirst(4 + pointerCount + 2).prefix(synsetCount).compactMap { Int($0) }
     }
 }
