@@ -40,11 +40,19 @@ protocol StoreConnection: Sendable {
     /// Runs `body` in one write transaction (SQLite: `BEGIN IMMEDIATE`, so writers queue at its start):
     /// committed when it returns, rolled back when it throws.
     func transaction<T>(_ body: (any SQLStatements) throws -> T) throws -> T
+    /// Runs `body` in a read transaction: SQLite on a reader of the pool (the writer is not held); PostgreSQL on
+    /// the store's session.
+    func read<T>(_ body: (any SQLStatements) throws -> T) throws -> T
     /// A committer for a frame writer's batches (PostgreSQL: possibly on a connection of its own).
     func makeBatchCommitter() throws -> any FrameBatchCommitter
-    /// After deletions: SQLite gives the free pages back to the file system and truncates the write-ahead log,
-    /// returning the bytes the file shrank by; PostgreSQL's autovacuum reuses the space (0).
-    func releaseFreePages() throws -> Int64
+    /// After deletions: SQLite gives at most `pages` free pages back to the file system (all, then truncating the
+    /// write-ahead log, when nil), returning the bytes the file shrank by; PostgreSQL's autovacuum reuses the
+    /// space (0).
+    func releaseFreePages(atMost pages: Int?) throws -> Int64
+    /// What the database takes on disk, and what of it holds rows.
+    func size() throws -> DatabaseSize
+    /// SQLite: checkpoints the write-ahead log if it has grown past `limit` bytes. PostgreSQL: nil.
+    func boundLog(to limit: Int64) throws -> LogCheckpoint?
     /// Closes the connections (SQLite first folds its write-ahead log into the file).
     func close() throws
 }
@@ -76,6 +84,9 @@ final class SQLiteStoreConnection: StoreConnection {
         configuration.prepareDatabase { db in
             // A larger page cache keeps the labels_by_class index hot during long runs.
             try db.execute(sql: "PRAGMA cache_size = -65536")
+            // When a checkpoint lets the write-ahead log start again from its beginning, the file is cut back
+            // to this size (without it, it keeps the size of its largest moment).
+            try db.execute(sql: "PRAGMA journal_size_limit = \(LogCheckpoint.keptLogBytes)")
         }
         do {
             try Self.createIncrementallyVacuumed(path)
@@ -112,19 +123,61 @@ final class SQLiteStoreConnection: StoreConnection {
         }
     }
 
+    func read<T>(_ body: (any SQLStatements) throws -> T) throws -> T {
+        try pool.read { db in try body(SQLiteStatements(db: db)) }
+    }
+
     func makeBatchCommitter() throws -> any FrameBatchCommitter {
         SQLiteBatchCommitter(pool: pool)
     }
 
-    func releaseFreePages() throws -> Int64 {
+    func releaseFreePages(atMost pages: Int?) throws -> Int64 {
         try pool.writeWithoutTransaction { db in
             let before = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-            try db.execute(sql: "PRAGMA incremental_vacuum")
+            try db.execute(sql: "PRAGMA incremental_vacuum\(pages.map { "(\($0))" } ?? "")")
             let after = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
-            _ = try db.checkpoint(.truncate)
+            if pages == nil { _ = try db.checkpoint(.truncate) }
             return (before - after) * pageSize
         }
+    }
+
+    func size() throws -> DatabaseSize {
+        let pages = try pool.read { db in
+            try (Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0, Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0,
+                 Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
+        }
+        return DatabaseSize(bytes: Self.fileBytes(location) + Self.fileBytes(location + "-wal"),
+                            liveBytes: (pages.0 - pages.1) * pages.2)
+    }
+
+    /// A PASSIVE checkpoint first: it never waits, and when it copies the whole log (no reader holds an older
+    /// snapshot) the next commit starts the log again from its beginning, cut to `journal_size_limit`. When
+    /// readers kept part of it, a TRUNCATE checkpoint, which waits for those readers — holding the writer, so
+    /// the sink's commits wait too — for at most `LogCheckpoint.readerPatience`; if they are still there it
+    /// gives up until the next call.
+    func boundLog(to limit: Int64) throws -> LogCheckpoint? {
+        let before = Self.fileBytes(location + "-wal")
+        guard before > limit else { return nil }
+        let started = ContinuousClock.now
+        let mode = try pool.writeWithoutTransaction { db -> LogCheckpoint.Mode in
+            let passive = try db.checkpoint(.passive)
+            guard passive.checkpointedFrameCount < passive.walFrameCount else { return .passive }
+            try db.execute(sql: "PRAGMA busy_timeout = \(LogCheckpoint.readerPatience / .milliseconds(1))")
+            defer { try? db.execute(sql: "PRAGMA busy_timeout = \(Int(Self.busyTimeout * 1000))") }
+            do {
+                try db.checkpoint(.truncate)
+                return .truncate
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                return .readersInTheWay
+            }
+        }
+        return LogCheckpoint(mode: mode, bytesBefore: before, bytesAfter: Self.fileBytes(location + "-wal"),
+                             duration: ContinuousClock.now - started)
+    }
+
+    private static func fileBytes(_ path: String) -> Int64 {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
     }
 
     /// Checkpoints the write-ahead log into the file, then closes the readers and last the writer, so SQLite can
@@ -137,6 +190,29 @@ final class SQLiteStoreConnection: StoreConnection {
         pool.releaseMemory()
         try pool.close()
     }
+}
+
+/// What bounding SQLite's write-ahead log did (`LabelStore.boundLog(to:)`).
+package struct LogCheckpoint: Sendable {
+    /// How the log was checkpointed.
+    package enum Mode: String, Sendable {
+        /// Copied whole without waiting: the next commit starts the log again.
+        case passive
+        /// Readers held part of it; after waiting for them the log was copied and emptied.
+        case truncate
+        /// Readers held part of it for longer than `readerPatience`: tried again later.
+        case readersInTheWay = "readers in the way"
+    }
+
+    /// The size the log is cut back to when it starts again (`journal_size_limit`).
+    package static let keptLogBytes: Int64 = 4 << 20
+    /// How long a TRUNCATE checkpoint waits for readers, holding the writer (the sink's commits wait as long).
+    package static let readerPatience: Duration = .milliseconds(200)
+
+    package let mode: Mode
+    package let bytesBefore: Int64
+    package let bytesAfter: Int64
+    package let duration: Duration
 }
 
 private struct SQLiteStatements: SQLStatements {
@@ -192,7 +268,18 @@ final class PostgresStoreConnection: StoreConnection {
         }
     }
 
-    func releaseFreePages() throws -> Int64 { 0 }
+    func read<T>(_ body: (any SQLStatements) throws -> T) throws -> T {
+        try transaction(body)
+    }
+
+    func releaseFreePages(atMost pages: Int?) throws -> Int64 { 0 }
+
+    func size() throws -> DatabaseSize {
+        DatabaseSize(bytes: try transaction { try $0.integer("SELECT pg_database_size(current_database())", []) } ?? 0,
+                     liveBytes: nil)
+    }
+
+    func boundLog(to limit: Int64) throws -> LogCheckpoint? { nil }
 
     func close() throws {
         session.close()
