@@ -54,6 +54,8 @@ package enum OptionLimits {
     package static let lease = NumberLimit(atLeast: 3, atMost: 86_400)
     /// Seconds between thumbnails with `every=SECONDS`: above 0, at most a day.
     package static let thumbnailInterval = NumberLimit(above: 0, atMost: 86_400)
+    /// `max_database_size`, `min_free_disk`, in bytes: from 1 MB (tests) to 1 PB.
+    package static let storage: ClosedRange<Int64> = 1_000_000...1_000_000_000_000_000
 }
 
 extension ClosedRange<Int> {
