@@ -108,7 +108,9 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
         ]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "GoogLeNet", "VideoDecoding", "framewise", "FramewiseTestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "FramewiseTestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "DaemonTests", dependencies: [
+            "Daemon", "LabelStore", "GoogLeNet", "FramewiseTestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "LabelStore", "VideoDecoding", "framewise", "FramewiseTestSupport"]),
     ]
 )
