@@ -21,16 +21,21 @@ struct DatabaseVitals: Sendable {
     var check: String?
 }
 
-/// Keeps the daemon's database within bounds while it runs, on a thread of its own: every `tick` it bounds
-/// SQLite's write-ahead log (`LabelStore.boundLog`) and measures the database (`DatabaseVitals`); every
-/// `pruneInterval` (and right after start) it deletes each pipeline's frames older than its retention and, when
+/// Keeps the daemon's database within bounds while it runs, on two threads of its own. One checkpoints SQLite's
+/// write-ahead log every `logTick` beside the writer (`LabelStore.boundLog`; the writer no longer checkpoints at
+/// commit, so the sink never waits for one). The other measures the database every `tick` (`DatabaseVitals`)
+/// and every `pruneInterval` (and right after start) deletes each pipeline's frames older than its retention and, when
 /// the live data passes `max_database_size` or the disk's free space falls below `min_free_disk`, the oldest
 /// frames of every pipeline, `guardShare` of the time they span per round (`RetentionPruner`, paced). Stops
 /// between two chunks when its task is cancelled, before the stages close the store.
 final class DatabaseKeeper: Sendable {
-    /// How often the log is bounded and the database measured.
+    /// How often the database is measured.
     static let tick: Duration = .seconds(5)
-    /// The write-ahead log's size past which it is checkpointed (see `LogCheckpoint` and docs/measurements.md).
+    /// How often the write-ahead log is checkpointed: the sink adds a few pages a second, a prune chunk up to
+    /// ~2500 (its labels' index entries are scattered).
+    static let logTick: Duration = .seconds(1)
+    /// The write-ahead log's size past which a checkpoint that readers held back waits for them (TRUNCATE; see
+    /// `LogCheckpoint` and docs/measurements.md).
     static let logLimit: Int64 = 64 << 20
     /// Share of the stored time span a crossed guard deletes per round (oldest first): 1% of a 30-day database is
     /// 7 hours, far more than 10 cameras add in a round, yet a guard crossed for reasons of its own (another
@@ -73,10 +78,17 @@ final class DatabaseKeeper: Sendable {
         return .seconds(min(60, max(1, shortest / 4)))
     }
 
-    /// Until the task is cancelled. The blocking work runs on one thread, `run()` only waits for it.
+    /// Until the task is cancelled. The blocking work runs on two threads, `run()` only waits for them.
     func run() async {
+        do {
+            try store.takeOverCheckpoints()
+        } catch {
+            logger.warning("the writer keeps checkpointing at commit: \(error)")
+        }
         await withTaskCancellationHandler {
+            async let log: Void = offloaded { self.checkpointLoop() }
             await offloaded { self.loop() }
+            await log
         } onCancel: {
             stop.stop()
         }
@@ -94,10 +106,13 @@ final class DatabaseKeeper: Sendable {
         return ([], [])
     }
 
+    private func checkpointLoop() {
+        repeat { boundLog() } while !stop.pause(Self.logTick)
+    }
+
     private func loop() {
         var nextRound = ContinuousClock.now
         repeat {
-            boundLog()
             measure()
             if ContinuousClock.now >= nextRound {
                 round()

@@ -15,9 +15,9 @@ package struct VacuumPlan: Sendable {
 }
 
 extension LabelDatabaseLocation {
-    /// Rewriting rate of `VACUUM INTO` (and the copy's `quick_check`), bytes of rows per second: measured on a
-    /// 1.3 GB database (docs/measurements.md, "db vacuum"), rounded down.
-    static let vacuumBytesPerSecond = 40_000_000.0
+    /// Rewriting rate of `VACUUM INTO` and the copy's `quick_check`, bytes of rows per second: a 1.43 GB database
+    /// took 41.5 s on the shared 2-core machine (docs/measurements.md, "Retention in the daemon").
+    static let vacuumBytesPerSecond = 34_000_000.0
 
     /// Converts an SQLite database made before step 0008 (`auto_vacuum = NONE`: pruned pages are reused, the
     /// file never shrinks) to `auto_vacuum = INCREMENTAL`, once: with the file held exclusively (another process

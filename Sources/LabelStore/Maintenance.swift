@@ -164,8 +164,16 @@ extension LabelStore {
         try connection.size()
     }
 
-    /// SQLite: checkpoints the write-ahead log when it has grown past `limit` bytes (see `LogCheckpoint`); nil
-    /// when it had not, and always on PostgreSQL.
+    /// SQLite: from now on the writer never checkpoints the write-ahead log itself (a commit that crosses SQLite's
+    /// 1000 pages would copy them into the file while the sink waits, up to 1.8 s after a prune chunk); the caller
+    /// calls `boundLog` often instead, off the sink's thread.
+    package func takeOverCheckpoints() throws {
+        try connection.takeOverCheckpoints()
+    }
+
+    /// SQLite: a PASSIVE checkpoint of the write-ahead log beside the writer, and when the log has passed `limit`
+    /// bytes because readers held it, a TRUNCATE one (see `LogCheckpoint`); what it did beyond the PASSIVE one,
+    /// else nil. PostgreSQL: nil.
     package func boundLog(to limit: Int64) throws -> LogCheckpoint? {
         try connection.boundLog(to: limit)
     }

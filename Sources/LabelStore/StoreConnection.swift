@@ -51,7 +51,11 @@ protocol StoreConnection: Sendable {
     func releaseFreePages(atMost pages: Int?) throws -> Int64
     /// What the database takes on disk, and what of it holds rows.
     func size() throws -> DatabaseSize
-    /// SQLite: checkpoints the write-ahead log if it has grown past `limit` bytes. PostgreSQL: nil.
+    /// SQLite: from now on the writer leaves checkpoints to `boundLog` (`wal_autocheckpoint = 0`), so no commit of
+    /// the sink ever copies the log into the file. PostgreSQL: nothing.
+    func takeOverCheckpoints() throws
+    /// SQLite: checkpoints the write-ahead log, on a connection of its own (see `SQLiteStoreConnection`).
+    /// PostgreSQL: nil.
     func boundLog(to limit: Int64) throws -> LogCheckpoint?
     /// Closes the connections (SQLite first folds its write-ahead log into the file).
     func close() throws
@@ -76,6 +80,9 @@ final class SQLiteStoreConnection: StoreConnection {
     let pool: DatabasePool
     let location: String
     var dialect: SQLDialect { .sqlite }
+    /// The connection `boundLog` checkpoints on, opened at its first call: beside the pool's writer, so a
+    /// PASSIVE checkpoint copies the log while the sink goes on committing.
+    private let checkpointer = Mutex<DatabaseQueue?>(nil)
 
     /// Opens (or creates) the file and brings its schema up to date (or up to `lastMigration`, for tests).
     init(path: String, migratingUpTo lastMigration: String? = nil) throws {
@@ -151,29 +158,39 @@ final class SQLiteStoreConnection: StoreConnection {
                             liveBytes: (pages.0 - pages.1) * pages.2)
     }
 
-    /// A PASSIVE checkpoint first: it never waits, and when it copies the whole log (no reader holds an older
-    /// snapshot) the next commit starts the log again from its beginning, cut to `journal_size_limit`. When
-    /// readers kept part of it, a TRUNCATE checkpoint, which waits for those readers — holding the writer, so
-    /// the sink's commits wait too — for at most `LogCheckpoint.readerPatience`; if they are still there it
-    /// gives up until the next call.
+    func takeOverCheckpoints() throws {
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+    }
+
+    /// A PASSIVE checkpoint on the checkpointer's connection: it never waits and holds no lock a commit needs;
+    /// when it copies the whole log (no reader holds an older snapshot) the next commit starts the log again from
+    /// its beginning, cut to `journal_size_limit`. When the log has passed `limit` and readers kept part of it, a
+    /// TRUNCATE checkpoint, which waits for those readers — blocking writers meanwhile, so the sink's commits wait
+    /// too — for at most `LogCheckpoint.readerPatience`; if they are still there it gives up until the next call.
+    /// Returns what it did when it went past the PASSIVE checkpoint.
     func boundLog(to limit: Int64) throws -> LogCheckpoint? {
-        let before = Self.fileBytes(location + "-wal")
-        guard before > limit else { return nil }
-        let started = ContinuousClock.now
-        let mode = try pool.writeWithoutTransaction { db -> LogCheckpoint.Mode in
-            let passive = try db.checkpoint(.passive)
-            guard passive.checkpointedFrameCount < passive.walFrameCount else { return .passive }
-            try db.execute(sql: "PRAGMA busy_timeout = \(LogCheckpoint.readerPatience / .milliseconds(1))")
-            defer { try? db.execute(sql: "PRAGMA busy_timeout = \(Int(Self.busyTimeout * 1000))") }
-            do {
-                try db.checkpoint(.truncate)
-                return .truncate
-            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
-                return .readersInTheWay
+        try checkpointer.withLock { checkpointer in
+            if checkpointer == nil {
+                var configuration = Configuration()
+                configuration.busyMode = .timeout(LogCheckpoint.readerPatience / .seconds(1))
+                checkpointer = try DatabaseQueue(path: location, configuration: configuration)
+            }
+            let started = ContinuousClock.now, before = Self.fileBytes(location + "-wal")
+            let mode = try checkpointer!.writeWithoutTransaction { db -> LogCheckpoint.Mode? in
+                let passive = try db.checkpoint(.passive)
+                guard passive.checkpointedFrameCount < passive.walFrameCount, before > limit else { return nil }
+                do {
+                    try db.checkpoint(.truncate)
+                    return .truncate
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                    return .readersInTheWay
+                }
+            }
+            return mode.map {
+                LogCheckpoint(mode: $0, bytesBefore: before, bytesAfter: Self.fileBytes(location + "-wal"),
+                              duration: ContinuousClock.now - started)
             }
         }
-        return LogCheckpoint(mode: mode, bytesBefore: before, bytesAfter: Self.fileBytes(location + "-wal"),
-                             duration: ContinuousClock.now - started)
     }
 
     private static func fileBytes(_ path: String) -> Int64 {
@@ -184,6 +201,7 @@ final class SQLiteStoreConnection: StoreConnection {
     /// remove the log when no other process has the file open. (SQLite folds the log in by itself only when the
     /// last connection closes, which a process that exits with connections open never does.)
     func close() throws {
+        try checkpointer.withLock { try $0?.close() }
         try pool.writeWithoutTransaction { db in
             _ = try db.checkpoint(.truncate)
         }
@@ -196,8 +214,6 @@ final class SQLiteStoreConnection: StoreConnection {
 package struct LogCheckpoint: Sendable {
     /// How the log was checkpointed.
     package enum Mode: String, Sendable {
-        /// Copied whole without waiting: the next commit starts the log again.
-        case passive
         /// Readers held part of it; after waiting for them the log was copied and emptied.
         case truncate
         /// Readers held part of it for longer than `readerPatience`: tried again later.
@@ -278,6 +294,8 @@ final class PostgresStoreConnection: StoreConnection {
         DatabaseSize(bytes: try transaction { try $0.integer("SELECT pg_database_size(current_database())", []) } ?? 0,
                      liveBytes: nil)
     }
+
+    func takeOverCheckpoints() throws {}
 
     func boundLog(to limit: Int64) throws -> LogCheckpoint? { nil }
 

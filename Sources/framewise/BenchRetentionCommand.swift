@@ -88,7 +88,8 @@ struct BenchRetentionCommand: AsyncParsableCommand {
         guard try store.oldestFrameTime(of: sources) == nil else { return }
         let started = ContinuousClock.now, now = Date().timeIntervalSince1970
         let span = Double(days) * 86_400, perCamera = frames / uris.count
-        let thumbnail = StoredThumbnail(width: 320, height: 180, jpeg: Data((0..<6000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
+        // A JPEG's size; the bytes after its start marker do not matter to the store.
+        let thumbnail = StoredThumbnail(width: 320, height: 180, jpeg: Data([0xFF, 0xD8, 0xFF] + (3..<6000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
         for source in sources {
             let run = try store.beginRun(RunSettings(source: source, precision: "synthetic", sampling: "fps 2", modelSHA256: "none", live: true))
             let writer = try store.makeWriter(run: run)
