@@ -28,15 +28,15 @@ struct DatabaseVitals: Sendable {
 /// the live data passes `max_database_size` or the disk's free space falls below `min_free_disk`, the oldest
 /// frames of every pipeline, `guardShare` of the time they span per round (`RetentionPruner`, paced). Stops
 /// between two chunks when its task is cancelled, before the stages close the store.
-final class DatabaseKeeper: Sendable {
+package final class DatabaseKeeper: Sendable {
     /// How often the database is measured.
     static let tick: Duration = .seconds(5)
     /// How often the write-ahead log is checkpointed: the sink adds a few pages a second, a prune chunk up to
     /// ~2500 (its labels' index entries are scattered).
-    static let logTick: Duration = .seconds(1)
+    package static let logTick: Duration = .seconds(1)
     /// The write-ahead log's size past which a checkpoint that readers held back waits for them (TRUNCATE; see
     /// `LogCheckpoint` and docs/measurements.md).
-    static let logLimit: Int64 = 64 << 20
+    package static let logLimit: Int64 = 64 << 20
     /// Share of the stored time span a crossed guard deletes per round (oldest first): 1% of a 30-day database is
     /// 7 hours, far more than 10 cameras add in a round, yet a guard crossed for reasons of its own (another
     /// program filling the disk) takes more than a day and a half of rounds to empty a database of a month.

@@ -20,10 +20,11 @@ package struct PruneScope: Sendable, Equatable {
 
 /// How the daemon's deleting shares the database with the sink: chunks of `chunkSize` frames, one transaction
 /// each, and after each a pause `pauseFactor` times as long as the chunk took, so the deleting holds SQLite's one
-/// writer at most 1/(1 + `pauseFactor`) of the time and a commit of the sink waits for at most one chunk (figures
-/// behind the values: docs/measurements.md, "Retention in the daemon").
+/// writer at most 1/(1 + `pauseFactor`) of the time and a commit of the sink waits for at most one chunk. Chunks of
+/// 500 frames took 7–75 ms and raised the commits' p99 6–13×; chunks of 100 left it within the noise at ~1,200
+/// frames deleted a second (docs/measurements.md, "Retention in the daemon").
 package struct PrunePacing: Sendable {
-    package var chunkSize = 500
+    package var chunkSize = 100
     package var pauseFactor = 19.0
     package var minimumPause: Duration = .milliseconds(20)
     /// Free pages given back to the file system per step (`incremental_vacuum(N)`; 4 MB of 4 KiB pages).

@@ -51,6 +51,8 @@ struct BenchRetentionCommand: AsyncParsableCommand {
             })
             let uris = (0..<cameras).map { "synthetic://bench-retention/camera-\($0 + 1)" }
             try fill(store, uris: uris)
+            // As the daemon does: no checkpoint at commit, one every second beside the writer (both phases).
+            try store.takeOverCheckpoints()
             let sizeBefore = try store.size()
             print("database: \(location), \(ByteSize.readable(sizeBefore.bytes)) on disk")
 
@@ -125,8 +127,8 @@ struct BenchRetentionCommand: AsyncParsableCommand {
         }
     }
 
-    /// The cameras write new frames at `rate` while `during` runs (handed a signal that ends at its end), and a
-    /// reader counts recent frames every 100 ms.
+    /// The cameras write new frames at `rate` while `during` runs (handed a signal that ends at its end), the log
+    /// is checkpointed as the daemon does, and a reader reads the oldest frame every 100 ms.
     private func measureWriting(_ store: LabelStore, uris: [String], during: (StopSignal) -> Void) throws -> Phase {
         let commits = Mutex<[Double]>([]), reader = Mutex((reads: 0, errors: 0))
         let stop = StopSignal(), group = DispatchGroup()
@@ -149,6 +151,14 @@ struct BenchRetentionCommand: AsyncParsableCommand {
                 try? writer.close()
                 try? store.finishRun(run, status: .interrupted, counts: RunCounts())
             }
+        }
+        DispatchQueue.global().async(group: group) {
+            repeat {
+                if let checkpoint = try? store.boundLog(to: DatabaseKeeper.logLimit) {
+                    print("checkpoint: \(checkpoint.mode.rawValue), log \(ByteSize.readable(checkpoint.bytesBefore)) -> "
+                          + "\(ByteSize.readable(checkpoint.bytesAfter)) in \(checkpoint.duration)")
+                }
+            } while !stop.pause(DatabaseKeeper.logTick)
         }
         DispatchQueue.global().async(group: group) {
             repeat {
