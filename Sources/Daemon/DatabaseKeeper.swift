@@ -128,9 +128,13 @@ package final class DatabaseKeeper: Sendable {
             try pruner.prune(scopes, now: now, stop: stop)
             if let crossed = try crossedGuard() {
                 let summary = try pruner.pruneOldest(scopes, share: Self.guardShare, now: now, stop: stop)
-                logger.warning("\(crossed): deleted the oldest frames", metadata: [
-                    "frames": "\(summary.frames)", "runs": "\(summary.runs)", "bytes_released": "\(summary.bytesReleased)",
-                    "share_of_time_held": "\(Self.guardShare)"])
+                if summary.frames > 0 {
+                    logger.warning("\(crossed): deleted the oldest frames", metadata: [
+                        "frames": "\(summary.frames)", "runs": "\(summary.runs)", "bytes_released": "\(summary.bytesReleased)",
+                        "share_of_time_held": "\(Self.guardShare)"])
+                } else {
+                    logger.warning("\(crossed), and no pipeline of this daemon has frames left to delete")
+                }
             }
         } catch {
             logger.error("retention: \(error)")
