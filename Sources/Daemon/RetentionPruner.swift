@@ -21,10 +21,11 @@ package struct PruneScope: Sendable, Equatable {
 /// How the daemon's deleting shares the database with the sink: chunks of `chunkSize` frames, one transaction
 /// each, and after each a pause `pauseFactor` times as long as the chunk took, so the deleting holds SQLite's one
 /// writer at most 1/(1 + `pauseFactor`) of the time and a commit of the sink waits for at most one chunk. Chunks of
-/// 500 frames took 7–75 ms and raised the commits' p99 6–13×; chunks of 100 left it within the noise at ~1,200
-/// frames deleted a second (docs/measurements.md, "Retention in the daemon").
+/// 500 frames took 7–75 ms and raised the commits' p99 6–13×; chunks of 100 left it in the noise on a 75 MB
+/// database but raised it 3.5× on a 1.5 GB one, chunks of 50 2.0× there, deleting nearly as fast (330 frames/s
+/// against 377: the pause's 20 ms floor) (docs/measurements.md, "Retention in the daemon").
 package struct PrunePacing: Sendable {
-    package var chunkSize = 100
+    package var chunkSize = 50
     package var pauseFactor = 19.0
     package var minimumPause: Duration = .milliseconds(20)
     /// Free pages given back to the file system per step (`incremental_vacuum(N)`; 4 MB of 4 KiB pages).
