@@ -112,7 +112,9 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: [
             "Pipeline", "GoogLeNet", "VideoDecoding", "WordNet", "framewise", "FramewiseTestSupport",
         ]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "FramewiseTestSupport", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "DaemonTests", dependencies: [
+            "Daemon", "LabelStore", "GoogLeNet", "FramewiseTestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "LabelStore", "VideoDecoding", "framewise", "FramewiseTestSupport"]),
     ]
 )

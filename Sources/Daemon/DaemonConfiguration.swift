@@ -1,10 +1,11 @@
 import Foundation
 package import GoogLeNet
-import Pipeline
+package import Pipeline
 
 /// The daemon's configuration file (`framewise serve --config FILE`, YAML): the one database every pipeline
 /// writes to, where HTTP listens, the directory of pipeline files, the shared worker pool, the model and the
-/// bearer token. Mistakes are reported as `file:line: key: why`, like pipeline files.
+/// bearer token, and how long frames are kept (`retention`, with the `max_database_size` and `min_free_disk`
+/// guards). Mistakes are reported as `file:line: key: why`, like pipeline files.
 package struct DaemonConfiguration: Sendable, Equatable {
     /// Where the HTTP interface listens.
     package struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
@@ -35,6 +36,12 @@ package struct DaemonConfiguration: Sendable, Equatable {
     package var precision: Precision
     /// A file holding the bearer token every HTTP endpoint but `/healthz` requires.
     package var tokenFile: String?
+    /// How long frames are kept, for every pipeline whose file sets no `retention:` of its own; nil: for ever.
+    package var retention: RetentionPeriod?
+    /// SQLite: when the rows take more than this, the oldest frames go first (`DatabaseKeeper`).
+    package var maxDatabaseSize: ByteSize?
+    /// SQLite: when the disk the database is on has less free than this, the oldest frames go first.
+    package var minFreeDisk: ByteSize?
 
     /// Reads and checks the configuration file. Relative paths in it are taken from the file's directory.
     package static func load(file: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws
@@ -64,9 +71,18 @@ package struct DaemonConfiguration: Sendable, Equatable {
             workers: try fields.int("workers", in: OptionLimits.workers) ?? ProcessInfo.processInfo.activeProcessorCount,
             model: try fields.string("model").map(path),
             precision: try fields.choice("precision", of: Precision.self) ?? .fp32,
-            tokenFile: try fields.string("token_file").map(path))
+            tokenFile: try fields.string("token_file").map(path),
+            retention: try fields.period("retention"),
+            maxDatabaseSize: try fields.byteSize("max_database_size", in: OptionLimits.storage),
+            minFreeDisk: try fields.byteSize("min_free_disk", in: OptionLimits.storage))
         if !configuration.listen.isLoopback, configuration.tokenFile == nil {
             throw fields.error("listen", "\(configuration.listen) is reachable from other machines: set token_file too")
+        }
+        // A PostgreSQL server's files are on its own disk, and its tables keep the space of deleted rows for new
+        // ones: neither guard can measure what it would need there.
+        for (key, value) in [("max_database_size", configuration.maxDatabaseSize), ("min_free_disk", configuration.minFreeDisk)]
+        where value != nil && database.contains("://") {
+            throw fields.error(key, "applies to an SQLite database; on PostgreSQL set retention (the server's disk is watched on the server)")
         }
         try fields.rejectUnknownKeys()
         return configuration

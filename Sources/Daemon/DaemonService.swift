@@ -7,7 +7,7 @@ import UnixSignals
 
 /// The daemon's own service in its `ServiceGroup`, beside the HTTP server: starts the stages and the pipelines,
 /// tells systemd it is ready once HTTP listens, keeps `STATUS=` and the watchdog going while the stages make
-/// progress, reloads on SIGHUP, and on graceful shutdown (SIGTERM, SIGINT) stops decoding, finishes the frames
+/// progress, keeps the database within bounds (`DatabaseKeeper`), reloads on SIGHUP, and on graceful shutdown (SIGTERM, SIGINT) stops decoding, finishes the frames
 /// in flight, flushes and records every run before it returns.
 final class DaemonService: Service {
     /// How long a stage may sit on waiting work before the daemon counts as hung (no more watchdog pings).
@@ -20,18 +20,21 @@ final class DaemonService: Service {
     private let configuration: Mutex<DaemonConfiguration>
     private let stages: LabellingStages
     private let fleet: PipelineFleet
+    private let keeper: DatabaseKeeper
     private let notifier: SystemdNotifier
     private let listening: ReadinessSignal
     private let failure: ReadinessSignal
     private let logger: Logger
     private let environment: [String: String]
 
-    init(configuration: DaemonConfiguration, stages: LabellingStages, fleet: PipelineFleet, notifier: SystemdNotifier,
+    init(configuration: DaemonConfiguration, stages: LabellingStages, fleet: PipelineFleet, keeper: DatabaseKeeper,
+         notifier: SystemdNotifier,
          listening: ReadinessSignal, failure: ReadinessSignal, logger: Logger, environment: [String: String])
     {
         self.configuration = Mutex(configuration)
         self.stages = stages
         self.fleet = fleet
+        self.keeper = keeper
         self.notifier = notifier
         self.listening = listening
         self.failure = failure
@@ -60,6 +63,9 @@ final class DaemonService: Service {
             group.addTask { await self.reportStatus(); return nil }
             group.addTask { try? await gracefulShutdown(); return nil }
             group.addTask { await self.failure.wait() }
+            // Retention and the log's bound; cancelled with the others, and waited for (between two chunks)
+            // before the stages close the store.
+            group.addTask { await self.keeper.run(); return nil }
             // Whichever ends first — a graceful shutdown or a failure of the stages — ends the daemon.
             let first = await group.next() ?? nil
             group.cancelAll()

@@ -21,6 +21,7 @@ struct HTTPInterface: Sendable {
 
     let stages: LabellingStages
     let fleet: PipelineFleet
+    let keeper: DatabaseKeeper
     let metrics: MetricsExporter
     let token: String?
     /// The page's read-only connections to the daemon's database.
@@ -34,10 +35,13 @@ struct HTTPInterface: Sendable {
         }
         router.get("/readyz") { _, _ in
             let reasons = readinessProblems()
-            return Self.json(Readiness(ready: reasons.isEmpty, reasons: reasons), status: reasons.isEmpty ? .ok : .serviceUnavailable)
+            let vitals = keeper.vitals
+            return Self.json(Readiness(ready: reasons.isEmpty, reasons: reasons, warnings: keeper.warnings().warnings,
+                                       databaseCheck: vitals.check, databaseBytes: vitals.bytes, oldestFrameAt: vitals.oldestFrame.map(Date.init(timeIntervalSince1970:))),
+                             status: reasons.isEmpty ? .ok : .serviceUnavailable)
         }
         router.get("/metrics") { _, _ in
-            Self.text(metrics.scrape(inputs: fleet.inputs, queueDepth: stages.queueDepth),
+            Self.text(metrics.scrape(inputs: fleet.inputs, queueDepth: stages.queueDepth, database: keeper.vitals),
                       contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         router.get("/api/streams") { _, _ in
@@ -55,10 +59,11 @@ struct HTTPInterface: Sendable {
     /// The report page of `request` with the streams above it; a request the report refuses is a 404 with why.
     private func page(_ request: ReportRequest) async -> Response {
         let inputs = fleet.inputs
+        let database = databaseLines()
         let result: Result<String, any Error>
         do {
             result = try await NIOThreadPool.singleton.runIfActive { [readers] in
-                Result { try readers.withReader { reader in try Self.render(request, inputs: inputs, from: reader) } }
+                Result { try readers.withReader { reader in try Self.render(request, inputs: inputs, database: database, from: reader) } }
             }
         } catch {
             result = .failure(error)
@@ -75,12 +80,13 @@ struct HTTPInterface: Sendable {
     }
 
     /// The report page of `request` read through `reader`, with the streams of `inputs` on top.
-    private static func render(_ request: ReportRequest, inputs: [SupervisedInput], from reader: any ReadOnlyLabelDatabase) throws
-        -> String
+    private static func render(_ request: ReportRequest, inputs: [SupervisedInput], database: [String],
+                               from reader: any ReadOnlyLabelDatabase) throws -> String
     {
         var renderer = ReportRenderer()
         renderer.title = "Framewise"
         renderer.refreshSeconds = Self.pageRefreshSeconds
+        renderer.databaseNotes = database
         renderer.liveStreams = inputs.map { input in
             let status = input.status
             return LiveStream(
@@ -93,9 +99,22 @@ struct HTTPInterface: Sendable {
         return renderer.html(try ReportLoader().load(request, from: reader))
     }
 
+    /// The page's lines about the database: its size, oldest frame, free disk, the check at start, warnings.
+    private func databaseLines() -> [String] {
+        let vitals = keeper.vitals
+        var facts: [String] = []
+        if let bytes = vitals.bytes { facts.append("\(ByteSize.readable(bytes)) on disk") }
+        if let oldest = vitals.oldestFrame { facts.append("oldest frame \(ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: oldest)))") }
+        if let (free, _) = vitals.freeDisk { facts.append("\(ByteSize.readable(free)) free") }
+        facts.append("\(vitals.framesPruned) frames pruned since start")
+        if let check = vitals.check { facts.append(check) }
+        let (warnings, critical) = keeper.warnings()
+        return [facts.joined(separator: ", ")] + (critical + warnings).map { "warning: " + $0 }
+    }
+
     /// Why the daemon is not ready; empty when it is.
     func readinessProblems() -> [String] {
-        var reasons: [String] = []
+        var reasons: [String] = keeper.warnings().critical
         if let failure = stages.failure { reasons.append("the workers stopped: \(failure)") }
         if let failure = stages.storeHealth.failure { reasons.append("the database refuses writes: \(failure)") }
         for input in fleet.inputs {
@@ -110,6 +129,12 @@ struct HTTPInterface: Sendable {
     private struct Readiness: Encodable {
         let ready: Bool
         let reasons: [String]
+        /// What does not stop the daemon yet, but will (the disk filling).
+        let warnings: [String]
+        /// `quick_check` at start (SQLite).
+        let databaseCheck: String?
+        let databaseBytes: Int64?
+        let oldestFrameAt: Date?
     }
 
     private static func text(_ body: String, contentType: String = "text/plain; charset=utf-8") -> Response {

@@ -13,6 +13,7 @@ final class MetricsExporter: Sendable {
     let factory: PrometheusMetricsFactory
     private let registry: PrometheusCollectorRegistry
     private let queueDepth: Gauge
+    private let database: DatabaseMetrics
     private let exported = Mutex<[ObjectIdentifier: InputMetrics]>([:])
 
     /// The labels of an input's `framewise_frame_age_seconds` histogram.
@@ -51,14 +52,31 @@ final class MetricsExporter: Sendable {
         ]
         self.factory = factory
         queueDepth = registry.makeGauge(descriptor: Self.name("queue", "depth", "Frames waiting for a worker, over all inputs."))
+        database = DatabaseMetrics(
+            bytes: registry.makeGauge(descriptor: Self.name("database", "bytes",
+                "What the database takes on disk (SQLite: the file and its write-ahead log; PostgreSQL: pg_database_size).")),
+            oldestFrame: registry.makeGauge(descriptor: Self.name("oldest_frame_timestamp", "seconds",
+                "When the oldest stored frame was captured, or its file's run ended (Unix time).")),
+            pruned: registry.makeCounter(descriptor: Self.name("frames_pruned", "total",
+                "Frames deleted by retention and the size and free-disk guards.")),
+            freeDisk: registry.makeGauge(descriptor: Self.name("database_disk_free", "bytes",
+                "Free bytes of the file system the SQLite database is on.")))
         registry.makeGauge(
             descriptor: Self.name("build", "info", "The running build, its model and precision (always 1)."),
             labels: [("version", version), ("model_sha256", modelSHA256), ("precision", precision)]
         ).set(to: 1)
     }
 
-    /// The Prometheus text for the current state of `inputs` and the stages.
-    func scrape(inputs: [SupervisedInput], queueDepth depth: Int) -> String {
+    /// The database's series (they stay at 0 until first measured, and the free disk on PostgreSQL).
+    private struct DatabaseMetrics {
+        let bytes: Gauge
+        let oldestFrame: Gauge
+        let pruned: Counter
+        let freeDisk: Gauge
+    }
+
+    /// The Prometheus text for the current state of `inputs`, the stages and the database.
+    func scrape(inputs: [SupervisedInput], queueDepth depth: Int, database vitals: DatabaseVitals) -> String {
         exported.withLock { exported in
             var gone = Set(exported.keys)
             for input in inputs {
@@ -82,6 +100,10 @@ final class MetricsExporter: Sendable {
                 }
             }
             queueDepth.set(to: Double(depth))
+            database.bytes.set(to: Double(vitals.bytes ?? 0))
+            database.oldestFrame.set(to: vitals.oldestFrame ?? 0)
+            database.freeDisk.set(to: Double(vitals.freeDisk?.free ?? 0))
+            set(database.pruned, to: vitals.framesPruned)
             return registry.emitToString()
         }
     }

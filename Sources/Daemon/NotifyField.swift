@@ -12,6 +12,8 @@ package enum NotifyField: Sendable, Equatable {
     case watchdog
     /// A line for a person (`systemctl status`): `STATUS=…`; newlines become spaces.
     case status(String)
+    /// Start-up needs longer than systemd's start timeout: `EXTEND_TIMEOUT_USEC=` (from now on).
+    case extendTimeout(microseconds: UInt64)
 
     /// `.reloading` stamped with the monotonic clock's current reading.
     package static func reloadingNow() -> NotifyField { .reloading(monotonicMicroseconds: monotonicMicroseconds()) }
@@ -35,6 +37,7 @@ package enum NotifyField: Sendable, Equatable {
         case .stopping: ["STOPPING=1"]
         case .watchdog: ["WATCHDOG=1"]
         case .status(let text): ["STATUS=" + text.split(whereSeparator: \.isNewline).joined(separator: " ")]
+        case .extendTimeout(let microseconds): ["EXTEND_TIMEOUT_USEC=\(microseconds)"]
         }
     }
 }

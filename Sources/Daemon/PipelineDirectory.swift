@@ -41,7 +41,8 @@ struct PipelineDirectory {
         }
     }
 
-    /// The daemon's settings win over the pipeline's: one database, one model, one worker pool.
+    /// The daemon's settings win over the pipeline's: one database, one model, one worker pool; the daemon's
+    /// retention is the default of a pipeline that sets none.
     private static func check(_ configuration: inout PipelineConfiguration, file: String, against daemon: DaemonConfiguration) throws {
         if let database = configuration.databasePath, !Self.samePath(database, daemon.database) {
             throw DaemonError("\(file): sink.database: names \(database), but the daemon writes every pipeline to \(daemon.database)")
@@ -54,6 +55,7 @@ struct PipelineDirectory {
         configuration.workers = daemon.workers
         configuration.precision = daemon.precision
         configuration.restart = false
+        configuration.retention = configuration.retention ?? daemon.retention
     }
 
     private static func samePath(_ a: String, _ b: String) -> Bool {

@@ -33,6 +33,17 @@ final class PipelineFleet: Sendable {
 
     var pipelineCount: Int { pipelines.withLock { $0.count } }
 
+    /// What each running pipeline's retention covers: its sources and its period.
+    var pruneScopes: [PruneScope] {
+        pipelines.withLock { pipelines in
+            pipelines.keys.sorted().map { file in
+                let configuration = pipelines[file]!.definition.configuration
+                return PruneScope(pipeline: configuration.name, retention: configuration.retention,
+                                  sourceURIs: configuration.inputs.map(\.sourceURI))
+            }
+        }
+    }
+
     /// Brings the running pipelines in line with `directory` (blocking: stopping a pipeline waits for its
     /// frames in flight). Returns what changed, for the log.
     @discardableResult

@@ -100,3 +100,31 @@ extension SQLDialect {
         }
     }
 }
+
+extension LabelDatabaseLocation {
+    /// SQLite: `PRAGMA quick_check` on a read-only connection (the file is not changed), returning how long it
+    /// took; a damaged file throws `LabelStoreError.damaged` with SQLite's first finding. A missing or empty file
+    /// (a new database) and PostgreSQL (the server checks its own pages) return nil.
+    package func quickCheck() throws -> Duration? {
+        guard case .sqlite(let path) = self,
+              let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue, size > 0
+        else { return nil }
+        let started = ContinuousClock.now
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(SQLiteStoreConnection.busyTimeout)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            let findings = try queue.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(3)") }
+            guard findings == ["ok"] else {
+                throw LabelStoreError.damaged(path: path, problem: "quick_check: " + findings.joined(separator: "; "))
+            }
+        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode.primaryResultCode) {
+            throw LabelStoreError.damaged(path: path, problem: error.message ?? "\(error.resultCode)")
+        } catch let error as DatabaseError {
+            throw LabelStoreError.cannotOpen(path: path, reason: error.message ?? "\(error.resultCode)")
+        }
+        return ContinuousClock.now - started
+    }
+}

@@ -22,6 +22,8 @@ package enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendabl
     case unsupported(String)
     /// A `postgres://` database named to a build without the PostgreSQL trait.
     case builtWithoutPostgreSQL(location: String)
+    /// `PRAGMA quick_check` found damage (or SQLite could not read the file as a database).
+    case damaged(path: String, problem: String)
 
     package var description: String {
         switch self {
@@ -56,6 +58,9 @@ package enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendabl
             "the database holds \(value) where \(expected) belongs (was it edited by hand?)"
         case .unsupported(let why):
             why
+        case .damaged(let path, let problem):
+            "the database \(path) is damaged (\(problem)); it was left as it is: stop here and restore it from a backup "
+                + "(framewise db backup makes them), or move it aside (with its -wal file) to start a new one"
         case .builtWithoutPostgreSQL(let location):
             "\(location): this framewise was built without PostgreSQL; build it with `swift build -c release --traits PostgreSQL` "
                 + "(scripts/build-release does)"

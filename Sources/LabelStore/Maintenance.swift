@@ -7,6 +7,8 @@ package struct PruneSummary: Hashable, Sendable {
     package var sources = 0
     /// Bytes the SQLite file gave back to the file system (`incremental_vacuum`); 0 on PostgreSQL.
     package var bytesReleased: Int64 = 0
+
+    package init() {}
 }
 
 /// Which stored frames retention removes: captured before `cut` (live inputs), or of a finished run that ended
@@ -27,11 +29,24 @@ package struct PruneRequest: Hashable, Sendable {
         self.chunkSize = chunkSize
     }
 
-    /// The condition on `frames AS f JOIN runs AS r` with its arguments.
-    fileprivate var condition: (sql: String, arguments: [QueryArgument]) {
-        let (filter, arguments) = sourceFilter(column: "f.source_id")
-        return ("(f.captured_at < ? OR (f.captured_at IS NULL AND r.status <> 'running' AND r.finished_at < ?))" + filter,
-                [.real(cut), .real(cut)] + arguments)
+    /// The ids of the frames the request chooses, at most `limit` (nil: all), oldest first: cameras' frames by
+    /// capture time, then the frames of files' finished runs (`live = 0`, no capture time) that ended before the
+    /// cut. Each part is led by its own index — `frames_by_capture`, the runs then `frames_by_run` — and the
+    /// source filter (`+source_id`) never by the sources' index: a chunk reads the frames it deletes, not the
+    /// table (on 2 M frames, the single query with `ORDER BY id` read them all, 1.1 s, when none was left).
+    fileprivate func chosenFrames(limit: Int?) -> (sql: String, arguments: [QueryArgument]) {
+        let (cameraSources, cameraArguments) = sourceFilter(column: "+source_id")
+        let (fileSources, fileArguments) = sourceFilter(column: "+f.source_id")
+        let limitClause = limit == nil ? "" : " LIMIT ?"
+        let limitArgument: [QueryArgument] = limit.map { [.integer(Int64($0))] } ?? []
+        return ("""
+            SELECT id FROM (SELECT id FROM frames WHERE captured_at < ?\(cameraSources) ORDER BY captured_at\(limitClause)) AS cameras
+            UNION ALL
+            SELECT id FROM (SELECT f.id FROM runs AS r CROSS JOIN frames AS f
+                             WHERE f.run_id = r.id AND r.finished_at < ? AND r.status <> 'running' AND r.live = 0
+                               AND +f.captured_at IS NULL\(fileSources)\(limitClause)) AS files\(limitClause)
+            """,
+            [.real(cut)] + cameraArguments + limitArgument + [.real(cut)] + fileArguments + limitArgument + limitArgument)
     }
 
     /// ` AND column IN (…)` for `sources` with its arguments; nothing when all sources are pruned.
@@ -46,42 +61,129 @@ extension LabelStore {
     /// thumbnails go with them), then the runs and sources left without frames — unless a live session, a run
     /// in progress or a queued or running job still needs them. On SQLite the pages freed go back to the file
     /// system (`incremental_vacuum`, on databases made with `auto_vacuum = INCREMENTAL`). `onChunk` hears the
-    /// frames deleted so far after each chunk. A dry run counts and deletes nothing.
+    /// frames deleted so far after each chunk. A dry run counts and deletes nothing. (The daemon runs the same
+    /// steps one at a time, paced: `pruneChunk`, `removeFramelessRunsAndSources`, `releaseFreePages`.)
     package func prune(_ request: PruneRequest, dryRun: Bool = false, onChunk: (Int) -> Void = { _ in }) throws -> PruneSummary {
-        let (condition, arguments) = request.condition
-        let chosen = "SELECT f.id FROM frames AS f JOIN runs AS r ON r.id = f.run_id WHERE \(condition)"
         var summary = PruneSummary()
         if dryRun {
+            let (chosen, arguments) = request.chosenFrames(limit: nil)
             summary.frames = Int(try connection.transaction { try $0.integer("SELECT count(*) FROM (\(chosen)) AS chosen", arguments) } ?? 0)
             return summary
         }
         while true {
-            let deleted = try connection.transaction { sql in
-                try sql.rows("DELETE FROM frames WHERE id IN (\(chosen) ORDER BY f.id LIMIT ?) RETURNING id",
-                             arguments + [.integer(Int64(request.chunkSize))]).count
-            }
+            let deleted = try pruneChunk(request)
             summary.frames += deleted
             if deleted > 0 { onChunk(summary.frames) }
             if deleted < request.chunkSize { break }
         }
+        (summary.runs, summary.sources) = try removeFramelessRunsAndSources(request)
+        summary.bytesReleased = try connection.releaseFreePages(atMost: nil)
+        return summary
+    }
+
+    /// Deletes at most `request.chunkSize` of the frames `request` chooses, the oldest first, in one
+    /// transaction (a writer waits for at most this one); returns how many went. Fewer than `chunkSize`: none is left.
+    package func pruneChunk(_ request: PruneRequest) throws -> Int {
+        let (chosen, arguments) = request.chosenFrames(limit: request.chunkSize)
+        return try connection.transaction { sql in
+            let ids = try sql.rows("DELETE FROM frames WHERE id IN (\(chosen)) RETURNING id", arguments)
+            for statement in Self.pruneCompanions { try sql.execute(statement, [.real(request.cut)]) }
+            return ids.count
+        }
+    }
+
+    /// Statements run in each prune chunk's transaction after its frames went, with the cut (Unix seconds) as
+    /// their one argument. Labels and thumbnails need none (their foreign keys, PostgreSQL's trigger of step 0006
+    /// delete them with their frame); a table that keeps rows by time of its own adds its statement here (issue
+    /// 17's appearances: delete those that ended before the cut, shorten those spanning it; issue 18's features
+    /// go by their frame's key; never a head's examples).
+    static let pruneCompanions: [String] = []
+
+    /// Deletes the runs and sources `request` covers that are left without frames and ended (were created)
+    /// before the cut — unless a run is in progress, or a queued or running job still needs them.
+    package func removeFramelessRunsAndSources(_ request: PruneRequest) throws -> (runs: Int, sources: Int) {
         let (runsOfSources, runArguments) = request.sourceFilter(column: "source_id")
         let (chosenSources, sourceArguments) = request.sourceFilter(column: "id")
-        try connection.transaction { sql in
-            summary.runs = try sql.rows("""
+        return try connection.transaction { sql in
+            let runs = try sql.rows("""
                 DELETE FROM runs WHERE status <> 'running' AND finished_at < ?\(runsOfSources)
                    AND NOT EXISTS (SELECT 1 FROM frames WHERE frames.run_id = runs.id)
                    AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.run_id = runs.id AND jobs.state IN ('queued', 'running'))
                 RETURNING id
                 """, [.real(request.cut)] + runArguments).count
-            summary.sources = try sql.rows("""
+            let sources = try sql.rows("""
                 DELETE FROM sources WHERE created_at < ?\(chosenSources)
                    AND NOT EXISTS (SELECT 1 FROM runs WHERE runs.source_id = sources.id)
                    AND NOT EXISTS (SELECT 1 FROM frames WHERE frames.source_id = sources.id)
                    AND NOT EXISTS (SELECT 1 FROM jobs WHERE jobs.source_id = sources.id AND jobs.state IN ('queued', 'running'))
                 RETURNING id
                 """, [.real(request.cut)] + sourceArguments).count
+            return (runs, sources)
         }
-        summary.bytesReleased = try connection.releaseFreePages()
-        return summary
     }
+
+    /// SQLite: gives at most `pages` free pages back to the file system (all, then truncating the write-ahead
+    /// log, when nil); the bytes the file shrank by. PostgreSQL: 0 (autovacuum reuses the space).
+    package func releaseFreePages(atMost pages: Int?) throws -> Int64 {
+        try connection.releaseFreePages(atMost: pages)
+    }
+
+    /// The ids of the sources stored under these URIs (a file by its canonical path, a stream by its redacted URL).
+    package func sources(withURIs uris: [String]) throws -> [SourceID] {
+        guard !uris.isEmpty else { return [] }
+        return try connection.read { sql in
+            try sql.rows("SELECT id FROM sources WHERE uri IN (\(placeholders(uris.count)))", uris.map { .text($0) })
+                .compactMap { if case .integer(let id) = $0.first { SourceID(rawValue: id) } else { nil } }
+        }
+    }
+
+    /// When the oldest frame of `sources` (all when nil) was captured, or its run ended (files); nil without frames.
+    package func oldestFrameTime(of sources: [SourceID]? = nil) throws -> Double? {
+        let request = PruneRequest(cut: 0, sources: sources)
+        let (cameras, cameraArguments) = request.sourceFilter(column: "source_id")
+        let (files, fileArguments) = request.sourceFilter(column: "r.source_id")
+        let rows = try connection.read { sql in
+            try sql.rows("""
+                SELECT min(t) FROM (
+                    SELECT min(captured_at) AS t FROM frames WHERE captured_at IS NOT NULL\(cameras)
+                    UNION ALL
+                    SELECT min(r.finished_at) AS t FROM runs AS r WHERE r.status <> 'running' AND r.live = 0\(files)
+                       AND EXISTS (SELECT 1 FROM frames AS f WHERE f.run_id = r.id AND +f.captured_at IS NULL)
+                ) AS oldest
+                """, cameraArguments + fileArguments)
+        }
+        switch rows.first?.first {
+        case .real(let value)?: return value
+        case .integer(let value)?: return Double(value)
+        default: return nil
+        }
+    }
+
+    /// How large the database is: what it takes on disk, and what of that holds rows.
+    package func size() throws -> DatabaseSize {
+        try connection.size()
+    }
+
+    /// SQLite: from now on the writer never checkpoints the write-ahead log itself (a commit that crosses SQLite's
+    /// 1000 pages would copy them into the file while the sink waits, up to 1.8 s after a prune chunk); the caller
+    /// calls `boundLog` often instead, off the sink's thread.
+    package func takeOverCheckpoints() throws {
+        try connection.takeOverCheckpoints()
+    }
+
+    /// SQLite: a PASSIVE checkpoint of the write-ahead log beside the writer, and when the log has passed `limit`
+    /// bytes because readers held it, a TRUNCATE one (see `LogCheckpoint`); what it did beyond the PASSIVE one,
+    /// else nil. PostgreSQL: nil.
+    package func boundLog(to limit: Int64) throws -> LogCheckpoint? {
+        try connection.boundLog(to: limit)
+    }
+}
+
+/// How large a database is.
+package struct DatabaseSize: Hashable, Sendable {
+    /// What it takes on disk (SQLite: the file and its write-ahead log; PostgreSQL: `pg_database_size`).
+    package var bytes: Int64
+    /// What of that holds rows (SQLite: `(page_count − freelist_count) × page_size`); nil on PostgreSQL, whose
+    /// files keep the space of deleted rows for new ones and give no cheap measure of it.
+    package var liveBytes: Int64?
 }

@@ -40,11 +40,23 @@ protocol StoreConnection: Sendable {
     /// Runs `body` in one write transaction (SQLite: `BEGIN IMMEDIATE`, so writers queue at its start):
     /// committed when it returns, rolled back when it throws.
     func transaction<T>(_ body: (any SQLStatements) throws -> T) throws -> T
+    /// Runs `body` in a read transaction: SQLite on a reader of the pool (the writer is not held); PostgreSQL on
+    /// the store's session.
+    func read<T>(_ body: (any SQLStatements) throws -> T) throws -> T
     /// A committer for a frame writer's batches (PostgreSQL: possibly on a connection of its own).
     func makeBatchCommitter() throws -> any FrameBatchCommitter
-    /// After deletions: SQLite gives the free pages back to the file system and truncates the write-ahead log,
-    /// returning the bytes the file shrank by; PostgreSQL's autovacuum reuses the space (0).
-    func releaseFreePages() throws -> Int64
+    /// After deletions: SQLite gives at most `pages` free pages back to the file system (all, then truncating the
+    /// write-ahead log, when nil), returning the bytes the file shrank by; PostgreSQL's autovacuum reuses the
+    /// space (0).
+    func releaseFreePages(atMost pages: Int?) throws -> Int64
+    /// What the database takes on disk, and what of it holds rows.
+    func size() throws -> DatabaseSize
+    /// SQLite: from now on the writer leaves checkpoints to `boundLog` (`wal_autocheckpoint = 0`), so no commit of
+    /// the sink ever copies the log into the file. PostgreSQL: nothing.
+    func takeOverCheckpoints() throws
+    /// SQLite: checkpoints the write-ahead log, on a connection of its own (see `SQLiteStoreConnection`).
+    /// PostgreSQL: nil.
+    func boundLog(to limit: Int64) throws -> LogCheckpoint?
     /// Closes the connections (SQLite first folds its write-ahead log into the file).
     func close() throws
 }
@@ -68,6 +80,9 @@ final class SQLiteStoreConnection: StoreConnection {
     let pool: DatabasePool
     let location: String
     var dialect: SQLDialect { .sqlite }
+    /// The connection `boundLog` checkpoints on, opened at its first call: beside the pool's writer, so a
+    /// PASSIVE checkpoint copies the log while the sink goes on committing.
+    private let checkpointer = Mutex<DatabaseQueue?>(nil)
 
     /// Opens (or creates) the file and brings its schema up to date (or up to `lastMigration`, for tests).
     init(path: String, migratingUpTo lastMigration: String? = nil) throws {
@@ -76,6 +91,9 @@ final class SQLiteStoreConnection: StoreConnection {
         configuration.prepareDatabase { db in
             // A larger page cache keeps the labels_by_class index hot during long runs.
             try db.execute(sql: "PRAGMA cache_size = -65536")
+            // When a checkpoint lets the write-ahead log start again from its beginning, the file is cut back
+            // to this size (without it, it keeps the size of its largest moment).
+            try db.execute(sql: "PRAGMA journal_size_limit = \(LogCheckpoint.keptLogBytes)")
         }
         do {
             try Self.createIncrementallyVacuumed(path)
@@ -112,31 +130,105 @@ final class SQLiteStoreConnection: StoreConnection {
         }
     }
 
+    func read<T>(_ body: (any SQLStatements) throws -> T) throws -> T {
+        try pool.read { db in try body(SQLiteStatements(db: db)) }
+    }
+
     func makeBatchCommitter() throws -> any FrameBatchCommitter {
         SQLiteBatchCommitter(pool: pool)
     }
 
-    func releaseFreePages() throws -> Int64 {
+    func releaseFreePages(atMost pages: Int?) throws -> Int64 {
         try pool.writeWithoutTransaction { db in
             let before = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
-            try db.execute(sql: "PRAGMA incremental_vacuum")
+            try db.execute(sql: "PRAGMA incremental_vacuum\(pages.map { "(\($0))" } ?? "")")
             let after = try Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0
             let pageSize = try Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0
-            _ = try db.checkpoint(.truncate)
+            if pages == nil { _ = try db.checkpoint(.truncate) }
             return (before - after) * pageSize
         }
+    }
+
+    func size() throws -> DatabaseSize {
+        let pages = try pool.read { db in
+            try (Int64.fetchOne(db, sql: "PRAGMA page_count") ?? 0, Int64.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0,
+                 Int64.fetchOne(db, sql: "PRAGMA page_size") ?? 0)
+        }
+        return DatabaseSize(bytes: Self.fileBytes(location) + Self.fileBytes(location + "-wal"),
+                            liveBytes: (pages.0 - pages.1) * pages.2)
+    }
+
+    func takeOverCheckpoints() throws {
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+    }
+
+    /// A PASSIVE checkpoint on the checkpointer's connection: it never waits and holds no lock a commit needs;
+    /// when it copies the whole log (no reader holds an older snapshot) the next commit starts the log again from
+    /// its beginning, cut to `journal_size_limit`. When the log has passed `limit` and readers kept part of it, a
+    /// TRUNCATE checkpoint, which waits for those readers — blocking writers meanwhile, so the sink's commits wait
+    /// too — for at most `LogCheckpoint.readerPatience`; if they are still there it gives up until the next call.
+    /// Returns what it did when it went past the PASSIVE checkpoint.
+    func boundLog(to limit: Int64) throws -> LogCheckpoint? {
+        try checkpointer.withLock { checkpointer in
+            if checkpointer == nil {
+                var configuration = Configuration()
+                configuration.busyMode = .timeout(LogCheckpoint.readerPatience / .seconds(1))
+                checkpointer = try DatabaseQueue(path: location, configuration: configuration)
+            }
+            let started = ContinuousClock.now, before = Self.fileBytes(location + "-wal")
+            let mode = try checkpointer!.writeWithoutTransaction { db -> LogCheckpoint.Mode? in
+                let passive = try db.checkpoint(.passive)
+                guard passive.checkpointedFrameCount < passive.walFrameCount, before > limit else { return nil }
+                do {
+                    try db.checkpoint(.truncate)
+                    return .truncate
+                } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                    return .readersInTheWay
+                }
+            }
+            return mode.map {
+                LogCheckpoint(mode: $0, bytesBefore: before, bytesAfter: Self.fileBytes(location + "-wal"),
+                              duration: ContinuousClock.now - started)
+            }
+        }
+    }
+
+    private static func fileBytes(_ path: String) -> Int64 {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
     }
 
     /// Checkpoints the write-ahead log into the file, then closes the readers and last the writer, so SQLite can
     /// remove the log when no other process has the file open. (SQLite folds the log in by itself only when the
     /// last connection closes, which a process that exits with connections open never does.)
     func close() throws {
+        try checkpointer.withLock { try $0?.close() }
         try pool.writeWithoutTransaction { db in
             _ = try db.checkpoint(.truncate)
         }
         pool.releaseMemory()
         try pool.close()
     }
+}
+
+/// What bounding SQLite's write-ahead log did (`LabelStore.boundLog(to:)`).
+package struct LogCheckpoint: Sendable {
+    /// How the log was checkpointed.
+    package enum Mode: String, Sendable {
+        /// Readers held part of it; after waiting for them the log was copied and emptied.
+        case truncate
+        /// Readers held part of it for longer than `readerPatience`: tried again later.
+        case readersInTheWay = "readers in the way"
+    }
+
+    /// The size the log is cut back to when it starts again (`journal_size_limit`).
+    package static let keptLogBytes: Int64 = 4 << 20
+    /// How long a TRUNCATE checkpoint waits for readers, holding the writer (the sink's commits wait as long).
+    package static let readerPatience: Duration = .milliseconds(200)
+
+    package let mode: Mode
+    package let bytesBefore: Int64
+    package let bytesAfter: Int64
+    package let duration: Duration
 }
 
 private struct SQLiteStatements: SQLStatements {
@@ -192,7 +284,20 @@ final class PostgresStoreConnection: StoreConnection {
         }
     }
 
-    func releaseFreePages() throws -> Int64 { 0 }
+    func read<T>(_ body: (any SQLStatements) throws -> T) throws -> T {
+        try transaction(body)
+    }
+
+    func releaseFreePages(atMost pages: Int?) throws -> Int64 { 0 }
+
+    func size() throws -> DatabaseSize {
+        DatabaseSize(bytes: try transaction { try $0.integer("SELECT pg_database_size(current_database())", []) } ?? 0,
+                     liveBytes: nil)
+    }
+
+    func takeOverCheckpoints() throws {}
+
+    func boundLog(to limit: Int64) throws -> LogCheckpoint? { nil }
 
     func close() throws {
         session.close()

@@ -60,6 +60,8 @@ package enum OptionLimits {
     package static let appearanceFrames = 1...100
     /// Seconds below `exit` an appearance bridges (an hour).
     package static let appearanceGap = NumberLimit(atLeast: 0, atMost: 3_600)
+    /// `max_database_size`, `min_free_disk`, in bytes: from 1 MB (tests) to 1 PB.
+    package static let storage: ClosedRange<Int64> = 1_000_000...1_000_000_000_000_000
 }
 
 extension ClosedRange<Int> {

@@ -17,6 +17,12 @@ package struct PipelineConfiguration: Sendable {
 
         /// The decoder options an input starts from: the defaults, plus reconnecting for network inputs (a live
         /// stream as its policy says, a network file a few times after a failure in the middle).
+        /// How the input's source is known in the database (`sources.uri`): a file by its canonical path, a
+        /// stream by its redacted URL.
+        package var sourceURI: String {
+            location.kind == .file ? SourceIdentity.canonicalPath(location.description) : location.description
+        }
+
         package static func defaultDecoderOptions(for location: InputLocation) -> DecoderOptions {
             var options = DecoderOptions()
             if location.isNetwork { options.reconnect = ReconnectPolicy() }
@@ -51,12 +57,16 @@ package struct PipelineConfiguration: Sendable {
     package var categories: [String]?
     /// When a label or category counts as there (`appearances`).
     package var appearances = AppearanceThresholds()
+    /// How long the daemon keeps the frames of this pipeline's sources (`retention:`); nil: the daemon's default,
+    /// and without one, for ever.
+    package var retention: RetentionPeriod?
 
     package init(
         name: String, inputs: [Input], modelDirectory: String? = nil, precision: Precision = .fp32,
         workers: Int = ProcessInfo.processInfo.activeProcessorCount, batch: Int = 1, batchDeadline: TimeInterval = 0.05,
         queueCapacity: Int = 8, liveBackpressure: BackpressurePolicy = .dropOldest,
-        databasePath: String? = nil, restart: Bool = false, thumbnails: ThumbnailPolicy = .segments
+        databasePath: String? = nil, restart: Bool = false, thumbnails: ThumbnailPolicy = .segments,
+        retention: RetentionPeriod? = nil
     ) {
         self.name = name
         self.inputs = inputs
@@ -70,6 +80,7 @@ package struct PipelineConfiguration: Sendable {
         self.databasePath = databasePath
         self.restart = restart
         self.thumbnails = thumbnails
+        self.retention = retention
     }
 
     /// Checks what can be checked before any input is opened (each value's range is checked where it is read,

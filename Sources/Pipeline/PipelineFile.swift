@@ -74,6 +74,7 @@ package enum PipelineFile {
                 throw fields.error("thumbnails", error.message)
             }
         }
+        configuration.retention = try fields.period("retention")
         if var sink = try fields.mapping("sink") {
             configuration.databasePath = try sink.string("database").map(expandingTilde)
             try sink.rejectUnknownKeys()

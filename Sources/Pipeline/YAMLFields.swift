@@ -175,6 +175,31 @@ package struct YAMLFields {
         return value
     }
 
+    /// A retention period: `30d`, `12h`, `10m`, `45s`.
+    package mutating func period(_ key: String) throws -> RetentionPeriod? {
+        guard let text = try string(key) else { return nil }
+        do {
+            return try RetentionPeriod(text)
+        } catch {
+            throw self.error(key, error.message)
+        }
+    }
+
+    /// An amount of storage (`500MB`, `10GiB`) within `range` bytes.
+    package mutating func byteSize(_ key: String, in range: ClosedRange<Int64>) throws -> ByteSize? {
+        guard let text = try string(key) else { return nil }
+        let size: ByteSize
+        do {
+            size = try ByteSize(text)
+        } catch {
+            throw self.error(key, error.message)
+        }
+        guard range.contains(size.bytes) else {
+            throw self.error(key, "must be between \(ByteSize.readable(range.lowerBound)) and \(ByteSize.readable(range.upperBound)), found \(text)")
+        }
+        return size
+    }
+
     package mutating func bool(_ key: String) throws -> Bool? {
         guard let text = try string(key) else { return nil }
         switch text.lowercased() {

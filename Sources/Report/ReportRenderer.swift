@@ -15,6 +15,8 @@ package struct ReportRenderer {
     package var refreshSeconds: Int?
     /// The daemon's page: its inputs, listed above the timelines.
     package var liveStreams: [LiveStream]?
+    /// The daemon's page: lines about its database (size, oldest frame, free disk, warnings), under the streams.
+    package var databaseNotes: [String]?
 
     package init() {}
 
@@ -33,6 +35,10 @@ package struct ReportRenderer {
 
             """
         if let liveStreams { page += streamsTable(liveStreams) }
+        if let databaseNotes, !databaseNotes.isEmpty {
+            page += "<section class=\"database\" id=\"database\"><h2>Database</h2>"
+                + databaseNotes.map { "<p>\(escaped($0))</p>" }.joined() + "</section>\n"
+        }
         page += legend(report.legend)
         if report.sources.isEmpty { page += "<p class=\"empty\">The database holds no sources yet.</p>\n" }
         for source in report.sources {

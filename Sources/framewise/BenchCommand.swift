@@ -8,6 +8,7 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [
             BenchEngineCommand.self,
             BenchSinkCommand.self,
+            BenchRetentionCommand.self,
             BenchDecodeCommand.self,
             BenchAgreementCommand.self,
         ],

@@ -55,11 +55,41 @@ struct PruneCommand: AsyncParsableCommand {
     }
 }
 
-/// `framewise db backup|stats`: looking after the database itself.
+/// `framewise db backup|stats|vacuum`: looking after the database itself.
 struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "db", abstract: "Back up the database, or see what it holds.",
-        subcommands: [BackupCommand.self, StatsCommand.self])
+        commandName: "db", abstract: "Back up the database, see what it holds, or convert an old one to shrink after pruning.",
+        subcommands: [BackupCommand.self, StatsCommand.self, VacuumCommand.self])
+
+    /// `framewise db vacuum`: an SQLite file made before step 0008 converted, once, to give pruned pages back.
+    struct VacuumCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "vacuum",
+            abstract: "Convert an SQLite database made by an older Framewise so that pruning shrinks its file.",
+            discussion: """
+                Databases made before retention existed keep the pages of deleted frames for new ones (auto_vacuum \
+                NONE): the file never shrinks. This rewrites it once with auto_vacuum INCREMENTAL. It says how long \
+                it will take and how much free disk it needs (about the database's size, beside it) before it \
+                starts, and refuses when that is missing or when another process (the daemon) has the file open.
+                """)
+
+        @OptionGroup var database: DatabaseLocation
+
+        func run() async throws {
+            try await exitingOnError {
+                let location = try database.location()
+                let result = try location.convertToIncrementalVacuum { plan in
+                    print("vacuum: rewriting \(ByteSize.readable(plan.liveBytes)) of rows, about \(Int(plan.estimatedSeconds.rounded(.up))) s; "
+                          + "needs \(ByteSize.readable(plan.neededBytes)) free beside the database, \(ByteSize.readable(plan.freeBytes)) are")
+                }
+                if let (before, after) = result {
+                    print("vacuum: \(location) converted (auto_vacuum INCREMENTAL), \(ByteSize.readable(before)) -> \(ByteSize.readable(after))")
+                } else {
+                    print("vacuum: \(location) gives pruned pages back already (auto_vacuum INCREMENTAL); nothing to do")
+                }
+            }
+        }
+    }
 
     /// `framewise db backup PATH`: a consistent copy while the daemon writes.
     struct BackupCommand: AsyncParsableCommand {

@@ -92,7 +92,7 @@ import Testing
         let (directory, now) = (try TemporaryDirectory(), Date().timeIntervalSince1970)
         let path = directory.path("cameras.sqlite")
         let (store, captured) = try Self.filledSQLite(path, in: directory, now: now)
-        _ = try store.connection.releaseFreePages()
+        _ = try store.releaseFreePages(atMost: nil)
         let before = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
         try Self.checkRetention(store, captured: captured, now: now)
         let after = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0
@@ -147,6 +147,39 @@ import Testing
             try LabelDatabaseLocation.postgres(PostgresLocation(url: "postgres://u@127.0.0.1/db")).backUp(to: directory.path("pg"))
         }
         try store.close()
+    }
+
+    @Test("db vacuum: a database made before step 0008 is converted once, then shrinks after pruning; refused while open elsewhere")
+    func vacuumConversion() throws {
+        let (directory, now) = (try TemporaryDirectory(), Date().timeIntervalSince1970)
+        let path = directory.path("old.sqlite")
+        // As Framewise made files before step 0008: auto_vacuum NONE.
+        let old = try DatabaseQueue(path: path)
+        try old.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA user_version = 0")
+            _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
+        }
+        try old.close()
+        let (store, captured) = try Self.filledSQLite(path, in: directory, now: now)
+        let location = LabelDatabaseLocation.sqlite(path: path)
+        #expect(throws: LabelStoreError.self, "a writer has it open") { try location.convertToIncrementalVacuum { _ in } }
+        try store.close()
+        let size = { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+
+        var plans: [VacuumPlan] = []
+        let converted = try location.convertToIncrementalVacuum { plans.append($0) }
+        #expect(plans.count == 1 && plans[0].liveBytes > 0 && plans[0].neededBytes > plans[0].liveBytes)
+        #expect(converted != nil)
+        #expect(try location.convertToIncrementalVacuum { _ in Issue.record("no plan when there is nothing to do") } == nil)
+        #expect(!FileManager.default.fileExists(atPath: path + ".vacuum"))
+
+        let reopened = try LabelStore(path: path)
+        #expect(try Self.count(reopened, "SELECT count(*) FROM frames") == captured.count + 100)
+        #expect(try reopened.connection.read { try $0.integer("PRAGMA auto_vacuum", []) } == 2)
+        let before = size()
+        _ = try reopened.prune(PruneRequest(cut: now - 30 * Self.day))
+        #expect(Double(size()) <= 0.6 * Double(before), "\(before) -> \(size()) bytes")
+        try reopened.close()
     }
 
     @Test("stats: rows and bytes per table, frames per source and per day")

@@ -105,6 +105,28 @@ import GoogLeNet
         #expect(failure("source: {uri: a.mp4}\nmodel: {precision: fp16}\n") == "test.yaml:2: model.precision: expected one of fp32, bf16, int8, found 'fp16'")
     }
 
+    @Test("retention: a period per pipeline, checked like the command line's --older-than")
+    func retention() throws {
+        #expect(try parse("source: {uri: a.mp4}\nretention: 45s\n").retention?.seconds == 45)
+        #expect(try parse("source: {uri: a.mp4}\nretention: 30d\n").retention?.seconds == 30 * 86_400)
+        #expect(try parse("source: {uri: a.mp4}\n").retention == nil)
+        #expect(failure("source: {uri: a.mp4}\nretention: 30x\n")
+            == "test.yaml:2: retention: expected a period such as 30d, 12h, 10m or 45s, found '30x'")
+        #expect(failure("source: {uri: a.mp4}\nretention: 0d\n")
+            == "test.yaml:2: retention: expected a period such as 30d, 12h, 10m or 45s, found '0d'")
+    }
+
+    @Test("sizes: decimal and binary units, one line for anything else")
+    func byteSizes() throws {
+        #expect(try ByteSize("500MB").bytes == 500_000_000)
+        #expect(try ByteSize("2GiB").bytes == 2 << 30)
+        #expect(try ByteSize("1TB").bytes == 1_000_000_000_000)
+        for bad in ["10", "ten GB", "-5GB", "5 GB", "99999999999TB", "GB"] {
+            #expect(throws: ConfigurationError.self, "\(bad)") { try ByteSize(bad) }
+        }
+        #expect(ByteSize.readable(1_234_567_890) == "1.2 GB")
+    }
+
     @Test func badYAMLIsOneLine() {
         let message = failure("source: {uri: a.mp4\nworkers: 2\n")
         #expect(message.hasPrefix("test.yaml:"))

@@ -1,0 +1,179 @@
+import ArgumentParser
+import Daemon
+import Foundation
+import LabelStore
+import Logging
+import Pipeline
+import Synchronization
+
+/// `framewise bench retention`: the daemon's paced pruning against cameras writing at their rate, on a database
+/// of `--days` days of frames: the writer's commit latency without pruning and during it, readers' errors, the
+/// pruning's speed and how much the file shrinks.
+struct BenchRetentionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retention",
+        abstract: "Measure the daemon's pruning: the writer's commit latency (p99) with and without it, and its speed.",
+        discussion: """
+            Fills the database (once: an existing --db with frames is reused) with --frames frames over --days days up \
+            to now, from --cameras cameras (5 labels each, a 6 kB thumbnail every 60th), through the real writer. \
+            Then the cameras write --rate frames/s in all, first for --seconds without pruning, then while the \
+            daemon's pruner deletes what is older than --retention (at most --seconds × 10); a reader queries all along.
+            """)
+
+    @Option(help: "Frames to fill the database with (over all cameras).")
+    var frames = 1_000_000
+    @Option(help: "Days the filled frames span, up to now.")
+    var days = 60
+    @Option(help: "Cameras (sources) the frames come from.")
+    var cameras = 2
+    @Option(help: "What the pruner keeps.")
+    var retention = try! RetentionPeriod("30d")
+    @Option(help: "Frames per second the cameras write while measuring (10 cameras at 2 frames/s: 20).")
+    var rate = 20.0
+    @Option(help: "Seconds of writing without pruning.")
+    var seconds = 60.0
+    @Option(help: "Frames per prune transaction.")
+    var chunk = PrunePacing().chunkSize
+    @Option(help: "Pause after each chunk, as a multiple of the chunk's time.")
+    var pauseFactor = PrunePacing().pauseFactor
+    @Option(help: "Database (kept): an SQLite file or a postgres:// URL. Default: a temporary SQLite file.")
+    var db: String?
+
+    func run() async throws {
+        try await exitingOnError {
+            let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("framewise-bench-retention-\(ProcessInfo.processInfo.processIdentifier).sqlite").path
+            let location = try LabelDatabaseLocation(db ?? temporary)
+            defer { if db == nil { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) } } }
+            let store = try location.openForWriting()
+            defer { try? store.close() }
+            try store.storeClasses((0..<1000).map {
+                ClassLabel(index: $0, wnid: String(format: "n%08d", $0), label: "class \($0)", names: "class \($0)")
+            })
+            let uris = (0..<cameras).map { "synthetic://bench-retention/camera-\($0 + 1)" }
+            try fill(store, uris: uris)
+            // As the daemon does: no checkpoint at commit, one every second beside the writer (both phases).
+            try store.takeOverCheckpoints()
+            let sizeBefore = try store.size()
+            print("database: \(location), \(ByteSize.readable(sizeBefore.bytes)) on disk")
+
+            let baseline = try measureWriting(store, uris: uris) { stop in _ = stop.pause(.seconds(seconds)) }
+            var pacing = PrunePacing()
+            pacing.chunkSize = chunk
+            pacing.pauseFactor = pauseFactor
+            var logger = Logger(label: "framewise.bench")
+            logger.logLevel = .warning
+            let pruner = RetentionPruner(store: store, pacing: pacing, logger: logger)
+            let scope = PruneScope(pipeline: "bench", retention: retention, sourceURIs: uris)
+            var pruneSeconds = 0.0
+            let pruning = try measureWriting(store, uris: uris) { stop in
+                let started = ContinuousClock.now
+                let limit = StopSignal()
+                let timer = Thread { if !stop.pause(.seconds(seconds * 10)) { limit.stop() } }
+                timer.start()
+                try? pruner.prune([scope], now: Date().timeIntervalSince1970, stop: limit)
+                pruneSeconds = (ContinuousClock.now - started) / .seconds(1)
+            }
+            let sizeAfter = try store.size()
+            print(baseline.line("without pruning"))
+            print(pruning.line("while pruning"))
+            print(String(format: "p99 ratio: %.2f; pruned %d frames in %.1f s (%.0f frames/s), chunk %d, pause ×%.0f",
+                         pruning.p99 / max(baseline.p99, 1e-9), pruner.framesPruned, pruneSeconds,
+                         Double(pruner.framesPruned) / max(pruneSeconds, 1e-9), chunk, pauseFactor))
+            print("size: \(ByteSize.readable(sizeBefore.bytes)) -> \(ByteSize.readable(sizeAfter.bytes)) on disk"
+                  + (sizeAfter.liveBytes.map { ", \(ByteSize.readable($0)) of rows" } ?? ""))
+        }
+    }
+
+    /// `frames` frames evenly over `days` days up to now, round-robin over the cameras, unless already there.
+    private func fill(_ store: LabelStore, uris: [String]) throws {
+        let sources = try uris.map { try store.register(source: SourceDescriptor(uri: $0, kind: .rtsp)).id }
+        guard try store.oldestFrameTime(of: sources) == nil else { return }
+        let started = ContinuousClock.now, now = Date().timeIntervalSince1970
+        let span = Double(days) * 86_400, perCamera = frames / uris.count
+        // A JPEG's size; the bytes after its start marker do not matter to the store.
+        let thumbnail = StoredThumbnail(width: 320, height: 180, jpeg: Data([0xFF, 0xD8, 0xFF] + (3..<6000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
+        for source in sources {
+            let run = try store.beginRun(RunSettings(source: source, precision: "synthetic", sampling: "fps 2", modelSHA256: "none", live: true))
+            let writer = try store.makeWriter(run: run)
+            for index in 0..<perCamera {
+                var frame = BenchSinkCommand.syntheticFrame(Int64(index))
+                frame = StoredFrame(frameIndex: Int64(index), pts: frame.pts,
+                                    capturedAt: Date(timeIntervalSince1970: now - span + span * Double(index) / Double(perCamera)),
+                                    top: frame.top)
+                try writer.append(frame)
+                if index % 60 == 0 { try writer.appendThumbnail(thumbnail, frameIndex: Int64(index)) }
+            }
+            try writer.close()
+            try store.finishRun(run, status: .interrupted, counts: RunCounts(sampled: perCamera, labeled: perCamera))
+        }
+        print(String(format: "filled %d frames in %.0f s", perCamera * uris.count, (ContinuousClock.now - started) / .seconds(1)))
+    }
+
+    /// Commit latencies and reader errors of one phase.
+    struct Phase {
+        var commits: [Double]
+        var readerErrors: Int
+        var reads: Int
+        var p99: Double { percentile(0.99) }
+
+        func percentile(_ share: Double) -> Double {
+            let sorted = commits.sorted()
+            return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * share))]
+        }
+
+        func line(_ name: String) -> String {
+            String(format: "commits %@: %d, p50 %.1f ms, p99 %.1f ms, max %.1f ms; reader: %d queries, %d errors",
+                   name, commits.count, percentile(0.5) * 1000, p99 * 1000, (commits.max() ?? 0) * 1000, reads, readerErrors)
+        }
+    }
+
+    /// The cameras write new frames at `rate` while `during` runs (handed a signal that ends at its end), the log
+    /// is checkpointed as the daemon does, and a reader reads the oldest frame every 100 ms.
+    private func measureWriting(_ store: LabelStore, uris: [String], during: (StopSignal) -> Void) throws -> Phase {
+        let commits = Mutex<[Double]>([]), reader = Mutex((reads: 0, errors: 0))
+        let stop = StopSignal(), group = DispatchGroup()
+        for uri in uris {
+            let source = try store.register(source: SourceDescriptor(uri: uri, kind: .rtsp)).id
+            let run = try store.beginRun(RunSettings(source: source, precision: "synthetic", sampling: "fps 2", modelSHA256: "none", live: true))
+            let writer = try store.makeWriter(run: run) { outcome in
+                if case .committed(_, _, let duration) = outcome { commits.withLock { $0.append(duration / .seconds(1)) } }
+            }
+            let first = try store.nextFrameIndex(of: source)
+            let interval = Double(uris.count) / rate
+            DispatchQueue.global().async(group: group) {
+                var index = first
+                repeat {
+                    var frame = BenchSinkCommand.syntheticFrame(index)
+                    frame = StoredFrame(frameIndex: index, pts: frame.pts, capturedAt: Date(), top: frame.top)
+                    try? writer.append(frame)
+                    index += 1
+                } while !stop.pause(.milliseconds(Int(interval * 1000)))
+                try? writer.close()
+                try? store.finishRun(run, status: .interrupted, counts: RunCounts())
+            }
+        }
+        DispatchQueue.global().async(group: group) {
+            repeat {
+                if let checkpoint = try? store.boundLog(to: DatabaseKeeper.logLimit) {
+                    print("checkpoint: \(checkpoint.mode.rawValue), log \(ByteSize.readable(checkpoint.bytesBefore)) -> "
+                          + "\(ByteSize.readable(checkpoint.bytesAfter)) in \(checkpoint.duration)")
+                }
+            } while !stop.pause(DatabaseKeeper.logTick)
+        }
+        DispatchQueue.global().async(group: group) {
+            repeat {
+                do {
+                    _ = try store.oldestFrameTime(of: nil)
+                    reader.withLock { $0.reads += 1 }
+                } catch {
+                    reader.withLock { $0.errors += 1 }
+                }
+            } while !stop.pause(.milliseconds(100))
+        }
+        during(stop)
+        stop.stop()
+        group.wait()
+        let (reads, errors) = reader.withLock { ($0.reads, $0.errors) }
+        return Phase(commits: commits.withLock { $0 }, readerErrors: errors, reads: reads)
+    }
+}
