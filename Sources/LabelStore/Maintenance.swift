@@ -93,11 +93,35 @@ extension LabelStore {
     }
 
     /// Statements run in each prune chunk's transaction after its frames went, with the cut (Unix seconds) as
-    /// their one argument. Labels and thumbnails need none (their foreign keys, PostgreSQL's trigger of step 0006
-    /// delete them with their frame); a table that keeps rows by time of its own adds its statement here (issue
-    /// 17's appearances: delete those that ended before the cut, shorten those spanning it; issue 18's features
-    /// go by their frame's key; never a head's examples).
-    static let pruneCompanions: [String] = []
+    /// their one argument. Labels, other views' labels, category scores and thumbnails need none (their foreign
+    /// keys, PostgreSQL's trigger of steps 0006 and 0009, delete them with their frame); a table that keeps rows
+    /// by time of its own adds its statement here (issue 18's features will go by their frame's key; never a
+    /// head's examples). Appearances go by what is left of their frames, so only the sources pruned lose any:
+    /// one whose last frame is gone ended before the cut and goes; one whose first frame is gone but not its last
+    /// spans the cut and now starts at its source's first frame left (its counts and scores stay as seen, its
+    /// picture goes if its frame did).
+    static let pruneCompanions: [String] = [
+        """
+        DELETE FROM appearances
+         WHERE (end_captured_at < ? OR end_captured_at IS NULL)
+           AND NOT EXISTS (SELECT 1 FROM frames AS f
+                            WHERE f.source_id = appearances.source_id AND f.frame_index = appearances.end_frame_index)
+        """,
+        """
+        UPDATE appearances
+           SET (start_frame_index, start_pts, start_captured_at) = (
+                   SELECT f.frame_index, f.pts, f.captured_at FROM frames AS f
+                    WHERE f.source_id = appearances.source_id AND f.frame_index > appearances.start_frame_index
+                    ORDER BY f.frame_index LIMIT 1),
+               thumbnail_frame_index = CASE WHEN EXISTS (
+                   SELECT 1 FROM frames AS f
+                    WHERE f.source_id = appearances.source_id AND f.frame_index = appearances.thumbnail_frame_index)
+                   THEN thumbnail_frame_index END
+         WHERE start_captured_at < ?
+           AND NOT EXISTS (SELECT 1 FROM frames AS f
+                            WHERE f.source_id = appearances.source_id AND f.frame_index = appearances.start_frame_index)
+        """,
+    ]
 
     /// Deletes the runs and sources `request` covers that are left without frames and ended (were created)
     /// before the cut — unless a run is in progress, or a queued or running job still needs them.

@@ -73,7 +73,12 @@ import Testing
         let reader = try LabelDatabaseLocation(database).openForWriting()
         defer { try? reader.close() }
         let total = "SELECT count(*) FROM frames"
-        let pruned = try serve.eventually(90) { try count(reader, total) == 60 + 100 + 40 }
+        // Frames go chunk by chunk, then the runs left without frames, then the round is logged: wait for all three.
+        let pruned = try serve.eventually(90) {
+            try count(reader, total) == 60 + 100 + 40 && count(reader, "SELECT count(*) FROM runs") == 3
+                && serve.log.contains("retention: deleted frames older than 1m")
+                && serve.log.contains("retention: deleted frames older than 10m")
+        }
         let left = try count(reader, total)
         #expect(pruned, "frames left: \(left); log:\n\(serve.log)")
         let cameraFrames = "SELECT count(*) FROM frames AS f JOIN sources AS s ON s.id = f.source_id WHERE s.uri = ?"

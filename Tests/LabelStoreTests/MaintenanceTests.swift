@@ -21,8 +21,10 @@ import Testing
         return StoredThumbnail(width: 320, height: 180, jpeg: try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
-    /// Two cameras, one frame every `day / framesPerDay` over `days` days up to now (a thumbnail every 10th frame),
-    /// and a recording whose run ended 40 days ago; returns the capture times of the cameras' frames.
+    /// Two cameras, one frame every `day / framesPerDay` over `days` days up to now (a thumbnail every 10th frame;
+    /// the first camera with three appearances: one in its first days, one across the middle, one in its last
+    /// day), and a recording whose run ended 40 days ago (with an appearance); returns the capture times of the
+    /// cameras' frames.
     static func fill(_ store: LabelStore, thumbnail: StoredThumbnail, now: Double) throws -> [Double] {
         try store.storeClasses(fixtureClasses)
         var captured: [Double] = []
@@ -38,6 +40,11 @@ import Testing
                 if index % 10 == 0 { try writer.appendThumbnail(thumbnail, frameIndex: Int64(index)) }
                 captured.append(at)
             }
+            if camera.hasSuffix("/a") {
+                for span in appearanceSpans(frames: count) {
+                    try writer.appendAppearance(appearance(span, capturedAt: { captured[$0] }))
+                }
+            }
             try writer.close()
             try store.finishRun(run, status: .interrupted, counts: RunCounts(sampled: count, labeled: count))
         }
@@ -45,6 +52,7 @@ import Testing
         let run = try store.beginRun(RunSettings(source: recording, precision: "fp32", sampling: "every 5", modelSHA256: "test"))
         let writer = try store.makeWriter(run: run)
         for index in 0..<100 { try writer.append(frame(Int64(index), [2, 0, 1])) }
+        try writer.appendAppearance(appearance(10...20, capturedAt: { _ in nil }))
         try writer.close()
         try store.finishRun(run, status: .completed, counts: RunCounts(sampled: 100, labeled: 100))
         try store.connection.transaction { sql in
@@ -52,6 +60,27 @@ import Testing
             try sql.execute("UPDATE sources SET created_at = ? WHERE id = ?", [.real(now - 41 * day), .integer(recording.rawValue)])
         }
         return captured
+    }
+
+    /// The first camera's appearances, by frame index: early, across the middle (where 30 days of 60 cut), late.
+    static func appearanceSpans(frames count: Int) -> [ClosedRange<Int>] {
+        [100...200, (count / 2 - 50)...(count / 2 + 50), (count - 100)...(count - 10)]
+    }
+
+    /// An appearance of `dog` over the frames `span`, its picture at its first frame.
+    static func appearance(_ span: ClosedRange<Int>, capturedAt: (Int) -> Double?) -> AppearanceRecord {
+        var record = AppearanceRecord(
+            view: "center", vocabulary: "category", classID: 1, label: "dog", startFrameIndex: Int64(span.lowerBound),
+            startPts: Double(span.lowerBound) / 2, startCapturedAt: capturedAt(span.lowerBound).map(Date.init(timeIntervalSince1970:)))
+        record.endFrameIndex = Int64(span.upperBound)
+        record.endPts = Double(span.upperBound) / 2
+        record.endCapturedAt = capturedAt(span.upperBound).map(Date.init(timeIntervalSince1970:))
+        record.frames = span.count
+        record.peakScore = 0.9
+        record.scoreSum = 0.8 * Double(span.count)
+        record.thumbnailFrameIndex = Int64(span.lowerBound)
+        record.isOpen = false
+        return record
     }
 
     /// A new SQLite file at `path` filled by `fill`.
@@ -83,6 +112,22 @@ import Testing
         #expect(try count(store, "SELECT count(*) FROM thumbnails WHERE frame_id NOT IN (SELECT id FROM frames)") == 0)
         #expect(try count(store, "SELECT count(*) FROM thumbnails") > 0)
         #expect(try count(store, "SELECT count(*) FROM runs WHERE live = 1") == 2, "the cameras' runs keep frames")
+        // Appearances: the early one and the recording's went, the middle one now starts at the first frame kept
+        // (its picture went with its first frame), the late one is as it was.
+        let middle = appearanceSpans(frames: days * framesPerDay)[1]
+        let firstKept = captured.prefix(days * framesPerDay).firstIndex { $0 >= cut } ?? -1
+        let left = try store.connection.transaction { sql in
+            try sql.rows("""
+                SELECT start_frame_index, end_frame_index, thumbnail_frame_index, start_captured_at >= ? FROM appearances
+                 ORDER BY start_frame_index
+                """, [.real(cut)])
+        }
+        #expect(left == [
+            [.integer(Int64(firstKept)), .integer(Int64(middle.upperBound)), .null, .integer(1)],
+            [.integer(Int64(days * framesPerDay - 100)), .integer(Int64(days * framesPerDay - 10)),
+             .integer(Int64(days * framesPerDay - 100)), .integer(1)],
+        ], "\(left)")
+        #expect(firstKept > middle.lowerBound && firstKept < middle.upperBound)
         // Again: nothing older is left.
         #expect(try store.prune(PruneRequest(cut: cut)).frames == 0)
     }
