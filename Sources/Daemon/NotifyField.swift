@@ -1,3 +1,4 @@
+import Dispatch
 import Glibc
 
 /// One assignment of an sd_notify datagram (`READY=1`, `STATUS=…`); a datagram is several joined by newlines.
