@@ -1,5 +1,7 @@
 import Foundation
-import Dispatch
+// struct stat and timespec come from Glibc, but within this module the compiler counts them as CDispatch's
+// (whose headers include them first): MemberImportVisibility then wants that module named.
+import CDispatch
 import Glibc
 package import Logging
 

@@ -1,4 +1,6 @@
-import Dispatch
+// struct stat and timespec come from Glibc, but within this module the compiler counts them as CDispatch's
+// (whose headers include them first): MemberImportVisibility then wants that module named.
+import CDispatch
 import Glibc
 
 /// One assignment of an sd_notify datagram (`READY=1`, `STATUS=…`); a datagram is several joined by newlines.
