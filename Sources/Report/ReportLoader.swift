@@ -14,10 +14,7 @@ package struct ReportLoader {
     package func load(_ request: ReportRequest, from database: some ReadOnlyLabelDatabase) throws -> Report {
         let window = try request.window()
         let labels = try database.classLabels()
-        if let category = request.category {
-            let stored = try database.storedCategoryNames()
-            guard stored.contains(category) else { throw ReportError.unknownCategory(category, stored: stored) }
-        }
+        if let category = request.category { try database.requireStoredCategory(category) }
         var focusClass: Int?
         if let label = request.label {
             guard let index = try database.classIndex(ofLabel: label) else { throw ReportError.unknownLabel(label) }

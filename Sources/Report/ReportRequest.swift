@@ -83,6 +83,14 @@ package enum ReportTime: Hashable, Sendable {
     }
 }
 
+extension ReadOnlyLabelDatabase {
+    /// Refuses a category no run stored, in one line naming those that were (the report's and `segments`' check).
+    package func requireStoredCategory(_ category: String) throws {
+        let stored = try storedCategoryNames()
+        guard stored.contains(category) else { throw ReportError.unknownCategory(category, stored: stored) }
+    }
+}
+
 /// Why a report cannot be made. Descriptions are one line for the user.
 package enum ReportError: Error, Equatable, CustomStringConvertible, Sendable {
     case unknownSource(String)

@@ -48,10 +48,7 @@ struct SegmentsCommand: AsyncParsableCommand {
             if raw, category != nil { throw ValidationFailure("--raw lists top-1 runs of a LABEL, not of a category") }
             let reader = try database.location().openReadOnly()
             if let label, try reader.classIndex(ofLabel: label) == nil { throw ReportError.unknownLabel(label) }
-            if let category {
-                let stored = try reader.storedCategoryNames()
-                guard stored.contains(category) else { throw ReportError.unknownCategory(category, stored: stored) }
-            }
+            if let category { try reader.requireStoredCategory(category) }
             var sourceIDs: [SourceID]?
             if let source {
                 // The same rule as the report's `--source`, so both name the same sources.
