@@ -55,6 +55,10 @@ let package = Package(
             .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ],
                 exclude: ["onnx-subset.proto"]),
+        // What is learned and searched on GoogLeNet's pool5 features: heads (softmax regression, trained with
+        // nested cross-validation on oneDNN's sgemm), similar-frame ranking, the stored vectors' coding.
+        // Optimised in debug builds too: its loops would make the tests' nested cross-validations 30× slower.
+        .target(name: "FeatureSpace", dependencies: ["CDNNL"], swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]),
         // WordNet 3.0's nouns (Debian's wordnet-base): the categories above the model's classes.
         .target(name: "WordNet"),
         // Stage 3: the sink's store (SQLite through GRDB, or a PostgreSQL server through PostgresNIO).
@@ -69,7 +73,7 @@ let package = Package(
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["MigrationEmbedder"]),
         // The three stages joined: decoder -> worker pool -> sink.
         .target(name: "Pipeline", dependencies: [
-            "VideoDecoding", "GoogLeNet", "LabelStore", "ContentDigest", "WordNet",
+            "VideoDecoding", "GoogLeNet", "LabelStore", "ContentDigest", "WordNet", "FeatureSpace",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "DequeModule", package: "swift-collections"),
@@ -80,7 +84,7 @@ let package = Package(
         // The label timeline page (framewise report, the daemon's page): database rows -> one HTML file.
         .target(name: "Report", dependencies: ["LabelStore"]),
         .executableTarget(name: "framewise", dependencies: [
-            "Pipeline", "VideoDecoding", "GoogLeNet", "LabelStore", "Report", "Daemon", "WordNet",
+            "Pipeline", "VideoDecoding", "GoogLeNet", "LabelStore", "Report", "Daemon", "WordNet", "FeatureSpace",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -115,6 +119,7 @@ let package = Package(
         .testTarget(name: "DaemonTests", dependencies: [
             "Daemon", "LabelStore", "GoogLeNet", "FramewiseTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "FeatureSpaceTests", dependencies: ["FeatureSpace", "GoogLeNet", "VideoDecoding", "Pipeline", "FramewiseTestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "LabelStore", "VideoDecoding", "framewise", "FramewiseTestSupport"]),
     ]
 )

@@ -42,13 +42,6 @@ final class FrameConverter {
         return converted
     }
 
-    /// The centre crop of `frame` (what `classify` and the `center` view see).
-    func tensor(from frame: UnsafePointer<AVFrame>) throws(ConversionError) -> [Float] {
-        let crop = FrameView.center.crops(
-            width: Int(frame.pointee.width), height: Int(frame.pointee.height), centerFraction: spec.cropFraction)[0]
-        return try tensor(from: frame, crop: crop)
-    }
-
     private func tensor(from frame: UnsafePointer<AVFrame>, crop: PixelRect) throws(ConversionError) -> [Float] {
         var failure: ConversionError?
         let tensor = [Float](unsafeUninitializedCapacity: spec.elementCount) { buffer, count in

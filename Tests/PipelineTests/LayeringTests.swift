@@ -10,6 +10,8 @@ import Testing
         "ContentDigest": ["CFFmpeg", "CDNNL", "GoogLeNet", "VideoDecoding", "LabelStore", "Pipeline"],
         // WordNet reads its files and knows no other part of Framewise.
         "WordNet": ["CFFmpeg", "CDNNL", "GoogLeNet", "VideoDecoding", "LabelStore", "Pipeline", "Report", "Daemon"],
+        // Heads and similarity are arithmetic on feature vectors (oneDNN's sgemm): no model, decoder or store.
+        "FeatureSpace": ["CFFmpeg", "GoogLeNet", "VideoDecoding", "LabelStore", "Pipeline", "Report", "Daemon", "WordNet"],
         "GoogLeNet": ["CFFmpeg", "VideoDecoding", "LabelStore", "Pipeline", "Report", "Daemon"],
         "VideoDecoding": ["GoogLeNet", "CDNNL", "LabelStore", "Pipeline", "Report", "Daemon"],
         "LabelStore": ["GoogLeNet", "CDNNL", "CFFmpeg", "VideoDecoding", "Pipeline", "Report", "Daemon"],
