@@ -63,6 +63,7 @@ let package = Package(
         .target(name: "WordNet"),
         // Stage 3: the sink's store (SQLite through GRDB, or a PostgreSQL server through PostgresNIO).
         .target(name: "LabelStore", dependencies: [
+            "ContentDigest",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgreSQL"])),
             .product(name: "Logging", package: "swift-log"),

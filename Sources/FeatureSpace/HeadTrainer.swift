@@ -47,12 +47,15 @@ package struct HeadTrainer: Sendable {
             strengthsPerFold: chosenPerFold)
     }
 
-    /// The strength with the best cross-validated accuracy on `examples` (ties: the strongest regularisation).
+    /// The strength with the best cross-validated accuracy on `examples`; among equally accurate ones, the one
+    /// whose held-out probabilities were best (lowest log-loss), so an easy task does not settle for the strongest
+    /// regularisation and answers of 0.6 where 0.99 is deserved (appearances are decided on these probabilities).
     private func chooseStrength(for examples: FeatureSet) -> Double {
         let folds = min(self.folds, examples.classCounts.min() ?? 0)
         guard folds >= 2 else { return strengths[strengths.count / 2] }
         let assignment = stratifiedFolds(examples.labels, folds: folds)
         var correct = [Int](repeating: 0, count: strengths.count)
+        var logLoss = [Double](repeating: 0, count: strengths.count)
         for fold in 0..<folds {
             let training = examples.labels.indices.filter { assignment[$0] != fold }
             let heldOut = examples.labels.indices.filter { assignment[$0] == fold }
@@ -62,11 +65,15 @@ package struct HeadTrainer: Sendable {
                 let fitted = fitter.fit(c: strength, from: parameters)
                 parameters = fitted
                 let model = fitter.model(fitted)
-                correct[position] += heldOut.count { model.predictedClass(of: examples.row($0)) == examples.labels[$0] }
+                for index in heldOut {
+                    let probabilities = model.probabilities(of: examples.row(index))
+                    let truth = examples.labels[index]
+                    if probabilities.indices.max(by: { probabilities[$0] < probabilities[$1] }) == truth { correct[position] += 1 }
+                    logLoss[position] -= log(Double(max(probabilities[truth], 1e-12)))
+                }
             }
         }
-        let best = correct.max()!
-        return strengths[correct.firstIndex(of: best)!]
+        return strengths[strengths.indices.min { (-correct[$0], logLoss[$0]) < (-correct[$1], logLoss[$1]) }!]
     }
 
     /// Each example's fold: within each class, examples in a seeded random order dealt to the folds in turn,

@@ -55,6 +55,7 @@ package final class FrameWriter: @unchecked Sendable {
     private let queue = DispatchQueue(label: "framewise.label-store.writer")
     private var pending: [StoredFrame] = []
     private var pendingThumbnails: [QueuedThumbnail] = []
+    private var pendingFeatures: [QueuedFeatures] = []
     /// Appearances changed since the last batch, by key: only the latest state of each is written.
     private var pendingAppearances: [AppearanceKey: AppearanceRecord] = [:]
     private var timer: (any DispatchSourceTimer)?
@@ -98,6 +99,20 @@ package final class FrameWriter: @unchecked Sendable {
         }
     }
 
+    /// Queues the feature vector (`StoredFeatures.width` floats) of one view of the source's frame `frameIndex`,
+    /// appended earlier or in the same batch; stored as half floats (`frame_features`) with the batch. A frame that
+    /// is not stored, or already has that view's features, is skipped.
+    package func appendFeatures(_ vector: [Float], view: String, frameIndex: Int64) throws {
+        guard vector.count == StoredFeatures.width, vector.allSatisfy(\.isFinite) else {
+            throw LabelStoreError.invalidFrame(
+                frameIndex: frameIndex, reason: "its features are not \(StoredFeatures.width) finite numbers")
+        }
+        try queue.sync {
+            pendingFeatures.append(QueuedFeatures(frameIndex: frameIndex, view: view, vector: VectorCoding.float16Bytes(vector)))
+            try commitIfFull()
+        }
+    }
+
     /// Queues the latest state of an appearance (inserted, or updated by its key); written with the next batch,
     /// so it never refers to frames a later batch would store.
     package func appendAppearance(_ appearance: AppearanceRecord) throws {
@@ -108,7 +123,7 @@ package final class FrameWriter: @unchecked Sendable {
     }
 
     private func commitIfFull() throws {
-        let queued = pending.count + pendingThumbnails.count + pendingAppearances.count
+        let queued = pending.count + pendingThumbnails.count + pendingFeatures.count + pendingAppearances.count
         if queued >= policy.maxFrames {
             try commitPending()
         } else if queued == 1 {
@@ -151,7 +166,7 @@ package final class FrameWriter: @unchecked Sendable {
             guard classIndices.contains(answer.classIndex) else { throw refuse("unknown class \(answer.classIndex)") }
             guard answer.score.isFinite else { throw refuse("a score is not a finite number") }
         }
-        guard frame.categories.allSatisfy({ $0.score.isFinite }) else { throw refuse("a category score is not a finite number") }
+        guard frame.scores.allSatisfy({ $0.score.isFinite }) else { throw refuse("a category or head score is not a finite number") }
     }
 
     private func scheduleDeadline() {
@@ -172,17 +187,20 @@ package final class FrameWriter: @unchecked Sendable {
     /// One transaction for the whole batch. On failure it is rolled back, and the batch is discarded and
     /// reported as lost: a database that refuses writes must not make the writer hold frames without bound.
     private func commitPending() throws {
-        guard !pending.isEmpty || !pendingThumbnails.isEmpty || !pendingAppearances.isEmpty else { return }
-        let batch = pending, thumbnails = pendingThumbnails
+        guard !pending.isEmpty || !pendingThumbnails.isEmpty || !pendingFeatures.isEmpty || !pendingAppearances.isEmpty
+        else { return }
+        let batch = pending, thumbnails = pendingThumbnails, features = pendingFeatures
         let appearances = pendingAppearances.values.sorted { $0.startFrameIndex < $1.startFrameIndex }
         pending.removeAll(keepingCapacity: true)
         pendingThumbnails.removeAll()
+        pendingFeatures.removeAll()
         pendingAppearances.removeAll()
         let started = ContinuousClock.now
         let outcome: CommittedBatch
         do {
             outcome = try committer.commit(
-                FrameBatch(frames: batch, thumbnails: thumbnails, appearances: appearances), source: source, run: run)
+                FrameBatch(frames: batch, thumbnails: thumbnails, features: features, appearances: appearances),
+                source: source, run: run)
         } catch {
             onBatch?(.failed(frames: batch.count, error: error))
             throw error
@@ -199,6 +217,25 @@ package final class FrameWriter: @unchecked Sendable {
 
 /// A thumbnail queued by `FrameWriter`, with the index of the source's frame it pictures.
 typealias QueuedThumbnail = (frameIndex: Int64, thumbnail: StoredThumbnail)
+
+/// A frame's features queued by `FrameWriter`: the source's frame index, the view, the half floats.
+struct QueuedFeatures {
+    /// Inserts them for the source's frame of that index, unless that view's are there; the same text for both
+    /// dialects. Arguments: view, vector, source id, frame index.
+    static let insert = """
+        INSERT INTO frame_features (frame_id, view, vector)
+        SELECT id, ?, ? FROM frames WHERE source_id = ? AND frame_index = ?
+        ON CONFLICT (frame_id, view) DO NOTHING
+        """
+
+    let frameIndex: Int64
+    let view: String
+    let vector: Data
+
+    func arguments(source: SourceID) -> [QueryArgument] {
+        [.text(view), .blob(vector), .integer(source.rawValue), .integer(frameIndex)]
+    }
+}
 
 /// What identifies an appearance within its run.
 private struct AppearanceKey: Hashable {
@@ -219,6 +256,7 @@ private struct AppearanceKey: Hashable {
 struct FrameBatch {
     var frames: [StoredFrame]
     var thumbnails: [QueuedThumbnail]
+    var features: [QueuedFeatures]
     var appearances: [AppearanceRecord]
 }
 

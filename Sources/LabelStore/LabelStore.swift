@@ -112,11 +112,12 @@ package final class LabelStore: Sendable {
                 "UPDATE runs SET status = 'interrupted', error = coalesce(error, ?) WHERE source_id = ? AND status = 'running'",
                 [.text("the process ended before the run finished"), .integer(settings.source.rawValue)])
             let id = try sql.integer("""
-                INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256, decoding, live, views)
-                VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?) RETURNING id
+                INSERT INTO runs (source_id, started_at, status, precision, sampling, model_sha256, decoding, live, views,
+                                  features, heads)
+                VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                 """, [.integer(settings.source.rawValue), .real(Date().timeIntervalSince1970), .text(settings.precision),
                       .text(settings.sampling), .text(settings.modelSHA256), .text(settings.decoding),
-                      .integer(settings.live ? 1 : 0), .text(settings.views)])
+                      .integer(settings.live ? 1 : 0), .text(settings.views), .text(settings.features), .text(settings.heads)])
             return RunID(rawValue: id ?? 0)
         }
     }
@@ -201,9 +202,11 @@ package final class LabelStore: Sendable {
         }
     }
 
-    /// Deletes every stored frame (and its labels) of `source`, for `--restart`. Runs stay as history.
+    /// Deletes every stored frame (and its labels) of `source` and the appearances seen in them, for
+    /// `--restart`. Runs stay as history.
     package func deleteFrames(of source: SourceID) throws {
         try connection.transaction { sql in
+            try sql.execute("DELETE FROM appearances WHERE source_id = ?", [.integer(source.rawValue)])
             try sql.execute("DELETE FROM frames WHERE source_id = ?", [.integer(source.rawValue)])
         }
     }

@@ -24,6 +24,8 @@ package enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendabl
     case builtWithoutPostgreSQL(location: String)
     /// `PRAGMA quick_check` found damage (or SQLite could not read the file as a database).
     case damaged(path: String, problem: String)
+    /// A head or example that cannot be stored or found, with why.
+    case invalidHead(String)
 
     package var description: String {
         switch self {
@@ -61,6 +63,7 @@ package enum LabelStoreError: Error, Equatable, CustomStringConvertible, Sendabl
         case .damaged(let path, let problem):
             "the database \(path) is damaged (\(problem)); it was left as it is: stop here and restore it from a backup "
                 + "(framewise db backup makes them), or move it aside (with its -wal file) to start a new one"
+        case .invalidHead(let reason): reason
         case .builtWithoutPostgreSQL(let location):
             "\(location): this framewise was built without PostgreSQL; build it with `swift build -c release --traits PostgreSQL` "
                 + "(scripts/build-release does)"

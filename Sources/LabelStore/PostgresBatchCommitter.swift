@@ -14,8 +14,9 @@ struct PostgresBatchCommitter: FrameBatchCommitter {
 
     /// Frames and answers of one batch. `$1` source, `$2` run, `$3...$5` the frames' columns (captured_at NaN
     /// for none: arrays carry no NULLs here), `$6...$9` the labels' columns keyed by frame index; then, when the
-    /// batch has any, the other views' labels (5 arrays) and the category scores (4 arrays), numbered on.
-    static func insertFrames(viewLabels: Bool, categoryScores: Bool) -> String {
+    /// batch has any, the other views' labels (5 arrays) and the scores of each kind it has (4 arrays each, in
+    /// the order of `scoreKinds`), numbered on.
+    static func insertFrames(viewLabels: Bool, scoreKinds: [SubjectScore.Kind]) -> String {
         var next = 10
         func parameters(_ types: [String]) -> String {
             defer { next += types.count }
@@ -48,13 +49,13 @@ struct PostgresBatchCommitter: FrameBatchCommitter {
                 )
                 """
         }
-        if categoryScores {
+        for kind in scoreKinds {
             statement += """
-                , categorised AS (
-                    INSERT INTO category_scores (frame_id, view, category_id, score)
-                    SELECT inserted.id, scored.view, scored.category_id, scored.score
+                , \(kind.table)_inserted AS (
+                    INSERT INTO \(kind.table) (frame_id, view, \(kind.idColumn), score)
+                    SELECT inserted.id, scored.view, scored.id, scored.score
                       FROM unnest(\(parameters(["bigint", "text", "bigint", "double precision"])))
-                           AS scored(frame_index, view, category_id, score)
+                           AS scored(frame_index, view, id, score)
                       JOIN inserted USING (frame_index)
                 )
                 """
@@ -71,7 +72,7 @@ struct PostgresBatchCommitter: FrameBatchCommitter {
 
     func commit(_ batch: FrameBatch, source: SourceID, run: RunID) throws -> CommittedBatch {
         let query = Self.framesQuery(Self.firstOfEachIndex(batch.frames), source: source, run: run)
-        guard !batch.thumbnails.isEmpty || !batch.appearances.isEmpty else {
+        guard !batch.thumbnails.isEmpty || !batch.features.isEmpty || !batch.appearances.isEmpty else {
             return CommittedBatch(stored: try Self.count(session.query(query)), thumbnails: 0)
         }
         return try session.transaction { connection in
@@ -86,6 +87,9 @@ struct PostgresBatchCommitter: FrameBatchCommitter {
                 binds.append(ByteBuffer(bytes: thumbnail.jpeg))
                 inserted += try connection.query(PostgresQuery(unsafeSQL: Self.insertThumbnail, binds: binds))
                     .metadata.rows ?? 0
+            }
+            for features in batch.features {
+                try connection.execute(PostgresReadOnlyDatabase.query(QueuedFeatures.insert, arguments: features.arguments(source: source)))
             }
             for appearance in batch.appearances {
                 try connection.execute(PostgresReadOnlyDatabase.query(
@@ -123,7 +127,7 @@ struct PostgresBatchCommitter: FrameBatchCommitter {
         }
         var viewFrames: [Int64] = [], views: [String] = [], viewRanks: [Int32] = [], viewClasses: [Int32] = []
         var viewScores: [Double] = []
-        var categoryFrames: [Int64] = [], categoryViews: [String] = [], categories: [Int64] = [], categoryScores: [Double] = []
+        var scored: [SubjectScore.Kind: (frames: [Int64], views: [String], ids: [Int64], scores: [Double])] = [:]
         for frame in frames {
             for view in frame.otherViews {
                 for (position, answer) in view.top.enumerated() {
@@ -134,11 +138,11 @@ struct PostgresBatchCommitter: FrameBatchCommitter {
                     viewScores.append(Double(answer.score))
                 }
             }
-            for category in frame.categories {
-                categoryFrames.append(frame.frameIndex)
-                categoryViews.append(category.view)
-                categories.append(category.category)
-                categoryScores.append(Double(category.score))
+            for score in frame.scores {
+                scored[score.kind, default: ([], [], [], [])].frames.append(frame.frameIndex)
+                scored[score.kind]!.views.append(score.view)
+                scored[score.kind]!.ids.append(score.id)
+                scored[score.kind]!.scores.append(Double(score.score))
             }
         }
         var binds = PostgresBindings(capacity: 18)
@@ -158,13 +162,14 @@ struct PostgresBatchCommitter: FrameBatchCommitter {
             binds.append(viewClasses)
             binds.append(viewScores)
         }
-        if !categoryFrames.isEmpty {
-            binds.append(categoryFrames)
-            binds.append(categoryViews)
-            binds.append(categories)
-            binds.append(categoryScores)
+        let scoreKinds = SubjectScore.Kind.allCases.filter { scored[$0] != nil }
+        for kind in scoreKinds {
+            binds.append(scored[kind]!.frames)
+            binds.append(scored[kind]!.views)
+            binds.append(scored[kind]!.ids)
+            binds.append(scored[kind]!.scores)
         }
-        let sql = insertFrames(viewLabels: !viewFrames.isEmpty, categoryScores: !categoryFrames.isEmpty)
+        let sql = insertFrames(viewLabels: !viewFrames.isEmpty, scoreKinds: scoreKinds)
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 }

@@ -49,6 +49,7 @@ package final class PostgresReadOnlyDatabase: ReadOnlyLabelDatabase {
             case .integer(let value): binds.append(value)
             case .real(let value): binds.append(value)
             case .text(let value): binds.append(value)
+            case .blob(let value): binds.append(ByteBuffer(bytes: value))
             }
         }
         return PostgresQuery(unsafeSQL: SQLText(sql).withNumberedPlaceholders, binds: binds)

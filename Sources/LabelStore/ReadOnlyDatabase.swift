@@ -63,6 +63,7 @@ package enum QueryArgument: Hashable, Sendable {
     case integer(Int64)
     case real(Double)
     case text(String)
+    case blob(Data)
 
     package init(commandLine text: String) {
         let unsigned = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
@@ -84,6 +85,7 @@ package enum QueryArgument: Hashable, Sendable {
         case .integer(let value): value.databaseValue
         case .real(let value): value.databaseValue
         case .text(let value): value.databaseValue
+        case .blob(let value): value.databaseValue
         }
     }
 }
@@ -108,6 +110,8 @@ package enum QueryValue: Hashable, Sendable {
     }
     /// The value as text, if it is text.
     package var text: String? { if case .text(let value) = self { value } else { nil } }
+    /// The value as bytes, if it is a blob.
+    package var blob: Data? { if case .blob(let value) = self { value } else { nil } }
 
     /// The integer, or `LabelStoreError.unexpectedValue` (a column of another type, or NULL).
     func requiredInt64() throws -> Int64 {

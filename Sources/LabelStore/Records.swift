@@ -79,8 +79,12 @@ package struct RunSettings: Hashable, Sendable {
     package let live: Bool
     /// The views the run looks through, comma separated, the one `labels` holds first (`center`).
     package let views: String
+    /// Which frames' feature vectors the run stores: `off`, `thumbnails` or `all`.
+    package let features: String
+    /// The heads it applies, `view=name@version` joined by commas ('' for none).
+    package let heads: String
     package init(source: SourceID, precision: String, sampling: String, modelSHA256: String, decoding: String = "full",
-                live: Bool = false, views: String = "center") {
+                live: Bool = false, views: String = "center", features: String = "off", heads: String = "") {
         self.source = source
         self.precision = precision
         self.sampling = sampling
@@ -88,6 +92,8 @@ package struct RunSettings: Hashable, Sendable {
         self.decoding = decoding
         self.live = live
         self.views = views
+        self.features = features
+        self.heads = heads
     }
 }
 
@@ -171,16 +177,16 @@ package struct StoredFrame: Hashable, Sendable {
     package let top: [ClassScore]
     /// The best answers of the run's other views (`view_labels`).
     package let otherViews: [ViewTop]
-    /// Category scores of every view, those worth storing (`category_scores`).
-    package let categories: [CategoryScore]
+    /// Category and head-class scores of every view, those worth storing (`category_scores`, `head_scores`).
+    package let scores: [SubjectScore]
     package init(frameIndex: Int64, pts: Double, capturedAt: Date?, top: [ClassScore], otherViews: [ViewTop] = [],
-                categories: [CategoryScore] = []) {
+                scores: [SubjectScore] = []) {
         self.frameIndex = frameIndex
         self.pts = pts
         self.capturedAt = capturedAt
         self.top = top
         self.otherViews = otherViews
-        self.categories = categories
+        self.scores = scores
     }
 }
 
@@ -194,18 +200,42 @@ package struct ViewTop: Hashable, Sendable {
     }
 }
 
-/// A category's score in one view of a frame.
-package struct CategoryScore: Hashable, Sendable {
+/// A score in one view of a frame for something beside the model's own classes: a WordNet category
+/// (`category_scores`) or a head's class (`head_scores`).
+package struct SubjectScore: Hashable, Sendable {
+    /// What `id` numbers, and where such scores are stored.
+    package enum Kind: Hashable, Sendable, CaseIterable {
+        /// `categories.id`.
+        case category
+        /// `head_classes.id`.
+        case headClass
+
+        var table: String {
+            switch self {
+            case .category: "category_scores"
+            case .headClass: "head_scores"
+            }
+        }
+
+        var idColumn: String {
+            switch self {
+            case .category: "category_id"
+            case .headClass: "class_id"
+            }
+        }
+    }
+
     /// Scores below this are not stored: a missing row reads as "below 0.01".
     package static let storedMinimum: Float = 0.01
 
     package let view: String
-    /// The category's id in `categories`.
-    package let category: Int64
+    package let kind: Kind
+    package let id: Int64
     package let score: Float
-    package init(view: String, category: Int64, score: Float) {
+    package init(view: String, kind: Kind, id: Int64, score: Float) {
         self.view = view
-        self.category = category
+        self.kind = kind
+        self.id = id
         self.score = score
     }
 }

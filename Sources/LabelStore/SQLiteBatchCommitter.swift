@@ -11,6 +11,12 @@ struct SQLiteBatchCommitter: FrameBatchCommitter {
         try pool.write { db in
             let stored = try Self.insert(batch.frames, source: source, run: run, db: db)
             let thumbnails = try Self.insert(batch.thumbnails, source: source, db: db)
+            if !batch.features.isEmpty {
+                let insert = try db.cachedStatement(sql: QueuedFeatures.insert)
+                for features in batch.features {
+                    try insert.execute(arguments: StatementArguments(features.arguments(source: source).map(\.databaseValue)))
+                }
+            }
             if !batch.appearances.isEmpty {
                 let upsert = try db.cachedStatement(sql: AppearanceRecord.upsert)
                 for appearance in batch.appearances {
@@ -49,12 +55,12 @@ struct SQLiteBatchCommitter: FrameBatchCommitter {
             """)
         let insertLabel = try db.cachedStatement(
             sql: "INSERT INTO labels (frame_id, rank, class_index, score) VALUES (?, ?, ?, ?)")
-        // Prepared when first needed (GRDB caches them): a run of one view and no categories uses neither.
+        // Prepared when first needed (GRDB caches them): a run of one view and no categories or heads uses none.
         func insertViewLabel() throws -> Statement {
             try db.cachedStatement(sql: "INSERT INTO view_labels (frame_id, view, rank, class_index, score) VALUES (?, ?, ?, ?, ?)")
         }
-        func insertCategoryScore() throws -> Statement {
-            try db.cachedStatement(sql: "INSERT INTO category_scores (frame_id, view, category_id, score) VALUES (?, ?, ?, ?)")
+        func insertScore(_ kind: SubjectScore.Kind) throws -> Statement {
+            try db.cachedStatement(sql: "INSERT INTO \(kind.table) (frame_id, view, \(kind.idColumn), score) VALUES (?, ?, ?, ?)")
         }
         var stored = 0
         for frame in batch {
@@ -75,9 +81,9 @@ struct SQLiteBatchCommitter: FrameBatchCommitter {
                     try statement.execute()
                 }
             }
-            for category in frame.categories {
-                let statement = try insertCategoryScore()
-                statement.setUncheckedArguments([frameID, category.view, category.category, Double(category.score)])
+            for scored in frame.scores {
+                let statement = try insertScore(scored.kind)
+                statement.setUncheckedArguments([frameID, scored.view, scored.id, Double(scored.score)])
                 try statement.execute()
             }
             stored += 1

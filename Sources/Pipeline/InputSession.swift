@@ -95,6 +95,8 @@ final class InputSession: Sendable {
         let location = input.location
         let logger = stages.logger
         let categories = try stages.categories.scoring(for: configuration.categories, in: stages.store, logger: logger)
+        let heads = try HeadCatalog.resolve(configuration.heads, views: input.decoder.views.map(\.name), model: stages.model,
+                                            store: stages.store, logger: logger)
         var reserved: SourceDescriptor?
         if location.isNetwork {
             let identity = try identity(of: location)
@@ -122,7 +124,7 @@ final class InputSession: Sendable {
                 reserved = identity
             }
             return try begin(reader: reader, identity: identity, input: input, position: position, of: configuration,
-                             categories: categories, in: stages)
+                             categories: categories, heads: heads, in: stages)
         } catch {
             if let reserved { stages.release(reserved) }
             throw error
@@ -139,7 +141,8 @@ final class InputSession: Sendable {
 
     private static func begin(reader: FrameReader, identity: SourceDescriptor, input: PipelineConfiguration.Input,
                               position: Int, of configuration: PipelineConfiguration,
-                              categories: (scoring: CategoryScoring, names: [Int64: String]), in stages: LabellingStages) throws
+                              categories: (scoring: CategoryScoring, names: [Int64: String]), heads: HeadCatalog.Resolved,
+                              in stages: LabellingStages) throws
         -> InputSession
     {
         let store = stages.store
@@ -170,11 +173,13 @@ final class InputSession: Sendable {
         let run = try store.beginRun(RunSettings(
             source: registration.id, precision: stages.model.numerics.precision.rawValue, sampling: input.decoder.summary,
             modelSHA256: stages.model.sha256, decoding: input.decoder.shortcuts.description, live: reader.isLive,
-            views: input.decoder.views.map(\.name).joined(separator: ",")))
+            views: input.decoder.views.map(\.name).joined(separator: ","), features: configuration.features.rawValue,
+            heads: heads.description))
         let frameAges = reader.isLive ? Metrics.Timer(label: "framewise_frame_age_seconds",
             dimensions: [("pipeline", configuration.name), ("input", location.description)], factory: stages.metrics) : nil
         let tag = stages.makeTag(counters: InputCounters(duration: reader.duration, frameAges: frameAges),
-                                categories: categories.scoring)
+                                scoring: InputScoring(categories: categories.scoring, heads: heads.scorings,
+                                                      keepsFeatures: configuration.features != .off))
         let writer: FrameWriter
         do {
             writer = try store.makeWriter(run: run) { [stages] outcome in stages.recordBatch(outcome, of: tag.counters) }
@@ -191,7 +196,9 @@ final class InputSession: Sendable {
         }
         let record = SinkInput(
             tag: tag, source: registration.id, run: run, writer: writer, frameIndexBase: frameIndexBase, pictures: pictures,
-            classNames: stages.model.classes.map(\.label), categoryNames: categories.names,
+            classNames: stages.model.classes.map(\.label),
+            subjectNames: [VocabularyAnswers.category: categories.names, VocabularyAnswers.head: heads.names],
+            features: configuration.features,
             timeline: InputTimeline(thumbnails: configuration.thumbnails, appearances: configuration.appearances,
                                     reorderWindow: stages.reorderWindow))
         stages.sink.register(record)

@@ -122,8 +122,8 @@ package final class LabellingStages: Sendable {
     // MARK: What the inputs' sessions share
 
     /// A tag for a new input's frames.
-    func makeTag(counters: InputCounters, categories: CategoryScoring) -> InputTag {
-        InputTag(id: nextTag.add(1, ordering: .relaxed).newValue, counters: counters, categories: categories)
+    func makeTag(counters: InputCounters, scoring: InputScoring) -> InputTag {
+        InputTag(id: nextTag.add(1, ordering: .relaxed).newValue, counters: counters, scoring: scoring)
     }
 
     /// Counts what a writer's batch did to its input's counters and the store's health.

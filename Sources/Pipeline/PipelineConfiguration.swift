@@ -57,6 +57,11 @@ package struct PipelineConfiguration: Sendable {
     package var categories: [String]?
     /// When a label or category counts as there (`appearances`).
     package var appearances = AppearanceThresholds()
+    /// Which frames' feature vectors (pool5, every view) are stored, for `framewise similar` and examples.
+    package var features = FeatureStorage.thumbnails
+    /// The heads applied, each on one view (nil: the view it was trained on if the input has it, else the
+    /// input's first view).
+    package var heads: [HeadUse] = []
     /// How long the daemon keeps the frames of this pipeline's sources (`retention:`); nil: the daemon's default,
     /// and without one, for ever.
     package var retention: RetentionPeriod?
@@ -109,6 +114,38 @@ package struct PipelineConfiguration: Sendable {
             throw ConfigurationError(message: "appearances: \(conflict)")
         }
     }
+}
+
+/// Which frames' feature vectors a run stores (`frame_features`).
+package enum FeatureStorage: String, Sendable, CaseIterable {
+    /// None.
+    case off
+    /// The frames that get a thumbnail (an appearance's first frame, a segment's): enough to search by picture.
+    case thumbnails
+    /// Every labelled frame (2 KB each).
+    case all
+}
+
+/// A head applied by a run: its name, and the view it reads (nil: chosen when the input opens).
+package struct HeadUse: Hashable, Sendable, CustomStringConvertible {
+    package let head: String
+    package let view: String?
+
+    package init(head: String, view: String?) {
+        self.head = head
+        self.view = view
+    }
+
+    /// `HEAD` or `VIEW=HEAD`.
+    package init(_ text: String) throws(ConfigurationError) {
+        let parts = text.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard parts.allSatisfy({ !$0.isEmpty && !$0.contains(where: \.isWhitespace) }) else {
+            throw ConfigurationError(message: "a head is HEAD or VIEW=HEAD, not '\(text)'")
+        }
+        self.init(head: parts.last!, view: parts.count == 2 ? parts[0] : nil)
+    }
+
+    package var description: String { view.map { "\($0)=\(head)" } ?? head }
 }
 
 /// A pipeline configuration that cannot run, in one line.

@@ -50,6 +50,8 @@ package enum PipelineFile {
         let views = try readViews(&fields)
         for index in configuration.inputs.indices { configuration.inputs[index].decoder.views = views }
         if let categories = try fields.strings("categories") { configuration.categories = categories }
+        configuration.features = try fields.choice("features", of: FeatureStorage.self) ?? configuration.features
+        configuration.heads = try readHeads(&fields)
         if var appearances = try fields.mapping("appearances") {
             configuration.appearances = try readAppearances(&appearances)
             try appearances.rejectUnknownKeys()
@@ -110,6 +112,32 @@ package enum PipelineFile {
         }
         guard Set(views.map(\.name)).count == views.count else { throw fields.error("views", "a view is given twice") }
         return views
+    }
+
+    /// `heads:` as a mapping of views to heads (`{gate: gate-state}`), or a list of `HEAD` / `VIEW=HEAD`.
+    private static func readHeads(_ fields: inout YAMLFields) throws -> [HeadUse] {
+        guard let node = fields.node("heads") else { return [] }
+        if case .mapping = node {
+            var heads = try fields.fields(of: node, key: "heads")
+            let uses = try heads.keys.map { view in
+                guard let head = try heads.string(view) else { throw heads.error(view, "expected a head's name") }
+                return HeadUse(head: head, view: view)
+            }
+            try heads.rejectUnknownKeys()
+            return uses
+        }
+        let texts: [String]
+        switch node {
+        case .scalar(let scalar): texts = [scalar.string]
+        case .sequence(let items): texts = try items.map { item in
+                guard case .scalar(let scalar) = item else { throw fields.error("heads", "expected a head's name, or VIEW=HEAD") }
+                return scalar.string
+            }
+        default: throw fields.error("heads", "expected {VIEW: HEAD, ...} or a list of heads")
+        }
+        return try texts.map { text in
+            do { return try HeadUse(text) } catch { throw fields.error("heads", "\(error)") }
+        }
     }
 
     private static func readAppearances(_ section: inout YAMLFields) throws -> AppearanceThresholds {

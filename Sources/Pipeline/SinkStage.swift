@@ -21,15 +21,21 @@ final class SinkInput: Sendable {
     let thumbnailsPending = DispatchGroup()
     /// Signalled by the sink once the writer is closed: every frame of the input is stored or counted.
     let writerClosed = DispatchSemaphore(value: 0)
-    /// The names appearances are stored under: the model's classes by index, the categories by id.
+    /// The names appearances are stored under: the model's classes by index; by vocabulary (`category`, `head`),
+    /// the other subjects by stored id (a head's "none of these" class has none: it gets no appearances).
     let classNames: [String]
-    let categoryNames: [Int64: String]
+    let subjectNames: [String: [Int64: String]]
+    /// Which frames' feature vectors are stored.
+    let features: FeatureStorage
+    /// With `.thumbnails`: the views' features of frames whose thumbnail is not decided yet, by decoder index.
+    private let undecidedFeatures = Mutex<[Int64: [(view: String, vector: [Float])]]>([:])
     private let topClassFrames = Mutex<[Int: Int]>([:])
     /// Thumbnails and appearances, decided in frame order (used by the sink's thread only).
     fileprivate let timeline: Mutex<InputTimeline>
 
     init(tag: InputTag, source: SourceID, run: RunID, writer: FrameWriter, frameIndexBase: Int64, pictures: FramePictures,
-         classNames: [String], categoryNames: [Int64: String], timeline: sending InputTimeline)
+         classNames: [String], subjectNames: [String: [Int64: String]], features: FeatureStorage,
+         timeline: sending InputTimeline)
     {
         self.tag = tag
         self.source = source
@@ -38,7 +44,8 @@ final class SinkInput: Sendable {
         self.frameIndexBase = frameIndexBase
         self.pictures = pictures
         self.classNames = classNames
-        self.categoryNames = categoryNames
+        self.subjectNames = subjectNames
+        self.features = features
         self.timeline = Mutex(timeline)
     }
 
@@ -50,6 +57,40 @@ final class SinkInput: Sendable {
 
     fileprivate func count(topClass: Int) {
         topClassFrames.withLock { $0[topClass, default: 0] += 1 }
+    }
+
+    /// Hands a stored frame's feature vectors to the writer (`.all`), or keeps them until its thumbnail is decided
+    /// (`.thumbnails`).
+    fileprivate func keepFeatures(of answers: FrameAnswers, storedIndex: Int64) {
+        let vectors = answers.views.compactMap { view in view.features.map { (view: view.view, vector: $0) } }
+        guard !vectors.isEmpty else { return }
+        switch features {
+        case .off: return
+        case .all: storeFeatures(vectors, storedIndex: storedIndex)
+        case .thumbnails: undecidedFeatures.withLock { $0[answers.position.frameIndex] = vectors }
+        }
+    }
+
+    /// The timeline chose the frame `decoderIndex` for a thumbnail: its features are stored with it.
+    fileprivate func thumbnailChosen(_ decoderIndex: Int64, storedIndex: Int64) {
+        if let vectors = undecidedFeatures.withLock({ $0.removeValue(forKey: decoderIndex) }) {
+            storeFeatures(vectors, storedIndex: storedIndex)
+        }
+    }
+
+    /// Frames up to `decoderIndex` are decided: features still kept for them are not wanted.
+    fileprivate func decided(through decoderIndex: Int64) {
+        undecidedFeatures.withLock { kept in
+            guard kept.keys.contains(where: { $0 <= decoderIndex }) else { return }
+            kept = kept.filter { $0.key > decoderIndex }
+        }
+    }
+
+    private func storeFeatures(_ vectors: [(view: String, vector: [Float])], storedIndex: Int64) {
+        for (view, vector) in vectors {
+            // A failed commit has been counted and reported by the writer's `onBatch`.
+            try? writer.appendFeatures(vector, view: view, frameIndex: storedIndex)
+        }
     }
 }
 
@@ -151,6 +192,7 @@ final class SinkStage: Sendable {
             return
         }
         counters.stored(capturedAt: position.capturedAt)
+        input.keepFeatures(of: answers, storedIndex: frame.frameIndex)
         guard let best = frame.top.first else { return }
         input.count(topClass: best.classIndex)
         let ordered = InputTimeline.Frame(
@@ -172,10 +214,12 @@ final class SinkStage: Sendable {
             otherViews: answers.views.dropFirst().map {
                 ViewTop(view: $0.view, top: classScores($0.answers(in: VocabularyAnswers.imageNet)))
             },
-            categories: answers.views.flatMap { view in
-                (view.answers(in: VocabularyAnswers.category) ?? [])
-                    .filter { $0.score >= CategoryScore.storedMinimum }
-                    .map { CategoryScore(view: view.view, category: Int64($0.classIndex), score: $0.score) }
+            scores: answers.views.flatMap { view in
+                view.vocabularies.flatMap { vocabulary -> [SubjectScore] in
+                    guard let kind = vocabulary.storedKind else { return [] }
+                    return vocabulary.top.filter { $0.score >= SubjectScore.storedMinimum }
+                        .map { SubjectScore(view: view.view, kind: kind, id: Int64($0.classIndex), score: $0.score) }
+                }
             })
     }
 
@@ -184,10 +228,10 @@ final class SinkStage: Sendable {
         var scores: [(subject: AppearanceSubject, label: String, score: Float)] = []
         for view in answers.views {
             for vocabulary in view.vocabularies {
-                let isCategory = vocabulary.vocabulary == VocabularyAnswers.category
+                let names = input.subjectNames[vocabulary.vocabulary]
                 for answer in vocabulary.top {
                     let id = Int64(answer.classIndex)
-                    let name = isCategory ? input.categoryNames[id] : input.classNames[safe: answer.classIndex]
+                    let name = names.map { $0[id] } ?? input.classNames[safe: answer.classIndex]
                     guard let name else { continue }
                     scores.append((AppearanceSubject(view: view.view, vocabulary: vocabulary.vocabulary, classID: id),
                                    name, answer.score))
@@ -212,10 +256,27 @@ final class SinkStage: Sendable {
             // A failed commit has been counted and reported by the writer's `onBatch`.
             try? input.writer.appendAppearance(appearance)
         }
-        for (decoderIndex, storedIndex) in decision.thumbnails where input.pictures.choose(decoderIndex) {
-            thumbnails.submit(ThumbnailStage.Job(input: input, frameIndex: decoderIndex, storedFrameIndex: storedIndex))
+        for (decoderIndex, storedIndex) in decision.thumbnails {
+            input.thumbnailChosen(decoderIndex, storedIndex: storedIndex)
+            if input.pictures.choose(decoderIndex) {
+                thumbnails.submit(ThumbnailStage.Job(input: input, frameIndex: decoderIndex, storedFrameIndex: storedIndex))
+            }
         }
-        if let decided = decision.decidedThrough { input.pictures.discard(through: decided) }
+        if let decided = decision.decidedThrough {
+            input.pictures.discard(through: decided)
+            input.decided(through: decided)
+        }
+    }
+}
+
+extension VocabularyAnswers {
+    /// Where the store keeps this vocabulary's scores beside `labels` (nil: ImageNet's, which are `labels`).
+    var storedKind: SubjectScore.Kind? {
+        switch vocabulary {
+        case VocabularyAnswers.category: .category
+        case VocabularyAnswers.head: .headClass
+        default: nil
+        }
     }
 }
 

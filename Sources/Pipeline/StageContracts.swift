@@ -11,17 +11,17 @@ final class InputTag: Sendable, Hashable {
     /// Unique among the inputs of one `LabellingStages`.
     let id: Int
     let counters: InputCounters
-    /// The categories the workers score for this input's frames.
-    let categories: CategoryScoring
+    /// What the workers compute for this input's frames beside ImageNet's top 5.
+    let scoring: InputScoring
     /// Frames of this input taken by the decode stage and not yet handed on to the sink (or dropped): entered
     /// by the decode stage, left by the worker that hands the frame on (or whoever drops it). The input's end
     /// waits for it, so the sink hears of the end after the input's last frame.
     let framesInFlight = DispatchGroup()
 
-    init(id: Int, counters: InputCounters, categories: CategoryScoring) {
+    init(id: Int, counters: InputCounters, scoring: InputScoring) {
         self.id = id
         self.counters = counters
-        self.categories = categories
+        self.scoring = scoring
     }
 
     static func == (lhs: InputTag, rhs: InputTag) -> Bool { lhs.id == rhs.id }
@@ -34,6 +34,57 @@ struct ViewTensor: Sendable {
     let view: String
     /// One tensor per crop; the workers combine a view's crops per class (the highest probability).
     let crops: [[Float]]
+}
+
+/// What the workers compute for an input's frames beside ImageNet's top 5: its categories, its heads (each on
+/// one view), and whether each view's feature vector travels on to the sink (to be stored).
+struct InputScoring: Sendable {
+    static let labelsOnly = InputScoring(categories: .none, heads: [], keepsFeatures: false)
+
+    let categories: CategoryScoring
+    let heads: [HeadScoring]
+    let keepsFeatures: Bool
+
+    /// Whether the workers must read pool5: for the heads, or to hand the features on.
+    var needsFeatures: Bool { keepsFeatures || !heads.isEmpty }
+}
+
+/// A trained head applied to one view of an input's frames: its classes (numbered by their stored ids) and its
+/// classifier with the standardisation folded in, so it reads raw pool5 features. In a view of several crops a
+/// class scores its highest probability over the crops.
+final class HeadScoring: Sendable {
+    let view: String
+    let classIDs: [Int]
+    /// Row-major, one row of pool5's width per class.
+    let weights: [Float]
+    let biases: [Float]
+
+    init(view: String, classIDs: [Int], weights: [Float], biases: [Float]) {
+        precondition(classIDs.count == biases.count && weights.count % max(biases.count, 1) == 0)
+        self.view = view
+        self.classIDs = classIDs
+        self.weights = weights
+        self.biases = biases
+    }
+
+    /// Every class's score in a view whose crops had `features` (one vector per crop), best first.
+    func scores(of features: ArraySlice<[Float]>) -> [ScoredClass] {
+        let width = weights.count / biases.count
+        var best = [Float](repeating: 0, count: biases.count)
+        for crop in features {
+            var logits = biases
+            for row in logits.indices {
+                var sum: Float = 0
+                for column in 0..<width { sum += weights[row * width + column] * crop[column] }
+                logits[row] += sum
+            }
+            let largest = logits.max() ?? 0
+            let exponentials = logits.map { expf($0 - largest) }
+            let total = exponentials.reduce(0, +)
+            for row in best.indices { best[row] = max(best[row], exponentials[row] / total) }
+        }
+        return zip(classIDs, best).map { ScoredClass(classIndex: $0, score: $1) }.sorted { $0.score > $1.score }
+    }
 }
 
 /// The categories (WordNet nouns above the model's classes) scored in an input's frames: each a stored id
@@ -97,6 +148,8 @@ struct VocabularyAnswers: Sendable {
     static let imageNet = "imagenet"
     /// WordNet categories above them (`CategoryScoring`): every scored category, not only the best.
     static let category = "category"
+    /// The classes of the heads applied to the view (`HeadScoring`), numbered by their stored ids: all of them.
+    static let head = "head"
 
     let vocabulary: String
     /// Best first.
@@ -104,7 +157,7 @@ struct VocabularyAnswers: Sendable {
 }
 
 /// What the network said about one view of a frame: answers per vocabulary, and the view's feature vector
-/// (GoogLeNet's pool5) when it was asked for.
+/// (GoogLeNet's pool5; the mean over a view's crops) when its input keeps them.
 struct ViewAnswers: Sendable {
     let view: String
     let vocabularies: [VocabularyAnswers]

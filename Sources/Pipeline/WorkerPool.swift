@@ -61,9 +61,15 @@ final class WorkerPool: Sendable {
         }
         while case let batch = frames.take(maxCount: batchSize, batchDeadline: batchDeadline), !batch.isEmpty {
             let started = ContinuousClock.now
-            let probabilities: [[Float]]
+            let probabilities: [[Float]], features: [[Float]]?
             do {
-                probabilities = try engine.classify(batch: batch.flatMap { $0.views.flatMap(\.crops) })
+                let crops = batch.flatMap { $0.views.flatMap(\.crops) }
+                if batch.contains(where: { $0.position.input.scoring.needsFeatures }) {
+                    let answers = try engine.classifyWithFeatures(batch: crops)
+                    (probabilities, features) = (answers.map(\.probabilities), answers.map(\.features))
+                } else {
+                    (probabilities, features) = (try engine.classify(batch: crops), nil)
+                }
             } catch {
                 for frame in batch {
                     frame.position.input.counters.dropped.add(1, ordering: .relaxed)
@@ -78,9 +84,10 @@ final class WorkerPool: Sendable {
             for frame in batch {
                 inferenceTimer.record(duration: perFrame)
                 let views = frame.views.map { view in
-                    let crops = probabilities[next..<next + view.crops.count]
+                    let range = next..<next + view.crops.count
                     next += view.crops.count
-                    return Self.answers(view: view.view, crops: crops, categories: frame.position.input.categories)
+                    return Self.answers(view: view.view, crops: probabilities[range], features: features?[range],
+                                        scoring: frame.position.input.scoring)
                 }
                 sink.put(FrameAnswers(position: frame.position, views: views))
                 frame.position.input.framesInFlight.leave()
@@ -88,9 +95,13 @@ final class WorkerPool: Sendable {
         }
     }
 
-    /// A view's answers from its crops' softmax outputs: the model's classes ranked by their highest probability
-    /// over the crops, and the input's categories.
-    private static func answers(view: String, crops: ArraySlice<[Float]>, categories: CategoryScoring) -> ViewAnswers {
+    /// A view's answers from its crops' softmax outputs (and pool5 features, when read): the model's classes
+    /// ranked by their highest probability over the crops, the input's categories and its heads on this view, and
+    /// the features (the crops' mean) when the input keeps them.
+    private static func answers(view: String, crops: ArraySlice<[Float]>, features: ArraySlice<[Float]>?,
+                                scoring: InputScoring) -> ViewAnswers
+    {
+        let categories = scoring.categories
         var combined = crops.first ?? []
         for crop in crops.dropFirst() {
             for index in combined.indices where crop[index] > combined[index] { combined[index] = crop[index] }
@@ -101,6 +112,17 @@ final class WorkerPool: Sendable {
         if !categories.entries.isEmpty {
             vocabularies.append(VocabularyAnswers(vocabulary: VocabularyAnswers.category, top: categories.scores(of: crops)))
         }
-        return ViewAnswers(view: view, vocabularies: vocabularies, features: nil)
+        if let features {
+            for head in scoring.heads where head.view == view {
+                vocabularies.append(VocabularyAnswers(vocabulary: VocabularyAnswers.head, top: head.scores(of: features)))
+            }
+        }
+        var kept: [Float]? = nil
+        if scoring.keepsFeatures, let features, var mean = features.first {
+            for crop in features.dropFirst() { for index in mean.indices { mean[index] += crop[index] } }
+            if features.count > 1 { for index in mean.indices { mean[index] /= Float(features.count) } }
+            kept = mean
+        }
+        return ViewAnswers(view: view, vocabularies: vocabularies, features: kept)
     }
 }

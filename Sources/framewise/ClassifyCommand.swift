@@ -1,6 +1,8 @@
 import ArgumentParser
+import FeatureSpace
 import Foundation
 import GoogLeNet
+import LabelStore
 import Pipeline
 import VideoDecoding
 
@@ -13,6 +15,10 @@ struct ClassifyCommand: AsyncParsableCommand {
 
     @OptionGroup var model: ModelOption
     @OptionGroup var precision: PrecisionOption
+    @OptionGroup var database: DatabaseLocation
+
+    @Option(help: "Answer with a trained head's classes instead of ImageNet's (see `framewise heads`; its database is --db).")
+    var head: String?
 
     @Option(help: "How many classes to print per picture.")
     var top = 5
@@ -36,6 +42,10 @@ struct ClassifyCommand: AsyncParsableCommand {
     func run() async throws {
         try await exitingOnError {
             let loaded = try model.load()
+            if let head {
+                try classify(with: head, LoadedModel(loaded, numerics: try loaded.numerics(for: precision.precision)))
+                return
+            }
             let engine = try GoogLeNetEngine(weights: precision.prepare(loaded))
             var failures = 0
             for image in images {
@@ -56,23 +66,58 @@ struct ClassifyCommand: AsyncParsableCommand {
                     failures += 1
                     continue
                 }
-                if json || features {
-                    var fields: [String: Any] = [
-                        "input": image,
-                        "top": best.map { ["class": $0.classIndex, "label": loaded.labels[$0.classIndex],
-                                           "score": Double($0.probability)] as [String: Any] },
-                    ]
-                    if features { fields["features"] = pool5.map(Double.init) }
-                    print(String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]),
-                                 as: UTF8.self))
-                } else {
-                    print(image)
-                    for ranked in best {
-                        print(String(format: "  %6.4f  ", ranked.probability) + "\(loaded.labels[ranked.classIndex]) (\(ranked.classIndex))")
-                    }
-                }
+                try printAnswer(image, best, labels: loaded.labels.classes.map(\.label), features: features ? pool5 : nil)
             }
             if failures > 0 { throw ExitCode.failure }
+        }
+    }
+
+    /// `--head`: each picture seen as the head sees it (its view; a region's picture whole), answered in its classes.
+    private func classify(with head: String, _ model: LoadedModel) throws {
+        let store = try database.location().openForWriting()
+        defer { try? store.close() }
+        guard let (version, _, _) = try store.latestVersion(of: head) else {
+            throw LabelStoreError.invalidHead("\(head) has not been trained yet (framewise train \(head))")
+        }
+        guard version.modelSHA256 == model.sha256 else {
+            throw LabelStoreError.invalidHead("\(head) was trained on the features of another model (\(version.modelSHA256.prefix(12))…); "
+                + "this one is \(model.sha256.prefix(12))…: train it again")
+        }
+        guard let classifier = SoftmaxRegression(classNames: version.classes, width: StoredFeatures.width, parameters: version.parameters)
+        else { throw LabelStoreError.invalidHead("\(head) version \(version.version) is damaged (its parameters do not fit its classes)") }
+        if version.precision != model.numerics.precision.rawValue {
+            FileHandle.standardError.write(Data("warning: \(head) was trained on \(version.precision) features; these are \(model.numerics.precision.rawValue)\n".utf8))
+        }
+        let collector = try HeadExamples(model: model)
+        var failures = 0
+        for image in images {
+            do {
+                let features = try collector.picture(image, headView: version.view).features
+                let probabilities = classifier.probabilities(of: features)
+                try printAnswer(image, topClasses(min(top, version.classes.count), of: probabilities), labels: version.classes, features: nil)
+            } catch {
+                FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                failures += 1
+            }
+        }
+        if failures > 0 { throw ExitCode.failure }
+    }
+
+    /// One picture's answer: JSON (`input`, `top`: class, label, score; `features` when asked) or lines.
+    private func printAnswer(_ image: String, _ best: [RankedClass], labels: [String], features pool5: [Float]?) throws {
+        if json || pool5 != nil {
+            var fields: [String: Any] = [
+                "input": image,
+                "top": best.map { ["class": $0.classIndex, "label": labels[$0.classIndex], "score": Double($0.probability)] as [String: Any] },
+            ]
+            if let pool5 { fields["features"] = pool5.map(Double.init) }
+            print(String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]),
+                         as: UTF8.self))
+        } else {
+            print(image)
+            for ranked in best {
+                print(String(format: "  %6.4f  ", ranked.probability) + "\(labels[ranked.classIndex]) (\(ranked.classIndex))")
+            }
         }
     }
 }

@@ -21,6 +21,8 @@ struct Framewise: AsyncParsableCommand {
             WorkCommand.self,
             JobsCommand.self,
             ClassifyCommand.self,
+            TrainCommand.self,
+            HeadsCommand.self,
             ModelCommand.self,
             BenchCommand.self,
         ]

@@ -46,6 +46,10 @@ struct AnswerOptions: ParsableArguments {
     var categories: [String] = []
     @Flag(help: "Score no categories.")
     var noCategories = false
+    @Option(name: .customLong("head"), help: "Apply a trained head: HEAD (on the view it was trained on, else the first) or VIEW=HEAD (repeatable; see `framewise heads`).")
+    var heads: [String] = []
+    @Option(help: "Which frames' feature vectors are stored for `framewise similar`: off, thumbnails (default: the frames with a picture) or all.")
+    var features: FeatureStorage?
 
     /// Whether a view or region was given.
     var givesViews: Bool { !views.isEmpty || !regions.isEmpty }
@@ -80,6 +84,8 @@ struct AnswerOptions: ParsableArguments {
         }
         if noCategories { configuration.categories = [] }
         if !categories.isEmpty { configuration.categories = categories }
+        if !heads.isEmpty { configuration.heads = try heads.map(HeadUse.init) }
+        if let features { configuration.features = features }
     }
 }
 
@@ -113,6 +119,8 @@ struct WorkerPoolOptions: ParsableArguments {
         }
     }
 }
+
+extension FeatureStorage: ExpressibleByArgument {}
 
 /// `text` read as decoding shortcuts (`full`, `skip-loop-filter`, ...), else the option's one-line error.
 func decodingShortcuts(_ text: String, _ option: String) throws -> DecodingShortcuts {
