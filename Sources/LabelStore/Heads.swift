@@ -303,7 +303,7 @@ extension LabelStore {
     private static func version(_ row: [QueryValue]) throws -> HeadVersionRecord {
         let head = try row[0].requiredText()
         guard let parameters = VectorCoding.float32Values(try row[6].requiredBlob()) else {
-            throw LabelStoreError.unexpectedValue("head_versions.parameters of \(head)", expected: "float32 values")
+            throw LabelStoreError.invalidHead("\(head) version \(try row[1].requiredInt64()) is damaged (its parameters are not float32 values)")
         }
         return HeadVersionRecord(
             head: head, version: Int(try row[1].requiredInt64()), view: try row[2].requiredText(),

@@ -42,8 +42,8 @@ package final class HeadExamples {
         return collected
     }
 
-    /// A picture file's features as a head reading the view `headView` sees it: through that view when it is a
-    /// built-in one, whole (`full`) when it is a region (the picture is the region).
+    /// A picture file's features as a head (or a search) reading the view `headView` sees it: through that view
+    /// when it is a built-in one, whole (`full`) when it is a region (the picture is the region).
     package func picture(_ path: String, headView: String) throws -> (features: [Float], jpeg: Data?, seenAs: FrameView) {
         let seenAs = FrameView(builtIn: headView) ?? .full
         let (features, jpeg) = try features(of: try InputLocation(path), window: TimeWindow(start: 0, end: nil), view: seenAs)

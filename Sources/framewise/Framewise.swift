@@ -23,6 +23,7 @@ struct Framewise: AsyncParsableCommand {
             ClassifyCommand.self,
             TrainCommand.self,
             HeadsCommand.self,
+            SimilarCommand.self,
             ModelCommand.self,
             BenchCommand.self,
         ]
