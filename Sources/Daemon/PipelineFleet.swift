@@ -6,13 +6,15 @@ import Synchronization
 /// The pipelines the daemon runs, one per valid file of its directory, each a set of `SupervisedInput`s
 /// sharing the one `LabellingStages`. A reload hands it the directory read anew: added files start, removed
 /// ones stop, changed ones restart, unchanged ones go on untouched, and a file that became invalid keeps its
-/// previous version running.
+/// previous version running. A pipeline whose heads were trained again since it started restarts at a reload.
 ///
 /// Ownership: the fleet owns its supervised inputs; `apply` and `stopAll` are called from one task at a time.
 final class PipelineFleet: Sendable {
     private struct RunningPipeline {
         let definition: PipelineDefinition
         let inputs: [SupervisedInput]
+        /// The newest version of each of its heads when it started.
+        let headVersions: [String: Int]
     }
 
     private let stages: LabellingStages
@@ -64,7 +66,12 @@ final class PipelineFleet: Sendable {
         }
         for (file, definition) in wanted {
             if let running = current[file] {
-                if running.definition.text == definition.text {
+                let retrained = running.headVersions != stages.newestHeadVersions(of: definition.configuration.heads)
+                if retrained {
+                    logger.info("a head was trained again: restarting the pipeline that applies it",
+                                metadata: ["pipeline": "\(definition.configuration.name)"])
+                }
+                if running.definition.text == definition.text, !retrained {
                     // Someone may have fixed what failed for good (a password, a file): try those inputs now.
                     for input in running.inputs { input.retryNow() }
                     result.kept += 1
@@ -99,7 +106,8 @@ final class PipelineFleet: Sendable {
             "pipeline": "\(configuration.name)", "file": "\(definition.file)", "inputs": "\(configuration.inputs.count)"])
         let inputs = configuration.inputs.map { SupervisedInput($0, of: configuration, stages: stages, logger: logger) }
         for input in inputs { input.start() }
-        return RunningPipeline(definition: definition, inputs: inputs)
+        return RunningPipeline(definition: definition, inputs: inputs,
+                               headVersions: stages.newestHeadVersions(of: configuration.heads))
     }
 
     private func stop(_ running: RunningPipeline) {

@@ -39,9 +39,11 @@ package struct HeadTrainer: Sendable {
             for index in heldOut { heldOutPredictions[index] = model.predictedClass(of: examples.row(index)) }
         }
         let strength = chooseStrength(for: examples)
+        let fitStarted = ContinuousClock.now
         let fitter = RegressionFitter(examples)
+        let model = fitter.model(fitter.fit(c: strength))
         return TrainedHead(
-            model: fitter.model(fitter.fit(c: strength)), strength: strength, folds: folds,
+            model: model, strength: strength, folds: folds, finalFit: ContinuousClock.now - fitStarted,
             evaluation: HeldOutEvaluation(classNames: examples.classNames, truth: examples.labels,
                                           predicted: heldOutPredictions),
             strengthsPerFold: chosenPerFold)
@@ -100,6 +102,8 @@ package struct TrainedHead: Sendable {
     /// C, the inverse L2 strength, chosen by cross-validating all the examples.
     package let strength: Double
     package let folds: Int
+    /// How long the fit of the kept classifier took (standardising and L-BFGS, from zeros).
+    package let finalFit: Duration
     /// The nested cross-validation's held-out answers.
     package let evaluation: HeldOutEvaluation
     /// The strength each outer fold's inner cross-validation chose.

@@ -8,9 +8,15 @@ import Logging
 /// version and a view of the input, checked against the model the workers run, and turned into the
 /// `HeadScoring` its frames carry — with the names its classes' appearances are stored under (`head/class`; the
 /// "none of these" class has no appearances) and what the run records (`runs.heads`). A head is read again at
-/// each input's opening: a camera takes a retrained head at its next session (a daemon's reload restarts the
-/// pipelines whose heads changed, see `PipelineFleet`).
+/// each input's opening: a camera takes a retrained head at its next session, and a daemon's reload restarts the
+/// pipelines whose heads were trained again since they started (`newestVersions`).
 enum HeadCatalog {
+    /// The newest version of each head `uses` names (0: never trained, or no such head), to notice retraining.
+    static func newestVersions(of uses: [HeadUse], in store: LabelStore) -> [String: Int] {
+        Dictionary(uses.map { use in (use.head, (try? store.latestVersion(of: use.head))??.version.version ?? 0) },
+                   uniquingKeysWith: { first, _ in first })
+    }
+
     /// What an input's heads come to.
     struct Resolved {
         var scorings: [HeadScoring] = []
@@ -56,5 +62,12 @@ enum HeadCatalog {
         }
         resolved.description = applied.joined(separator: ",")
         return resolved
+    }
+}
+
+extension LabellingStages {
+    /// The newest version of each head `uses` names in the stages' store (0: never trained, or no such head).
+    package func newestHeadVersions(of uses: [HeadUse]) -> [String: Int] {
+        HeadCatalog.newestVersions(of: uses, in: store)
     }
 }

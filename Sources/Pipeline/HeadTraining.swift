@@ -99,8 +99,9 @@ package enum HeadTraining {
             let example = examples[index].record
             lines.append("  \(example.origin) [example \(examples[index].id)]: \(example.className), answered \(names[evaluation.predicted[index]])")
         }
+        let fitSeconds = Double(trained.finalFit.components.seconds) + Double(trained.finalFit.components.attoseconds) / 1e18
         lines.append("kept: fitted on all \(examples.count) examples with C = \(String(format: "%.3g", trained.strength)) "
-                     + "(chosen by \(trained.folds)-fold cross-validation of all of them)")
+                     + "(chosen by \(trained.folds)-fold cross-validation of all of them) in \(String(format: "%.2f s", fitSeconds))")
         return lines.joined(separator: "\n")
     }
 }

@@ -58,8 +58,11 @@ struct PostgresStoreTests {
         #expect(objects == [
             [.text("BASE TABLE"), .text("appearances")], [.text("BASE TABLE"), .text("categories")],
             [.text("VIEW"), .text("category_predictions")], [.text("BASE TABLE"), .text("category_scores")],
-            [.text("BASE TABLE"), .text("classes")], [.text("BASE TABLE"), .text("frames")],
-            [.text("BASE TABLE"), .text("jobs")], [.text("VIEW"), .text("label_segments")], [.text("BASE TABLE"), .text("labels")],
+            [.text("BASE TABLE"), .text("classes")], [.text("BASE TABLE"), .text("frame_features")],
+            [.text("BASE TABLE"), .text("frames")], [.text("BASE TABLE"), .text("head_classes")],
+            [.text("BASE TABLE"), .text("head_examples")], [.text("VIEW"), .text("head_predictions")],
+            [.text("BASE TABLE"), .text("head_scores")], [.text("BASE TABLE"), .text("head_versions")],
+            [.text("BASE TABLE"), .text("heads")], [.text("BASE TABLE"), .text("jobs")], [.text("VIEW"), .text("label_segments")], [.text("BASE TABLE"), .text("labels")],
             [.text("VIEW"), .text("predictions")], [.text("BASE TABLE"), .text("runs")],
             [.text("BASE TABLE"), .text("sources")], [.text("BASE TABLE"), .text("thumbnails")],
             [.text("BASE TABLE"), .text("view_labels")], [.text("VIEW"), .text("view_predictions")],

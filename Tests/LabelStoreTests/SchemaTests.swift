@@ -18,7 +18,10 @@ struct SchemaTests {
         #expect(objects == [
             [.text("table"), .text("appearances")], [.text("table"), .text("categories")],
             [.text("view"), .text("category_predictions")], [.text("table"), .text("category_scores")],
-            [.text("table"), .text("classes")], [.text("table"), .text("frames")], [.text("table"), .text("jobs")],
+            [.text("table"), .text("classes")], [.text("table"), .text("frame_features")], [.text("table"), .text("frames")],
+            [.text("table"), .text("head_classes")], [.text("table"), .text("head_examples")],
+            [.text("view"), .text("head_predictions")], [.text("table"), .text("head_scores")],
+            [.text("table"), .text("head_versions")], [.text("table"), .text("heads")], [.text("table"), .text("jobs")],
             [.text("view"), .text("label_segments")], [.text("table"), .text("labels")],
             [.text("view"), .text("predictions")], [.text("table"), .text("runs")], [.text("table"), .text("sources")],
             [.text("table"), .text("thumbnails")], [.text("table"), .text("view_labels")],
