@@ -53,6 +53,7 @@ struct HTTPInterface: Sendable {
         router.get("/sources/{id}") { _, context in
             await page(ReportRequest(source: context.parameters.get("id") ?? ""))
         }
+        HeadRoutes(workshop: HeadWorkshop(stages: stages), readers: readers, hiddenFields: { _ in "" }).register(on: router)
         return router
     }
 
@@ -60,10 +61,13 @@ struct HTTPInterface: Sendable {
     private func page(_ request: ReportRequest) async -> Response {
         let inputs = fleet.inputs
         let database = databaseLines()
+        let forms = ExampleForms(heads: (try? HeadWorkshop(stages: stages).heads().map(\.name)) ?? [], hiddenFields: "")
         let result: Result<String, any Error>
         do {
             result = try await NIOThreadPool.singleton.runIfActive { [readers] in
-                Result { try readers.withReader { reader in try Self.render(request, inputs: inputs, database: database, from: reader) } }
+                Result { try readers.withReader { reader in
+                    try Self.render(request, inputs: inputs, database: database, forms: forms, from: reader)
+                } }
             }
         } catch {
             result = .failure(error)
@@ -80,10 +84,11 @@ struct HTTPInterface: Sendable {
     }
 
     /// The report page of `request` read through `reader`, with the streams of `inputs` on top.
-    private static func render(_ request: ReportRequest, inputs: [SupervisedInput], database: [String],
+    private static func render(_ request: ReportRequest, inputs: [SupervisedInput], database: [String], forms: ExampleForms,
                                from reader: any ReadOnlyLabelDatabase) throws -> String
     {
         var renderer = ReportRenderer()
+        renderer.exampleForms = forms
         renderer.title = "Framewise"
         renderer.refreshSeconds = Self.pageRefreshSeconds
         renderer.databaseNotes = database

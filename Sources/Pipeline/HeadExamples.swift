@@ -19,12 +19,12 @@ package final class HeadExamples {
     }
 
     private let model: LoadedModel
-    private let engine: GoogLeNetEngine
+    /// Built when a feature must be computed (frames with stored features need none).
+    private var engine: GoogLeNetEngine?
     private let encoder = ThumbnailEncoder()
 
-    package init(model: LoadedModel) throws {
+    package init(model: LoadedModel) {
         self.model = model
-        engine = try GoogLeNetEngine(weights: PreparedWeights(model.weights, numerics: model.numerics), batchSize: 1, threads: 1)
     }
 
     /// Examples of picture files, each `(class, path)`, for a head reading the view `viewName`.
@@ -134,7 +134,10 @@ package final class HeadExamples {
 
     /// The crops' pool5 features, averaged (a view of one crop: its own).
     private func meanFeatures(_ crops: [[Float]]) throws -> [Float] {
-        let vectors = try engine.classifyWithFeatures(batch: crops).map(\.features)
+        if engine == nil {
+            engine = try GoogLeNetEngine(weights: PreparedWeights(model.weights, numerics: model.numerics), batchSize: 1, threads: 1)
+        }
+        let vectors = try engine!.classifyWithFeatures(batch: crops).map(\.features)
         var mean = vectors[0]
         for vector in vectors.dropFirst() { for index in mean.indices { mean[index] += vector[index] } }
         return mean.map { $0 / Float(vectors.count) }

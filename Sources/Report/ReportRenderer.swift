@@ -17,6 +17,9 @@ package struct ReportRenderer {
     package var liveStreams: [LiveStream]?
     /// The daemon's page: lines about its database (size, oldest frame, free disk, warnings), under the streams.
     package var databaseNotes: [String]?
+    /// The daemon's page: under each appearance's picture, a form that adds it to a head's class and a link to
+    /// the frames most like it.
+    package var exampleForms: ExampleForms?
 
     package init() {}
 
@@ -34,6 +37,7 @@ package struct ReportRenderer {
             <header><h1>\(escaped(title))</h1><p class="scope">\(escaped(scope(of: report.request)))</p></header>
 
             """
+        if let exampleForms { page += exampleForms.navigation }
         if let liveStreams { page += streamsTable(liveStreams) }
         if let databaseNotes, !databaseNotes.isEmpty {
             page += "<section class=\"database\" id=\"database\"><h2>Database</h2>"
@@ -162,9 +166,16 @@ package struct ReportRenderer {
             let picture = appearance.thumbnailFrameID.flatMap { id in
                 source.thumbnails[id].map { image($0, frameID: id, alt: appearance.label) }
             } ?? ""
-            let kind = appearance.vocabulary == "category" ? "" : " <small>(ImageNet class)</small>"
+            let kind = switch appearance.vocabulary {
+            case "category": ""
+            case "head": " <small>(head)</small>"
+            default: " <small>(ImageNet class)</small>"
+            }
+            let actions = appearance.thumbnailFrameID.flatMap { id in
+                exampleForms.map { $0.actions(frameID: id, view: appearance.view) }
+            } ?? ""
             let clock = hasClock ? "<td>\(appearance.startCapturedAt.map(TimeText.clock) ?? "")</td>" : ""
-            html += "<tr class=\"seen\"><td>\(picture)</td><td><b>\(escaped(appearance.label))</b>\(kind)</td>"
+            html += "<tr class=\"seen\"><td>\(picture)\(actions)</td><td><b>\(escaped(appearance.label))</b>\(kind)</td>"
                 + "<td>\(escaped(appearance.view))</td><td>\(TimeText.offset(appearance.startPts))</td>"
                 + "<td>\(appearance.isOpen ? "still there" : TimeText.offset(appearance.endPts))</td>\(clock)"
                 + "<td>\(appearance.frames)</td><td>\(String(format: "%.2f", appearance.peakScore))</td></tr>\n"
@@ -237,7 +248,7 @@ package struct ReportRenderer {
             + "src=\"data:image/jpeg;base64,\(thumbnail.jpeg.base64EncodedString())\">"
     }
 
-    private static let styleSheet = """
+    static let styleSheet = """
         body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;max-width:1200px}
         h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.5em}h3{font-size:1em;margin:1em 0 .4em}
         .uri{word-break:break-all}.facts,.note,.scope,.empty{color:#555}
@@ -252,5 +263,8 @@ package struct ReportRenderer {
         table.appearances img.thumb,table.seen img.thumb{width:160px}details.raw>summary{cursor:pointer;margin:.6em 0}
         \(LabelPalette.colors.enumerated().map { ".c\($0.offset){fill:\($0.element);background:\($0.element)}" }.joined())
         .co{fill:\(LabelPalette.otherColor);background:\(LabelPalette.otherColor)}
+        form.example{margin:.3em 0;font-size:.9em}form.example input{width:7em}nav.heads a{margin-right:1em}
+        ul.examples{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.6em}ul.examples li{width:170px}
+        ul.examples img.thumb{width:160px}pre.report{background:#f6f6f6;padding:.8em;overflow-x:auto}
         """
 }

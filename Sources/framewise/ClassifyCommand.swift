@@ -88,7 +88,7 @@ struct ClassifyCommand: AsyncParsableCommand {
         if version.precision != model.numerics.precision.rawValue {
             FileHandle.standardError.write(Data("warning: \(head) was trained on \(version.precision) features; these are \(model.numerics.precision.rawValue)\n".utf8))
         }
-        let collector = try HeadExamples(model: model)
+        let collector = HeadExamples(model: model)
         var failures = 0
         for image in images {
             do {

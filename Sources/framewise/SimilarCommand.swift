@@ -1,5 +1,4 @@
 import ArgumentParser
-import FeatureSpace
 import Foundation
 import GoogLeNet
 import LabelStore
@@ -62,9 +61,9 @@ struct SimilarCommand: AsyncParsableCommand {
                     .picture(image!, headView: view).features
             }
             let vectors = try database.storedVectors(filter)
-            let best = CosineRanking.best(top, of: query, among: vectors.values, width: StoredFeatures.width)
-            let rows = try database.frameRows(best.map { vectors.frameIDs[$0.index] })
-            let scores = Dictionary(best.map { (vectors.frameIDs[$0.index], $0.score) }, uniquingKeysWith: { first, _ in first })
+            let best = SimilarFrames.rank(query, among: vectors, top: top)
+            let rows = try database.frameRows(best.map(\.frameID))
+            let scores = Dictionary(best.map { ($0.frameID, $0.score) }, uniquingKeysWith: { first, _ in first })
             let printer = ResultPrinter.standardOutput(format)
             printer.begin(columns: ["frame_id", "source", "pts", "captured_at", "score"])
             for row in rows {

@@ -58,7 +58,7 @@ struct TrainCommand: AsyncParsableCommand {
             defer { try? store.close() }
             try store.defineHead(head, noneClass: none)
             if !pictures.isEmpty || !chosenFrames.isEmpty {
-                let collector = try HeadExamples(model: model)
+                let collector = HeadExamples(model: model)
                 var collected = collector.pictures(pictures, viewName: viewName)
                 let fromFrames = try collector.frames(chosenFrames, viewName: viewName, view: frameView, store: store)
                 collected.examples += fromFrames.examples

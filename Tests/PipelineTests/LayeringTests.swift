@@ -40,7 +40,7 @@ import Testing
     /// run's record shape).
     static let storeUsers: Set<String> = [
         "SinkStage.swift", "ThumbnailStage.swift", "InputTimeline.swift", "AppearanceTracker.swift",
-        "InputSession.swift", "CategoryCatalog.swift", "HeadCatalog.swift", "HeadExamples.swift", "HeadTraining.swift", "LabellingStages.swift", "PipelineRunner.swift",
+        "InputSession.swift", "CategoryCatalog.swift", "HeadCatalog.swift", "HeadExamples.swift", "HeadTraining.swift", "HeadWorkshop.swift", "SimilarFrames.swift", "LabellingStages.swift", "PipelineRunner.swift",
         "QueueWorker.swift", "QueuedInput.swift", "SourceIdentity.swift", "InputProgress.swift",
     ]
 

@@ -1,0 +1,116 @@
+import Foundation
+import Hummingbird
+import LabelStore
+import NIOPosix
+import Pipeline
+import Report
+
+/// The daemon's pages and actions for heads (your own classes): `/heads` (the list), `/heads/{name}` (report,
+/// examples, train), `/similar?frame=ID&view=V` (the frames most like one), and the state-changing POSTs —
+/// `/heads/examples` (a picture's frame into a head's class), `/heads/{name}/train`,
+/// `/heads/{name}/examples/{id}/remove` — each answered by a redirect to the head's page, with what happened.
+/// Reads go through the page's read connections, writes and training through the `HeadWorkshop`, all on NIO's
+/// thread pool, never on the event loop.
+struct HeadRoutes: Sendable {
+    let workshop: HeadWorkshop
+    let readers: ReadConnectionPool
+    /// The hidden inputs every form carries (the cross-site request token), for a request.
+    let hiddenFields: @Sendable (Request) -> String
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/heads") { request, _ in
+            await html { HeadPages(hiddenFields: hiddenFields(request)).list(try workshop.heads()) }
+        }
+        router.get("/heads/{name}") { request, context in
+            let name = context.parameters.get("name") ?? ""
+            let message = request.uri.queryParameters.get("message")
+            return await html {
+                let (latest, examples) = try workshop.head(name)
+                return HeadPages(hiddenFields: hiddenFields(request)).head(name, latest: latest, examples: examples, message: message)
+            }
+        }
+        router.get("/similar") { request, _ in
+            guard let frame = request.uri.queryParameters.get("frame").flatMap(Int64.init) else {
+                return Self.plain(.badRequest, "give ?frame=ID (and &view=V)")
+            }
+            let view = request.uri.queryParameters.get("view") ?? "center"
+            return await html {
+                try readers.withReader { reader in
+                    guard let query = try reader.storedVector(ofFrame: frame, view: view) else {
+                        throw LabelStoreError.invalidHead("frame \(frame) has no stored features of the view \(view)")
+                    }
+                    let vectors = try reader.storedVectors(FeatureFilter(view: view))
+                    let best = SimilarFrames.rank(query, among: vectors, top: 24)
+                    let rows = try reader.frameRows(best.map(\.frameID))
+                    let scored = rows.map { row in row + [.real(Double(best.first { $0.frameID == row[0].int64 }?.score ?? 0))] }
+                    return HeadPages(hiddenFields: hiddenFields(request))
+                        .similar(to: frame, view: view, rows: scored, thumbnails: try reader.thumbnails(ofFrames: best.map(\.frameID)))
+                }
+            }
+        }
+        router.post("/heads/examples") { request, context in
+            let form = try await Self.form(request, context, as: ExampleForm.self)
+            return await action(head: form.head) { try workshop.addFrame(form.frame, view: form.view, to: form.head, as: form.class) }
+        }
+        router.post("/heads/{name}/train") { request, context in
+            let name = context.parameters.get("name") ?? ""
+            return await action(head: name) {
+                let outcome = try workshop.train(name)
+                return "version \(outcome.version.version) trained: " + String(format: "%.1f%%", outcome.version.accuracy * 100)
+                    + " of held-out examples right (reload the daemon for its pipelines to apply it)"
+            }
+        }
+        router.post("/heads/{name}/examples/{id}/remove") { request, context in
+            let name = context.parameters.get("name") ?? ""
+            let id = context.parameters.get("id").flatMap(Int64.init) ?? -1
+            return await action(head: name) { try workshop.removeExample(id, of: name) ? "example \(id) removed" : "no example \(id)" }
+        }
+    }
+
+    /// The fields of the form that adds a frame to a head's class.
+    private struct ExampleForm: Decodable {
+        let frame: Int64
+        let view: String
+        let head: String
+        let `class`: String
+    }
+
+    /// Runs `body` off the event loop and redirects to the head's page with its message (or the refusal).
+    private func action(head: String, _ body: @escaping @Sendable () throws -> String) async -> Response {
+        let message: String
+        do {
+            message = try await NIOThreadPool.singleton.runIfActive(body)
+        } catch {
+            message = "\(error)"
+        }
+        var target = URLComponents()
+        target.path = "/heads/\(head)"
+        target.queryItems = [URLQueryItem(name: "message", value: message)]
+        return Response(status: .seeOther, headers: [.location: target.string ?? "/heads"])
+    }
+
+    /// A page rendered off the event loop; a refusal (no such head, no features) is a 404 with why.
+    private func html(_ render: @escaping @Sendable () throws -> String) async -> Response {
+        do {
+            let page = try await NIOThreadPool.singleton.runIfActive(render)
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+        } catch {
+            return Self.plain(error is LabelStoreError ? .notFound : .serviceUnavailable, "\(error)")
+        }
+    }
+
+    private static func form<Form: Decodable>(_ request: Request, _ context: BasicRequestContext, as: Form.Type) async throws -> Form {
+        var request = request
+        let body = try await request.collectBody(upTo: 16 * 1024)
+        do {
+            return try URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body))
+        } catch {
+            throw HTTPError(.badRequest, message: "the form is incomplete")
+        }
+    }
+
+    private static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: text + "\n")))
+    }
+}
