@@ -17,6 +17,8 @@ package struct ReportRenderer {
     package var liveStreams: [LiveStream]?
     /// The daemon's page: lines about its database (size, oldest frame, free disk, warnings), under the streams.
     package var databaseNotes: [String]?
+    /// The daemon's page: buttons in the header that post to it (log out).
+    package var headerButtons: [PostButton] = []
 
     package init() {}
 
@@ -31,7 +33,7 @@ package struct ReportRenderer {
             <title>\(escaped(title))</title>
             <style>\(Self.styleSheet)</style>
             </head><body>
-            <header><h1>\(escaped(title))</h1><p class="scope">\(escaped(scope(of: report.request)))</p></header>
+            <header><h1>\(escaped(title))</h1><p class="scope">\(escaped(scope(of: report.request)))</p>\(headerButtons.map(\.html).joined())</header>
 
             """
         if let liveStreams { page += streamsTable(liveStreams) }
