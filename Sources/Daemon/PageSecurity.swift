@@ -1,9 +1,9 @@
 import Hummingbird
 import Report
 
-/// What keeps the daemon's HTTP interface to the requests meant for it, assembled from the configuration: the
-/// `Host` check, the check of requests that change state (`RequestForgeryGuard`), and with a token the bearer
-/// or login check and the login form, in that order around every route. A route that changes state is
+/// What keeps the daemon's HTTP interface to the requests meant for it, assembled from the configuration: no
+/// framing by other pages, the `Host` check, the check of requests that change state (`RequestForgeryGuard`),
+/// and with a token the bearer or login check and the login form, in that order around every route. A route that changes state is
 /// registered with `router.post` like any other: it is behind all three; a page with a form carries
 /// `forgery.field(for: request)` in it.
 struct PageSecurity: Sendable {
@@ -21,6 +21,7 @@ struct PageSecurity: Sendable {
 
     /// Puts the checks around every route of `router` and adds the login routes.
     func install<Context: RequestContext>(on router: Router<Context>) {
+        router.add(middleware: NoFramingMiddleware())
         router.add(middleware: HostCheckMiddleware(hosts: forgery.hosts, openPaths: Self.probePaths))
         router.add(middleware: RequestForgeryMiddleware(forgery: forgery))
         if let token = login.token {

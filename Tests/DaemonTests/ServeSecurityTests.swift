@@ -106,6 +106,8 @@ import Testing
         // The cookie alone opens the page and the API.
         let page = try serve.request("/", headers: ["Cookie: \(cookie)", "Accept: text/html"])
         #expect(page.status == 200 && page.body.contains("<section class=\"streams\""))
+        #expect(page.header("X-Frame-Options") == "DENY" && page.header("Content-Security-Policy") == "frame-ancestors 'none'",
+                "no other site may frame the page and its buttons")
         #expect(!page.body.contains(serve.token))
         #expect(try serve.request("/api/streams", headers: ["Cookie: \(cookie)"]).status == 200)
         #expect(try serve.request("/api/streams", headers: ["Cookie: \(cookie.dropLast())0"]).status == 401)
