@@ -10,9 +10,9 @@ struct HostCheckMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if openPaths.contains(request.uri.path) { return try await next(request, context) }
-        guard let authority = request.head.authority,
-              let name = HostAndPort(authority: authority, defaultPort: 80), hosts.accepts(name)
-        else {
+        // Without a port the scheme decides, which a TLS proxy in front knows and the daemon does not: 80 or 443.
+        let names = [80, 443].compactMap { port in request.head.authority.flatMap { HostAndPort(authority: $0, defaultPort: port) } }
+        guard names.contains(where: hosts.accepts) else {
             return .refusal(.misdirectedRequest, "this daemon does not answer to that Host name (allowed_hosts in its configuration adds names)")
         }
         return try await next(request, context)

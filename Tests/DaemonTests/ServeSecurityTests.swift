@@ -24,14 +24,22 @@ import Testing
 
     @Test("on a wildcard address: the machine's addresses, localhost and allowed_hosts answer; other Host names get 421, but /healthz")
     func hostCheckOnWildcardAddress() throws {
-        let serve = try ServeHarness(extraConfiguration: "allowed_hosts: [framewise.test, \"proxy.test:8443\"]", listenHost: "0.0.0.0")
+        let serve = try ServeHarness(extraConfiguration: "allowed_hosts: [framewise.test, \"proxy.test:8443\", \"tls.test:443\"]",
+                                     listenHost: "0.0.0.0")
         try serve.start()
         #expect(serve.waitForDatagram(containing: "READY=1", timeout: 120) != nil, "log:\n\(serve.log)")
         let bearer = "Authorization: Bearer \(serve.token)"
-        for host in ["127.0.0.1:\(serve.port)", "localhost:\(serve.port)", "framewise.test:\(serve.port)", "FRAMEWISE.test:\(serve.port)", "proxy.test:8443"] {
+        for host in ["127.0.0.1:\(serve.port)", "localhost:\(serve.port)", "framewise.test:\(serve.port)", "FRAMEWISE.test:\(serve.port)", "proxy.test:8443",
+                     "tls.test" /* from a TLS proxy: port 443 */] {
             #expect(try serve.request("/api/streams", headers: [bearer, "Host: \(host)"]).status == 200, "\(host)")
         }
-        for host in ["evil.example:\(serve.port)", "framewise.test:8443", "proxy.test:\(serve.port)", "127.0.0.1:1"] {
+        // The machine's other addresses, as the network reaches it (IPv6 in brackets).
+        let addresses = try runCommand(URL(fileURLWithPath: "/bin/hostname"), ["-I"]).stdout.split(whereSeparator: \.isWhitespace)
+        for address in addresses {
+            let host = address.contains(":") ? "[\(address)]:\(serve.port)" : "\(address):\(serve.port)"
+            #expect(try serve.request("/api/streams", headers: [bearer, "Host: \(host)"]).status == 200, "\(host)")
+        }
+        for host in ["evil.example:\(serve.port)", "evil.example", "framewise.test:8443", "proxy.test:\(serve.port)", "proxy.test", "127.0.0.1:1"] {
             for path in ["/", "/api/streams", "/metrics", "/readyz"] {
                 let refused = try serve.request(path, headers: [bearer, "Host: \(host)"])
                 #expect(refused.status == 421, "\(host) \(path)")
