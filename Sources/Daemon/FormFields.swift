@@ -6,7 +6,7 @@ import Hummingbird
 struct FormFields {
     static let maximumBytes = 64 * 1024
 
-    let values: [String: String]
+    private let values: [String: String]
 
     /// The request's form, or nil when its body is not a form (another content type).
     static func read(_ request: inout Request) async throws -> FormFields? {

@@ -40,14 +40,14 @@ struct RequestForgeryGuard: Sendable {
     }
 
     /// The token for pages answering `request` (bound to its session cookie).
-    func token(for request: Request, now: Date = Date()) -> String {
-        let expiry = Int(now.timeIntervalSince1970 + Self.lifetime)
+    func token(for request: Request) -> String {
+        let expiry = Int(Date().timeIntervalSince1970 + Self.lifetime)
         return "\(expiry).\(code(expiry: expiry, request: request))"
     }
 
     /// Why `request` is refused, in one line; nil when it comes from one of the daemon's pages. Reads the body
     /// when it is a form (the route can read it again).
-    func refusal(of request: inout Request, now: Date = Date()) async throws -> String? {
+    func refusal(of request: inout Request) async throws -> String? {
         let from = request.headers[.origin] ?? request.headers[.referer]
         guard let from else { return "cross-site check: the request has neither Origin nor Referer" }
         guard let sender = HostAndPort(url: from), hosts.accepts(sender) else {
@@ -57,7 +57,7 @@ struct RequestForgeryGuard: Sendable {
         if sent == nil { sent = try await FormFields.read(&request)?[Self.formField] }
         guard let sent else { return "cross-site check: the form carries no \(Self.formField) token" }
         let parts = sent.split(separator: ".", maxSplits: 1)
-        guard parts.count == 2, let expiry = Int(parts[0]), Double(expiry) > now.timeIntervalSince1970,
+        guard parts.count == 2, let expiry = Int(parts[0]), Double(expiry) > Date().timeIntervalSince1970,
               MessageAuthentication.equalInConstantTime(Array(parts[1].utf8), Array(code(expiry: expiry, request: request).utf8))
         else { return "cross-site check: the form's token is not valid or has expired: reload the page" }
         return nil
