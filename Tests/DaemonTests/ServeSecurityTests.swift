@@ -118,6 +118,8 @@ import Testing
                 "no other site may frame the page and its buttons")
         #expect(!page.body.contains(serve.token))
         #expect(try serve.request("/api/streams", headers: ["Cookie: \(cookie)"]).status == 200)
+        let metrics = try serve.request("/metrics", headers: ["Cookie: \(cookie)"])
+        #expect(metrics.status == 200 && !metrics.body.contains(serve.token))
         #expect(try serve.request("/api/streams", headers: ["Cookie: \(cookie.dropLast())0"]).status == 401)
 
         // Logging out is a POST like the others: the login form's token is not this session's; the page's is.
