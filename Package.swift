@@ -93,7 +93,7 @@ let package = Package(
         ]),
         // systemd's side of `framewise serve`: sd_notify over $NOTIFY_SOCKET, log lines for the journal.
         .target(name: "Daemon", dependencies: [
-            "Pipeline", "GoogLeNet", "LabelStore", "VideoDecoding", "Report",
+            "Pipeline", "GoogLeNet", "LabelStore", "VideoDecoding", "Report", "ContentDigest",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -3,9 +3,10 @@ package import GoogLeNet
 package import Pipeline
 
 /// The daemon's configuration file (`framewise serve --config FILE`, YAML): the one database every pipeline
-/// writes to, where HTTP listens, the directory of pipeline files, the shared worker pool, the model and the
-/// bearer token, and how long frames are kept (`retention`, with the `max_database_size` and `min_free_disk`
-/// guards). Mistakes are reported as `file:line: key: why`, like pipeline files.
+/// writes to, where HTTP listens, the directory of pipeline files, the shared worker pool, the model, the
+/// bearer token, the names a browser may reach it by (`allowed_hosts`), and how long frames are kept
+/// (`retention`, with the `max_database_size` and `min_free_disk` guards). Mistakes are reported as
+/// `file:line: key: why`, like pipeline files.
 package struct DaemonConfiguration: Sendable, Equatable {
     /// Where the HTTP interface listens.
     package struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
@@ -16,6 +17,9 @@ package struct DaemonConfiguration: Sendable, Equatable {
         package var isLoopback: Bool {
             host == "localhost" || host == "::1" || host.hasPrefix("127.")
         }
+
+        /// Whether it listens on every interface (`0.0.0.0`, `::`).
+        package var isWildcard: Bool { host == "0.0.0.0" || host == "::" }
 
         package var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
     }
@@ -36,6 +40,9 @@ package struct DaemonConfiguration: Sendable, Equatable {
     package var precision: Precision
     /// A file holding the bearer token every HTTP endpoint but `/healthz` requires.
     package var tokenFile: String?
+    /// More names requests may give in `Host` (and forms in `Origin`) than the listen address (`AcceptedHosts`):
+    /// `HOST` at the listen port, or `HOST:PORT`.
+    package var allowedHosts: [HostAndPort]
     /// How long frames are kept, for every pipeline whose file sets no `retention:` of its own; nil: for ever.
     package var retention: RetentionPeriod?
     /// SQLite: when the rows take more than this, the oldest frames go first (`DatabaseKeeper`).
@@ -72,6 +79,14 @@ package struct DaemonConfiguration: Sendable, Equatable {
             model: try fields.string("model").map(path),
             precision: try fields.choice("precision", of: Precision.self) ?? .fp32,
             tokenFile: try fields.string("token_file").map(path),
+            allowedHosts: try fields.strings("allowed_hosts").map { texts in
+                try texts.map { text in
+                    guard let name = HostAndPort(authority: text, defaultPort: listen.port) else {
+                        throw fields.error("allowed_hosts", "expected a host name or address with an optional :PORT, found '\(text)'")
+                    }
+                    return name
+                }
+            } ?? [],
             retention: try fields.period("retention"),
             maxDatabaseSize: try fields.byteSize("max_database_size", in: OptionLimits.storage),
             minFreeDisk: try fields.byteSize("min_free_disk", in: OptionLimits.storage))

@@ -39,7 +39,8 @@ package enum FramewiseDaemon {
         let fleet = PipelineFleet(stages: stages, logger: logger)
         let keeper = DatabaseKeeper(store: store, configuration: configuration, check: check, logger: logger) { fleet.pruneScopes }
         let listening = ReadinessSignal()
-        let http = HTTPInterface(stages: stages, fleet: fleet, keeper: keeper, metrics: metrics, token: token,
+        let security = PageSecurity(hosts: AcceptedHosts(listen: configuration.listen, allowed: configuration.allowedHosts), token: token)
+        let http = HTTPInterface(stages: stages, fleet: fleet, keeper: keeper, metrics: metrics, security: security,
                                  readers: ReadConnectionPool(location: location, capacity: HTTPInterface.readConnections))
         let app = Application(
             router: http.makeRouter(),

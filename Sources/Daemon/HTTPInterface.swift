@@ -9,8 +9,9 @@ import VideoDecoding
 /// The daemon's HTTP endpoints: `/healthz` (the process's loops run), `/readyz` (model, database and every
 /// live input up, else 503 with the reasons), `/metrics` (Prometheus text), `/api/streams` (one JSON object
 /// per input), and the page: `/` (every source's label timeline and the streams, refreshing itself) and
-/// `/sources/{id}`, rendered by `framewise report`'s renderer. With a token every endpoint but `/healthz`
-/// needs `Authorization: Bearer …`. Pages are read on the server's own thread pool (NIO's) through a small
+/// `/sources/{id}`, rendered by `framewise report`'s renderer. `PageSecurity` stands before every route: the
+/// `Host` check, the check of requests that change state and, with a token, `Authorization: Bearer …` or a
+/// browser's login on every endpoint but `/healthz`. Pages are read on the server's own thread pool (NIO's) through a small
 /// pool of read connections, so neither threads nor database connections grow with the requests.
 struct HTTPInterface: Sendable {
     /// How often the page reloads itself.
@@ -23,13 +24,13 @@ struct HTTPInterface: Sendable {
     let fleet: PipelineFleet
     let keeper: DatabaseKeeper
     let metrics: MetricsExporter
-    let token: String?
+    let security: PageSecurity
     /// The page's read-only connections to the daemon's database.
     let readers: ReadConnectionPool
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        if let token { router.add(middleware: BearerTokenMiddleware(token: token, openPaths: ["/healthz"])) }
+        security.install(on: router)
         router.get("/healthz") { _, _ in
             Self.text("ok\n")
         }
@@ -47,26 +48,30 @@ struct HTTPInterface: Sendable {
         router.get("/api/streams") { _, _ in
             Self.json(fleet.inputs.map(StreamSummary.init))
         }
-        router.get("/") { _, _ in
-            await page(ReportRequest())
+        router.get("/") { request, _ in
+            await page(ReportRequest(), for: request)
         }
-        router.get("/sources/{id}") { _, context in
-            await page(ReportRequest(source: context.parameters.get("id") ?? ""))
+        router.get("/sources/{id}") { request, context in
+            await page(ReportRequest(source: context.parameters.get("id") ?? ""), for: request)
         }
-        HeadRoutes(workshop: HeadWorkshop(stages: stages), readers: readers, hiddenFields: { _ in "" }).register(on: router)
+        HeadRoutes(workshop: HeadWorkshop(stages: stages), readers: readers,
+                   hiddenFields: { [security] in [security.forgery.field(for: $0)] }).register(on: router)
         return router
     }
 
-    /// The report page of `request` with the streams above it; a request the report refuses is a 404 with why.
-    private func page(_ request: ReportRequest) async -> Response {
+    /// The report page of `request` with the streams above it, the header's buttons and the example forms for
+    /// `http`'s browser; a request the report refuses is a 404 with why.
+    private func page(_ request: ReportRequest, for http: Request) async -> Response {
         let inputs = fleet.inputs
         let database = databaseLines()
-        let forms = ExampleForms(heads: (try? HeadWorkshop(stages: stages).heads().map(\.name)) ?? [], hiddenFields: "")
+        let buttons = security.headerButtons(for: http)
+        let forms = ExampleForms(heads: (try? HeadWorkshop(stages: stages).heads().map(\.name)) ?? [],
+                                 hiddenFields: [security.forgery.field(for: http)])
         let result: Result<String, any Error>
         do {
             result = try await NIOThreadPool.singleton.runIfActive { [readers] in
                 Result { try readers.withReader { reader in
-                    try Self.render(request, inputs: inputs, database: database, forms: forms, from: reader)
+                    try Self.render(request, inputs: inputs, database: database, buttons: buttons, forms: forms, from: reader)
                 } }
             }
         } catch {
@@ -84,7 +89,8 @@ struct HTTPInterface: Sendable {
     }
 
     /// The report page of `request` read through `reader`, with the streams of `inputs` on top.
-    private static func render(_ request: ReportRequest, inputs: [SupervisedInput], database: [String], forms: ExampleForms,
+    private static func render(_ request: ReportRequest, inputs: [SupervisedInput], database: [String], buttons: [PostButton],
+                               forms: ExampleForms,
                                from reader: any ReadOnlyLabelDatabase) throws -> String
     {
         var renderer = ReportRenderer()
@@ -92,6 +98,7 @@ struct HTTPInterface: Sendable {
         renderer.title = "Framewise"
         renderer.refreshSeconds = Self.pageRefreshSeconds
         renderer.databaseNotes = database
+        renderer.headerButtons = buttons
         renderer.liveStreams = inputs.map { input in
             let status = input.status
             return LiveStream(
@@ -182,28 +189,5 @@ struct StreamSummary: Encodable {
         latestFrameAgeSeconds = progress.latestFrameAge
         lastError = status.lastError
         lastErrorAt = status.lastErrorAt
-    }
-}
-
-/// Refuses requests without `Authorization: Bearer <token>` (401), except for `openPaths`.
-struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: String
-    let openPaths: Set<String>
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if openPaths.contains(request.uri.path) { return try await next(request, context) }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-              Self.equalInConstantTime(Array(header.utf8.dropFirst(7)), Array(token.utf8))
-        else {
-            return Response(status: .unauthorized, headers: [.wwwAuthenticate: "Bearer"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: "a bearer token is required\n")))
-        }
-        return try await next(request, context)
-    }
-
-    /// Compares without stopping at the first difference, so the time taken does not reveal the token.
-    private static func equalInConstantTime(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        return zip(a, b).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -14,8 +14,8 @@ import Report
 struct HeadRoutes: Sendable {
     let workshop: HeadWorkshop
     let readers: ReadConnectionPool
-    /// The hidden inputs every form carries (the cross-site request token), for a request.
-    let hiddenFields: @Sendable (Request) -> String
+    /// The hidden inputs every form carries (the token against forged requests), for a request.
+    let hiddenFields: @Sendable (Request) -> [HiddenField]
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/heads") { request, _ in
@@ -48,9 +48,12 @@ struct HeadRoutes: Sendable {
                 }
             }
         }
-        router.post("/heads/examples") { request, context in
-            let form = try await Self.form(request, context, as: ExampleForm.self)
-            return await action(head: form.head) { try workshop.addFrame(form.frame, view: form.view, to: form.head, as: form.class) }
+        router.post("/heads/examples") { request, _ in
+            var request = request
+            guard let form = try await FormFields.read(&request), let frame = form["frame"].flatMap(Int64.init),
+                  let view = form["view"], let head = form["head"], let className = form["class"], !head.isEmpty, !className.isEmpty
+            else { return Self.plain(.badRequest, "the form needs frame, view, head and class") }
+            return await action(head: head) { try workshop.addFrame(frame, view: view, to: head, as: className) }
         }
         router.post("/heads/{name}/train") { request, context in
             let name = context.parameters.get("name") ?? ""
@@ -65,14 +68,6 @@ struct HeadRoutes: Sendable {
             let id = context.parameters.get("id").flatMap(Int64.init) ?? -1
             return await action(head: name) { try workshop.removeExample(id, of: name) ? "example \(id) removed" : "no example \(id)" }
         }
-    }
-
-    /// The fields of the form that adds a frame to a head's class.
-    private struct ExampleForm: Decodable {
-        let frame: Int64
-        let view: String
-        let head: String
-        let `class`: String
     }
 
     /// Runs `body` off the event loop and redirects to the head's page with its message (or the refusal).
@@ -97,16 +92,6 @@ struct HeadRoutes: Sendable {
                             body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
         } catch {
             return Self.plain(error is LabelStoreError ? .notFound : .serviceUnavailable, "\(error)")
-        }
-    }
-
-    private static func form<Form: Decodable>(_ request: Request, _ context: BasicRequestContext, as: Form.Type) async throws -> Form {
-        var request = request
-        let body = try await request.collectBody(upTo: 16 * 1024)
-        do {
-            return try URLEncodedFormDecoder().decode(Form.self, from: String(buffer: body))
-        } catch {
-            throw HTTPError(.badRequest, message: "the form is incomplete")
         }
     }
 

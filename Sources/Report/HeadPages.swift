@@ -3,14 +3,14 @@ package import LabelStore
 
 /// What the daemon's page offers for heads beside its timelines: a form under each appearance's picture that adds
 /// the frame to a head's class (POST `/heads/examples`), a "more like this" link (`/similar`), and the links to
-/// the heads' pages. `hiddenFields` is what every form of the page must carry (the cross-site request token).
+/// the heads' pages. `hiddenFields` go into every form (the token against forged requests).
 package struct ExampleForms: Sendable {
     /// The heads there are (suggested by the form's head field; a new name makes a new head).
     package var heads: [String]
-    /// Already HTML: hidden inputs every form carries.
-    package var hiddenFields: String
+    /// The hidden inputs every form carries.
+    package var hiddenFields: [HiddenField]
 
-    package init(heads: [String], hiddenFields: String) {
+    package init(heads: [String], hiddenFields: [HiddenField]) {
         self.heads = heads
         self.hiddenFields = hiddenFields
     }
@@ -21,9 +21,11 @@ package struct ExampleForms: Sendable {
             + heads.map { "<option value=\"\(escaped($0))\">" }.joined() + "</datalist></nav>\n"
     }
 
+    private var hidden: String { hiddenFields.map(\.html).joined() }
+
     /// The form and the link under one picture.
     func actions(frameID: Int64, view: String) -> String {
-        "<form class=\"example\" method=\"post\" action=\"/heads/examples\">\(hiddenFields)"
+        "<form class=\"example\" method=\"post\" action=\"/heads/examples\">\(hidden)"
             + "<input type=\"hidden\" name=\"frame\" value=\"\(frameID)\"><input type=\"hidden\" name=\"view\" value=\"\(escaped(view))\">"
             + "<input name=\"head\" list=\"head-names\" placeholder=\"head\" required aria-label=\"head\"> "
             + "<input name=\"class\" placeholder=\"class\" required aria-label=\"class\"> <button>add example</button></form>"
@@ -34,12 +36,14 @@ package struct ExampleForms: Sendable {
 /// The daemon's pages about heads: the list, one head (its training report, examples with pictures, train and
 /// remove buttons), and the frames most like one. Pure functions of their data, like `ReportRenderer`.
 package struct HeadPages: Sendable {
-    /// Already HTML: hidden inputs every form carries (the cross-site request token).
-    package var hiddenFields: String
+    /// The hidden inputs every form carries (the cross-site request token).
+    package var hiddenFields: [HiddenField]
 
-    package init(hiddenFields: String) {
+    package init(hiddenFields: [HiddenField]) {
         self.hiddenFields = hiddenFields
     }
+
+    private var hidden: String { hiddenFields.map(\.html).joined() }
 
     /// `/heads`.
     package func list(_ heads: [HeadSummary]) -> String {
@@ -64,7 +68,7 @@ package struct HeadPages: Sendable {
     package func head(_ name: String, latest: HeadVersionRecord?, examples: [StoredHeadExample], message: String?) -> String {
         var body = "<p><a href=\"/heads\">← heads</a> · <a href=\"/\">the timelines</a></p><h2>\(escaped(name))</h2>"
         if let message { body += "<p class=\"note\" id=\"message\">\(escaped(message))</p>" }
-        body += "<form method=\"post\" action=\"/heads/\(escaped(name))/train\">\(hiddenFields)<button id=\"train\">train on these "
+        body += "<form method=\"post\" action=\"/heads/\(escaped(name))/train\">\(hidden)<button id=\"train\">train on these "
             + "\(examples.count) examples</button></form>"
         if let latest {
             body += "<h3>Version \(latest.version), trained \(escaped(ISO8601DateFormatter().string(from: latest.trainedAt)))</h3>"
@@ -80,7 +84,7 @@ package struct HeadPages: Sendable {
                     "<img class=\"thumb\" alt=\"\(escaped(className))\" src=\"data:image/jpeg;base64,\($0.base64EncodedString())\">"
                 } ?? ""
                 body += "<li>\(picture)<br><small>\(escaped(example.record.origin)) · \(escaped(example.record.view))</small>"
-                    + "<form method=\"post\" action=\"/heads/\(escaped(name))/examples/\(example.id)/remove\">\(hiddenFields)"
+                    + "<form method=\"post\" action=\"/heads/\(escaped(name))/examples/\(example.id)/remove\">\(hidden)"
                     + "<button>remove</button></form></li>"
             }
             body += "</ul>"

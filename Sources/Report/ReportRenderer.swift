@@ -20,6 +20,8 @@ package struct ReportRenderer {
     /// The daemon's page: under each appearance's picture, a form that adds it to a head's class and a link to
     /// the frames most like it.
     package var exampleForms: ExampleForms?
+    /// The daemon's page: buttons in the header that post to it (log out).
+    package var headerButtons: [PostButton] = []
 
     package init() {}
 
@@ -34,7 +36,7 @@ package struct ReportRenderer {
             <title>\(escaped(title))</title>
             <style>\(Self.styleSheet)</style>
             </head><body>
-            <header><h1>\(escaped(title))</h1><p class="scope">\(escaped(scope(of: report.request)))</p></header>
+            <header><h1>\(escaped(title))</h1><p class="scope">\(escaped(scope(of: report.request)))</p>\(headerButtons.map(\.html).joined())</header>
 
             """
         if let exampleForms { page += exampleForms.navigation }

@@ -18,7 +18,7 @@ final class ServeHarness {
     var configurationFile: String { directory.path("framewise.yaml") }
     var logFile: String { directory.path("serve.log") }
 
-    init(extraConfiguration: String = "", databasePath: String? = nil, withToken: Bool = true) throws {
+    init(extraConfiguration: String = "", databasePath: String? = nil, withToken: Bool = true, listenHost: String = "127.0.0.1") throws {
         directory = try TemporaryDirectory(prefix: "framewise-serve")
         port = try unusedPort()
         notifications = try DatagramReceiver(path: directory.path("notify.socket"), timeout: 1)
@@ -26,7 +26,7 @@ final class ServeHarness {
         try token.write(toFile: directory.path("token"), atomically: true, encoding: .utf8)
         try """
             database: \(databasePath ?? database)
-            listen: 127.0.0.1:\(port)
+            listen: "\(listenHost):\(port)"
             pipelines: pipelines
             workers: 2
             model: \(TestData.modelDirectory.path)
@@ -105,11 +105,19 @@ final class ServeHarness {
 
     /// `GET path` with curl: the status and the body. `authorized: false` leaves the token out.
     func get(_ path: String, authorized: Bool = true) throws -> (status: Int, body: String) {
-        var arguments = ["-s", "-m", "10", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]
-        if authorized { arguments += ["-H", "Authorization: Bearer \(token)"] }
-        let result = try runCommand(URL(fileURLWithPath: "/usr/bin/curl"), arguments, mustSucceed: false)
-        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+        let response = try request(path, headers: authorized ? ["Authorization: Bearer \(token)"] : [])
+        return (response.status, response.body)
+    }
+
+    /// One request with curl to 127.0.0.1 (`headers` may name another `Host`); `form` fields are posted as a
+    /// browser's form (`application/x-www-form-urlencoded`).
+    func request(_ path: String, method: String = "GET", headers: [String] = [], form: [(String, String)] = []) throws -> HTTPReply {
+        var arguments = ["-s", "-m", "10", "-i", "-w", "\n%{http_code}"]
+        if method != "GET" { arguments += ["-X", method] }
+        for header in headers { arguments += ["-H", header] }
+        for (name, value) in form { arguments += ["--data-urlencode", "\(name)=\(value)"] }
+        let result = try runCommand(URL(fileURLWithPath: "/usr/bin/curl"), arguments + ["http://127.0.0.1:\(port)\(path)"], mustSucceed: false)
+        return HTTPReply(curlOutput: result.stdout)
     }
 
     /// `/api/streams` as (pipeline, input) → object.
@@ -129,6 +137,29 @@ final class ServeHarness {
             Thread.sleep(forTimeInterval: 0.5)
         }
         return false
+    }
+}
+
+/// What curl saw of one response (`-i` and the status code after it).
+struct HTTPReply {
+    let status: Int
+    /// Each header line as sent, e.g. `Set-Cookie: …`.
+    let headerLines: [String]
+    let body: String
+
+    init(curlOutput: String) {
+        var lines = curlOutput.split(separator: "\n", omittingEmptySubsequences: false)
+        status = Int(lines.popLast() ?? "") ?? 0
+        let text = lines.joined(separator: "\n")
+        let end = text.range(of: "\r\n\r\n")
+        headerLines = text[..<(end?.lowerBound ?? text.endIndex)].components(separatedBy: "\r\n").dropFirst().map { $0 }
+        body = end.map { String(text[$0.upperBound...]) } ?? ""
+    }
+
+    /// The value of the first header called `name` (any case).
+    func header(_ name: String) -> String? {
+        headerLines.first { $0.lowercased().hasPrefix(name.lowercased() + ":") }
+            .map { $0.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces) }
     }
 }
 
