@@ -44,7 +44,8 @@ struct HeadRoutes: Sendable {
                     let rows = try reader.frameRows(best.map(\.frameID))
                     let scored = rows.map { row in row + [.real(Double(best.first { $0.frameID == row[0].int64 }?.score ?? 0))] }
                     return HeadPages(hiddenFields: hiddenFields(request))
-                        .similar(to: frame, view: view, rows: scored, thumbnails: try reader.thumbnails(ofFrames: best.map(\.frameID)))
+                        .similar(to: frame, view: view, rows: scored, thumbnails: try reader.thumbnails(ofFrames: best.map(\.frameID)),
+                                 heads: try workshop.heads().map(\.name))
                 }
             }
         }

@@ -1,3 +1,4 @@
+import CDNNL
 import Foundation
 
 /// Trains a head's classifier and measures it honestly: nested k-fold cross-validation. Each outer fold's
@@ -52,30 +53,45 @@ package struct HeadTrainer: Sendable {
     /// The strength with the best cross-validated accuracy on `examples`; among equally accurate ones, the one
     /// whose held-out probabilities were best (lowest log-loss), so an easy task does not settle for the strongest
     /// regularisation and answers of 0.6 where 0.99 is deserved (appearances are decided on these probabilities).
+    /// The strengths are tried from the strongest regularisation up, every fold at once (one thread each, the
+    /// folds' fits starting from their previous solutions), and the search stops once two strengths in a row did
+    /// worse than the best so far: weaker regularisation only overfits further, and takes the longest to fit.
     private func chooseStrength(for examples: FeatureSet) -> Double {
         let folds = min(self.folds, examples.classCounts.min() ?? 0)
         guard folds >= 2 else { return strengths[strengths.count / 2] }
         let assignment = stratifiedFolds(examples.labels, folds: folds)
-        var correct = [Int](repeating: 0, count: strengths.count)
-        var logLoss = [Double](repeating: 0, count: strengths.count)
-        for fold in 0..<folds {
-            let training = examples.labels.indices.filter { assignment[$0] != fold }
-            let heldOut = examples.labels.indices.filter { assignment[$0] == fold }
-            let fitter = RegressionFitter(examples.subset(training))
-            var parameters: [Double]? = nil
-            for (position, strength) in strengths.enumerated() {
-                let fitted = fitter.fit(c: strength, from: parameters)
-                parameters = fitted
-                let model = fitter.model(fitted)
-                for index in heldOut {
+        let heldOut = (0..<folds).map { fold in examples.labels.indices.filter { assignment[$0] == fold } }
+        let fitters = (0..<folds).map { fold in RegressionFitter(examples.subset(examples.labels.indices.filter { assignment[$0] != fold })) }
+        let starts = FoldResults<[Double]>(count: folds)
+        var best: (position: Int, correct: Int, logLoss: Double)?
+        var worseInARow = 0
+        for (position, strength) in strengths.enumerated() {
+            let scores = FoldResults<(correct: Int, logLoss: Double)>(count: folds)
+            DispatchQueue.concurrentPerform(iterations: folds) { fold in
+                omp_set_num_threads(1)
+                let fitted = fitters[fold].fit(c: strength, from: starts[fold])
+                starts[fold] = fitted
+                let model = fitters[fold].model(fitted)
+                var correct = 0, logLoss = 0.0
+                for index in heldOut[fold] {
                     let probabilities = model.probabilities(of: examples.row(index))
                     let truth = examples.labels[index]
-                    if probabilities.indices.max(by: { probabilities[$0] < probabilities[$1] }) == truth { correct[position] += 1 }
-                    logLoss[position] -= log(Double(max(probabilities[truth], 1e-12)))
+                    if probabilities.indices.max(by: { probabilities[$0] < probabilities[$1] }) == truth { correct += 1 }
+                    logLoss -= log(Double(max(probabilities[truth], 1e-12)))
                 }
+                scores[fold] = (correct, logLoss)
+            }
+            let correct = (0..<folds).reduce(0) { $0 + scores[$1]!.correct }
+            let logLoss = (0..<folds).reduce(0.0) { $0 + scores[$1]!.logLoss }
+            if let current = best, (-correct, logLoss) >= (-current.correct, current.logLoss) {
+                worseInARow += 1
+                if worseInARow == 2 { break }
+            } else {
+                best = (position, correct, logLoss)
+                worseInARow = 0
             }
         }
-        return strengths[strengths.indices.min { (-correct[$0], logLoss[$0]) < (-correct[$1], logLoss[$1]) }!]
+        return strengths[best!.position]
     }
 
     /// Each example's fold: within each class, examples in a seeded random order dealt to the folds in turn,
@@ -142,6 +158,19 @@ package struct HeldOutEvaluation: Sendable {
 
     /// Indices of the examples answered wrongly.
     package var misclassified: [Int] { truth.indices.filter { truth[$0] != predicted[$0] } }
+}
+
+/// One value per fold, written by the fold's own thread of a `concurrentPerform` and read after it.
+private final class FoldResults<Value>: @unchecked Sendable {
+    private var values: [Value?]
+    private let lock = NSLock()
+
+    init(count: Int) { values = Array(repeating: nil, count: count) }
+
+    subscript(fold: Int) -> Value? {
+        get { lock.withLock { values[fold] } }
+        set { lock.withLock { values[fold] = newValue } }
+    }
 }
 
 /// A small, fast, seedable generator (Steele, Lea & Flood's SplitMix64), so folds never depend on the

@@ -93,9 +93,12 @@ package struct HeadPages: Sendable {
     }
 
     /// `/similar`: the frames most like frame `frameID` (each row: id, source, pts, captured_at, score), with
-    /// their pictures where they have one.
-    package func similar(to frameID: Int64, view: String, rows: [[QueryValue]], thumbnails: [Int64: StoredThumbnail]) -> String {
-        var body = "<p><a href=\"/\">← the timelines</a></p><h2>Frames most like frame \(frameID) (\(escaped(view)))</h2>"
+    /// their pictures where they have one, each with the form that adds it to a head's class (`heads`: the names
+    /// the form suggests).
+    package func similar(to frameID: Int64, view: String, rows: [[QueryValue]], thumbnails: [Int64: StoredThumbnail],
+                         heads: [String]) -> String {
+        let forms = ExampleForms(heads: heads, hiddenFields: hiddenFields)
+        var body = "<p><a href=\"/\">← the timelines</a></p>\(forms.navigation)<h2>Frames most like frame \(frameID) (\(escaped(view)))</h2>"
         if rows.isEmpty { body += "<p class=\"empty\">No stored features to compare with.</p>" }
         body += "<ul class=\"examples\">"
         for row in rows {
@@ -105,7 +108,8 @@ package struct HeadPages: Sendable {
             } ?? ""
             let score = row[4].double.map { String(format: "%.3f", $0) } ?? ""
             let when = row[3].double.map { TimeText.clock($0) } ?? row[2].double.map(TimeText.offset) ?? ""
-            body += "<li>\(picture)<br><small>frame \(id) · \(escaped(row[1].text ?? "")) · \(when) · similarity \(score)</small></li>"
+            body += "<li>\(picture)<br><small>frame \(id) · \(escaped(row[1].text ?? "")) · \(when) · similarity \(score)</small>"
+                + forms.actions(frameID: id, view: view) + "</li>"
         }
         return page("Similar frames", body + "</ul>")
     }
