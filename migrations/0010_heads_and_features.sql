@@ -102,3 +102,7 @@ SELECT s.uri AS source, f.frame_index, f.pts, f.captured_at, hs.view, h.name AS 
   JOIN sources AS s ON s.id = f.source_id
   JOIN head_classes AS hc ON hc.id = hs.class_id
   JOIN heads AS h ON h.id = hc.head_id;
+
+-- How many vectors a view has and the newest: `framewise similar` checks its search file against it (the table's
+-- own rows are 2 KB each; this index answers without reading them).
+CREATE INDEX frame_features_by_view ON frame_features(view, frame_id);

@@ -39,8 +39,7 @@ struct HeadRoutes: Sendable {
                     guard let query = try reader.storedVector(ofFrame: frame, view: view) else {
                         throw LabelStoreError.invalidHead("frame \(frame) has no stored features of the view \(view)")
                     }
-                    let vectors = try reader.storedVectors(FeatureFilter(view: view))
-                    let best = SimilarFrames.rank(query, among: vectors, top: 24)
+                    let best = try SimilarFrames.search(query, top: 24, view: view, in: reader, at: readers.location).found
                     let rows = try reader.frameRows(best.map(\.frameID))
                     let scored = rows.map { row in row + [.real(Double(best.first { $0.frameID == row[0].int64 }?.score ?? 0))] }
                     return HeadPages(hiddenFields: hiddenFields(request))

@@ -62,11 +62,11 @@ package struct HeadTrainer: Sendable {
         let assignment = stratifiedFolds(examples.labels, folds: folds)
         let heldOut = (0..<folds).map { fold in examples.labels.indices.filter { assignment[$0] == fold } }
         let fitters = (0..<folds).map { fold in RegressionFitter(examples.subset(examples.labels.indices.filter { assignment[$0] != fold })) }
-        let starts = FoldResults<[Double]>(count: folds)
+        let starts = ConcurrentSlots<[Double]>(count: folds)
         var best: (position: Int, correct: Int, logLoss: Double)?
         var worseInARow = 0
         for (position, strength) in strengths.enumerated() {
-            let scores = FoldResults<(correct: Int, logLoss: Double)>(count: folds)
+            let scores = ConcurrentSlots<(correct: Int, logLoss: Double)>(count: folds)
             DispatchQueue.concurrentPerform(iterations: folds) { fold in
                 omp_set_num_threads(1)
                 let fitted = fitters[fold].fit(c: strength, from: starts[fold])
@@ -158,19 +158,6 @@ package struct HeldOutEvaluation: Sendable {
 
     /// Indices of the examples answered wrongly.
     package var misclassified: [Int] { truth.indices.filter { truth[$0] != predicted[$0] } }
-}
-
-/// One value per fold, written by the fold's own thread of a `concurrentPerform` and read after it.
-private final class FoldResults<Value>: @unchecked Sendable {
-    private var values: [Value?]
-    private let lock = NSLock()
-
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-
-    subscript(fold: Int) -> Value? {
-        get { lock.withLock { values[fold] } }
-        set { lock.withLock { values[fold] = newValue } }
-    }
 }
 
 /// A small, fast, seedable generator (Steele, Lea & Flood's SplitMix64), so folds never depend on the

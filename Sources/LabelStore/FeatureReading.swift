@@ -1,73 +1,30 @@
 package import Foundation
 
-/// Stored feature vectors (`frame_features`) of many frames, decoded into one row-major buffer.
-package struct StoredVectors: Sendable {
-    package var frameIDs: [Int64] = []
-    /// `frameIDs.count` rows of `StoredFeatures.width` values.
-    package var values: [Float] = []
-}
-
-/// Which stored vectors a search reads: one view's, optionally of one source and a span of capture time.
-package struct FeatureFilter: Sendable {
-    package var view = "center"
-    /// A source's id, or its URI.
-    package var source: String?
-    /// Unix seconds, compared with `captured_at` (frames of files have none and are left out when these are given).
-    package var from: Double?
-    package var to: Double?
-
-    package init(view: String = "center", source: String? = nil, from: Double? = nil, to: Double? = nil) {
-        self.view = view
-        self.source = source
-        self.from = from
-        self.to = to
-    }
-
-    fileprivate var clause: (sql: String, arguments: [QueryArgument]) {
-        var sql = " WHERE ff.view = ?", arguments: [QueryArgument] = [.text(view)]
-        if let source {
-            if let id = Int64(source) {
-                sql += " AND f.source_id = ?"
-                arguments.append(.integer(id))
-            } else {
-                sql += " AND f.source_id IN (SELECT id FROM sources WHERE uri = ?)"
-                arguments.append(.text(source))
-            }
-        }
-        if let from {
-            sql += " AND f.captured_at >= ?"
-            arguments.append(.real(from))
-        }
-        if let to {
-            sql += " AND f.captured_at < ?"
-            arguments.append(.real(to))
-        }
-        return (sql, arguments)
-    }
-}
-
 extension ReadOnlyLabelDatabase {
-    /// Every stored vector the filter chooses, by frame id.
-    package func storedVectors(_ filter: FeatureFilter) throws -> StoredVectors {
-        let (clause, arguments) = filter.clause
-        var vectors = StoredVectors()
-        var decodeFailure: LabelStoreError?
-        try forEachRow("SELECT ff.frame_id, ff.vector FROM frame_features AS ff JOIN frames AS f ON f.id = ff.frame_id" + clause
-                       + " ORDER BY ff.frame_id", arguments) { row in
-            guard let id = row[0].int64, let data = row[1].blob else { return }
-            let start = vectors.values.count
-            vectors.values.append(contentsOf: repeatElement(0, count: StoredFeatures.width))
-            let read = vectors.values.withUnsafeMutableBufferPointer {
-                VectorCoding.float16Values(data, into: UnsafeMutableBufferPointer(rebasing: $0[start...]))
-            }
-            guard read else {
-                decodeFailure = .unexpectedValue("frame_features.vector of frame \(id)", expected: "2048 bytes")
-                return
-            }
-            vectors.frameIDs.append(id)
+    /// How many vectors of `view` are stored and the largest frame id among them (from `frame_features_by_view`,
+    /// without reading the vectors): a search file made for other figures is stale.
+    package func featureCensus(view: String) throws -> (count: Int64, largestFrameID: Int64) {
+        var census: (Int64, Int64) = (0, 0)
+        try forEachRow("SELECT count(*), coalesce(max(frame_id), 0) FROM frame_features WHERE view = ?", [.text(view)]) { row in
+            census = (row[0].int64 ?? 0, row[1].int64 ?? 0)
         }
-        if let decodeFailure { throw decodeFailure }
-        return vectors
+        return census
+    }
+
+    /// Every stored vector of `view` with its frame's id, source id and capture time, in frame-id order; `body`
+    /// reads the values (decoded from half floats into a buffer reused from row to row) before the next row.
+    package func forEachStoredVector(view: String,
+                                     _ body: (_ frameID: Int64, _ sourceID: Int64, _ capturedAt: Double?, UnsafeBufferPointer<Float>) -> Void) throws {
+        var buffer = [Float](repeating: 0, count: StoredFeatures.width)
+        try forEachRow("""
+            SELECT ff.frame_id, f.source_id, f.captured_at, ff.vector FROM frame_features AS ff JOIN frames AS f ON f.id = ff.frame_id
+             WHERE ff.view = ? ORDER BY ff.frame_id
+            """, [.text(view)]) { row in
+            guard let id = row[0].int64, let source = row[1].int64, let data = row[3].blob else { return }
+            let read = buffer.withUnsafeMutableBufferPointer { VectorCoding.float16Values(data, into: $0) }
+            guard read else { throw LabelStoreError.unexpectedValue("frame_features.vector of frame \(id)", expected: "2048 bytes") }
+            buffer.withUnsafeBufferPointer { body(id, source, row[2].double, $0) }
+        }
     }
 
     /// The stored vector of one frame's view, if it has one.
@@ -79,6 +36,17 @@ extension ReadOnlyLabelDatabase {
             if values.withUnsafeMutableBufferPointer({ VectorCoding.float16Values(data, into: $0) }) { vector = values }
         }
         return vector
+    }
+
+    /// The ids of the sources `source` names: an id, or every source with that URI (a file's new content is a new
+    /// source at the same URI).
+    package func sourceIDs(named source: String) throws -> Set<Int64> {
+        if let id = Int64(source) { return [id] }
+        var ids: Set<Int64> = []
+        try forEachRow("SELECT id FROM sources WHERE uri = ?", [.text(source)]) { row in
+            if let id = row[0].int64 { ids.insert(id) }
+        }
+        return ids
     }
 
     /// `frame_id, source, pts, captured_at` of each frame of `ids`, in that order (missing ones left out).

@@ -6,7 +6,8 @@ import Synchronization
 /// however many requests come — not one per request. Connections open when first needed and stay open
 /// (PostgreSQL's reconnect by themselves after a lost connection).
 package final class ReadConnectionPool: Sendable {
-    private let location: LabelDatabaseLocation
+    /// The database the connections read.
+    package let location: LabelDatabaseLocation
     private let available: DispatchSemaphore
     private let idle = Mutex<[any ReadOnlyLabelDatabase]>([])
 

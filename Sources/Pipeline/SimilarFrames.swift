@@ -1,11 +1,57 @@
+import ContentDigest
 import FeatureSpace
+import Foundation
 package import LabelStore
 
-/// The stored frames most like a query vector: `framewise similar` and the page's "more like this" rank with it.
+/// The stored frames most like a query vector, for `framewise similar` and the page's "more like this": brute
+/// force over a `VectorSearchFile` of the view's vectors (int8), made from the database when it is missing or
+/// stale — beside an SQLite file (`DB.vectors-VIEW`), in the temporary directory for a PostgreSQL database —,
+/// then the best candidates (4× as many as asked, at least 32 more) ranked again on their stored half floats, so
+/// the order and scores shown are the exact ones and int8 only chooses the candidates.
 package enum SimilarFrames {
-    /// At most `top` frames of `vectors`, most similar first (cosine similarity of their features).
-    package static func rank(_ query: [Float], among vectors: StoredVectors, top: Int) -> [(frameID: Int64, score: Float)] {
-        CosineRanking.best(top, of: query, among: vectors.values, width: StoredFeatures.width)
-            .map { (vectors.frameIDs[$0.index], $0.score) }
+    /// At most `top` frames of `view` (of `source`: an id or a URI; captured in `from..<to`), most similar first.
+    /// `rebuilt` says whether the search file had to be made (what a cold search costs).
+    package static func search(_ query: [Float], top: Int, view: String, source: String? = nil, from: Double? = nil,
+                               to: Double? = nil, in database: any ReadOnlyLabelDatabase, at location: LabelDatabaseLocation)
+        throws -> (found: [(frameID: Int64, score: Float)], rebuilt: Bool)
+    {
+        let (count, largest) = try database.featureCensus(view: view)
+        let census = VectorSearchFile.Census(count: count, largestFrameID: largest)
+        let path = searchFilePath(for: location, view: view)
+        var rebuilt = false
+        let file: VectorSearchFile
+        if let current = VectorSearchFile(path: path, census: census, width: StoredFeatures.width) {
+            file = current
+        } else {
+            rebuilt = true
+            file = try VectorSearchFile.build(path: path, census: census, width: StoredFeatures.width) { add in
+                try database.forEachStoredVector(view: view) { frameID, sourceID, capturedAt, values in
+                    add(VectorSearchFile.Row(frameID: frameID, sourceID: sourceID, capturedAt: capturedAt, values: values))
+                }
+            }
+        }
+        let filter = VectorSearchFile.Filter(sources: try source.map { try database.sourceIDs(named: $0) }, from: from, to: to)
+        let candidates = file.best(max(top * 4, top + 32), of: query, filter: filter)
+        var exact: [(frameID: Int64, score: Float)] = []
+        for candidate in candidates {
+            guard let vector = try database.storedVector(ofFrame: candidate.frameID, view: view) else { continue }
+            exact.append((candidate.frameID, CosineRanking.similarity(query, vector)))
+        }
+        exact.sort { ($0.score, -$0.frameID) > ($1.score, -$1.frameID) }
+        return (Array(exact.prefix(top)), rebuilt)
+    }
+
+    /// `DB.vectors-VIEW` beside an SQLite file; for PostgreSQL, in the temporary directory under a digest of the
+    /// (redacted) URL. A view's name is kept when it is plain letters, digits, `-` and `_`, else hex-encoded.
+    static func searchFilePath(for location: LabelDatabaseLocation, view: String) -> String {
+        let plain = view.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+        let name = plain ? view : Data(view.utf8).map { String(format: "%02x", $0) }.joined()
+        switch location {
+        case .sqlite(let path):
+            return "\(path).vectors-\(name)"
+        case .postgres:
+            let digest = SHA256Digest.hex(of: Data(location.description.utf8)).prefix(16)
+            return FileManager.default.temporaryDirectory.appendingPathComponent("framewise-\(digest).vectors-\(name)").path
+        }
     }
 }

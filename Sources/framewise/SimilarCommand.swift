@@ -45,9 +45,8 @@ struct SimilarCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await exitingOnError {
-            let filter = FeatureFilter(view: view, source: source, from: try from.map { try Self.time($0, "--from") },
-                                       to: try to.map { try Self.time($0, "--to") })
-            let database = try self.database.location().openReadOnly()
+            let location = try self.database.location()
+            let database = try location.openReadOnly()
             let query: [Float]
             if let frame {
                 guard let stored = try database.storedVector(ofFrame: frame, view: view) else {
@@ -60,8 +59,9 @@ struct SimilarCommand: AsyncParsableCommand {
                 query = try HeadExamples(model: LoadedModel(loaded, numerics: try loaded.numerics(for: precision.precision)))
                     .picture(image!, headView: view).features
             }
-            let vectors = try database.storedVectors(filter)
-            let best = SimilarFrames.rank(query, among: vectors, top: top)
+            let (best, _) = try SimilarFrames.search(
+                query, top: top, view: view, source: source, from: try from.map { try Self.time($0, "--from") },
+                to: try to.map { try Self.time($0, "--to") }, in: database, at: location)
             let rows = try database.frameRows(best.map(\.frameID))
             let scores = Dictionary(best.map { ($0.frameID, $0.score) }, uniquingKeysWith: { first, _ in first })
             let printer = ResultPrinter.standardOutput(format)
