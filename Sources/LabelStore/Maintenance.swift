@@ -93,10 +93,10 @@ extension LabelStore {
     }
 
     /// Statements run in each prune chunk's transaction after its frames went, with the cut (Unix seconds) as
-    /// their one argument. Labels, other views' labels, category scores and thumbnails need none (their foreign
-    /// keys, PostgreSQL's trigger of steps 0006 and 0009, delete them with their frame); a table that keeps rows
-    /// by time of its own adds its statement here (issue 18's features will go by their frame's key; never a
-    /// head's examples). Appearances go by what is left of their frames, so only the sources pruned lose any:
+    /// their one argument. Labels, other views' labels, category and head scores, thumbnails and stored features
+    /// need none (their foreign keys, PostgreSQL's trigger of steps 0006, 0009 and 0010, delete them with their
+    /// frame); a table that keeps rows by time of its own adds its statement here (never a head's examples, which
+    /// keep their own copies). Appearances go by what is left of their frames, so only the sources pruned lose any:
     /// one whose last frame is gone ended before the cut and goes; one whose first frame is gone but not its last
     /// spans the cut and now starts at its source's first frame left (its counts and scores stay as seen, its
     /// picture goes if its frame did).

@@ -83,6 +83,15 @@ import Testing
         let found = try framewise(["similar", "--frame", String(frame), "--top", "3", "--format", "csv"], database).stdout
         #expect(found.split(separator: "\r\n").dropFirst().first?.hasPrefix("\(frame),") == true, "\(found)")
 
+        // Retention takes the frames with their features and head scores; the head's examples stay, and train it again.
+        Thread.sleep(forTimeInterval: 1.2)
+        try framewise(["prune", "--older-than", "1s"], database)
+        for table in ["frames", "frame_features", "head_scores"] {
+            #expect(try queryFramewise(database, "SELECT count(*) AS n FROM \(table)").first?["n"] as? Int == 0, "\(table)")
+        }
+        let retrained = try framewise(["train", "gate-state"], database)
+        #expect(retrained.stdout.contains("40 examples") && retrained.stdout.contains("version 3"), "\(retrained.stdout)")
+
         // Refusals, each one line: a head of one class, an unknown head, a damaged version.
         let solo = try framewise(["train", "solo", "--class", "cup=\(TestData.photo("coffee.png"))"], database, mustSucceed: false)
         #expect(solo.status == 1 && solo.stderr.contains("at least two classes") && solo.stderr.split(separator: "\n").count == 1,
