@@ -121,7 +121,7 @@ package final class VectorSearchFile: Sendable {
     /// The `top` rows most similar to `query` (cosine similarity) among those `filter` keeps, best first (ties:
     /// the lower frame id). The rows are split between the cores.
     package func best(_ top: Int, of query: [Float], filter: Filter = Filter()) -> [(frameID: Int64, score: Float)] {
-        precondition(query.count == width)
+        precondition(query.count == width, "a query of \(query.count) values for vectors of \(width)")
         let queryNorm = query.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
         guard count > 0, top > 0, queryNorm > 0 else { return [] }
         let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count / 4096 + 1))
@@ -146,7 +146,11 @@ extension VectorSearchFile {
             let scales = (base + Self.headerBytes + 24 * count).assumingMemoryBound(to: Float.self)
             let norms = scales + count
             let values = (base + Self.headerBytes + 32 * count).assumingMemoryBound(to: Int8.self)
-            query.withUnsafeBufferPointer { query in
+            // The query quantised too (its own scale): an int8 × int8 dot product summed in Int32, which the
+            // compiler turns into the CPU's multiply-add of byte pairs (vpmaddwd and friends).
+            let queryScale = max(query.map(abs).max() ?? 0, .leastNormalMagnitude) / 127
+            let quantisedQuery = query.map { Int8(max(-127, min(127, ($0 / queryScale).rounded()))) }
+            quantisedQuery.withUnsafeBufferPointer { query in
                 for row in rows {
                     if let chosen = filter.sources, !chosen.contains(Int64(littleEndian: sources[row])) { continue }
                     if filter.from != nil || filter.to != nil {
@@ -156,8 +160,9 @@ extension VectorSearchFile {
                         if let to = filter.to, time >= to { continue }
                     }
                     let vector = values + row * width
-                    var dot: Float = 0
-                    for index in 0..<width { dot += query[index] * Float(vector[index]) }
+                    var sum: Int32 = 0
+                    for index in 0..<width { sum &+= Int32(query[index]) &* Int32(vector[index]) }
+                    let dot = Float(sum) * queryScale
                     let norm = norms[row]
                     kept.offer(norm > 0 ? dot * scales[row] / (norm * queryNorm) : 0, Int64(littleEndian: ids[row]))
                 }
