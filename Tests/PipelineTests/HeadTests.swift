@@ -83,6 +83,16 @@ import Testing
         let found = try framewise(["similar", "--frame", String(frame), "--top", "3", "--format", "csv"], database).stdout
         #expect(found.split(separator: "\r\n").dropFirst().first?.hasPrefix("\(frame),") == true, "\(found)")
 
+        // A frame's own picture (cut from the clip with ffmpeg at its time) finds that frame first.
+        let sample = try #require(try queryFramewise(database, """
+            SELECT f.id AS id, f.pts AS pts FROM frames AS f JOIN sources AS s ON s.id = f.source_id
+             WHERE s.uri LIKE '%first.mp4' AND f.pts = 7.5
+            """).first)
+        let picture = directory.path("frame.png")
+        try makeClip(picture, ["-ss", "7.5", "-i", first, "-frames:v", "1"])
+        let byPicture = try framewise(["similar", picture, "--top", "3", "--format", "csv"], database).stdout
+        #expect(byPicture.split(separator: "\r\n").dropFirst().first?.hasPrefix("\(sample["id"] as? Int ?? -1),") == true, "\(byPicture)")
+
         // Retention takes the frames with their features and head scores; the head's examples stay, and train it again.
         Thread.sleep(forTimeInterval: 1.2)
         try framewise(["prune", "--older-than", "1s"], database)
