@@ -42,7 +42,7 @@ package struct HeadTrainer: Sendable {
         let strength = chooseStrength(for: examples)
         let fitStarted = ContinuousClock.now
         let fitter = RegressionFitter(examples)
-        let model = fitter.model(fitter.fit(c: strength))
+        let model = fitter.model(fitter.fit(c: strength, tolerance: 1e-5))
         return TrainedHead(
             model: model, strength: strength, folds: folds, finalFit: ContinuousClock.now - fitStarted,
             evaluation: HeldOutEvaluation(classNames: examples.classNames, truth: examples.labels,

@@ -5,7 +5,7 @@
 struct LimitedMemoryBFGS {
     var memory = 10
     var maxIterations = 100
-    var gradientTolerance = 1e-4
+    var gradientTolerance = 1e-5
     var valueTolerance = 1e-10
 
     /// `evaluate(x, &gradient)` returns the value at `x` and writes its gradient. Returns the minimiser found.

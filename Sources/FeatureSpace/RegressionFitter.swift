@@ -10,7 +10,6 @@ struct RegressionFitter {
     let scales: [Float]
     /// The standardised features, row-major.
     private let standardised: [Float]
-    private let minimizer = LimitedMemoryBFGS()
 
     init(_ examples: FeatureSet) {
         self.examples = examples
@@ -42,8 +41,11 @@ struct RegressionFitter {
         self.standardised = standardised
     }
 
-    /// The fitted parameters (weights then biases), starting from `start` (zeros when nil).
-    func fit(c: Double, from start: [Double]? = nil) -> [Double] {
+    /// The fitted parameters (weights then biases), starting from `start` (zeros when nil), stopping when the
+    /// gradient's largest component is below `tolerance` (the searches' fits stop early; the kept one does not).
+    func fit(c: Double, from start: [Double]? = nil, tolerance: Double = 1e-4) -> [Double] {
+        var minimizer = LimitedMemoryBFGS()
+        minimizer.gradientTolerance = tolerance
         let width = examples.width, classes = examples.classCount
         let initial = start ?? [Double](repeating: 0, count: classes * (width + 1))
         var weights = [Float](repeating: 0, count: classes * width)
