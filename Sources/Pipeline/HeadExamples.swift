@@ -125,7 +125,8 @@ package final class HeadExamples {
         return (try meanFeatures(frame.views[0].crops), jpeg)
     }
 
-    private func features(ofJPEG jpeg: Data, view: FrameView) throws -> [Float] {
+    /// A JPEG's features through `view` (an example's stored picture, a thumbnail).
+    package func features(ofJPEG jpeg: Data, view: FrameView) throws -> [Float] {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("framewise-example-\(UUID().uuidString).jpg")
         try jpeg.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }

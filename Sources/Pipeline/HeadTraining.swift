@@ -2,6 +2,7 @@ import ContentDigest
 package import FeatureSpace
 import Foundation
 package import LabelStore
+package import VideoDecoding
 
 /// Trains a head on its stored examples (`HeadTrainer`: nested cross-validation, then a fit on all of them) and
 /// stores the new version with the report `framewise train` prints — its held-out accuracy, per-class precision
@@ -48,6 +49,25 @@ package enum HeadTraining {
             accuracy: trained.evaluation.accuracy, folds: trained.folds, strength: trained.strength,
             report: report(head, examples: examples, trained: trained), trainedAt: Date()))
         return Outcome(version: version, trained: trained, report: version.report)
+    }
+
+    /// How a head's answers change at another precision: each example's picture seen through `view` by
+    /// `reference` (the model at the head's precision) and by `other`, classified by the head; how many of the
+    /// pictures get the same best class. Examples without a picture are left out.
+    package static func agreement(of version: HeadVersionRecord, examples: [StoredHeadExample], view: FrameView,
+                                  reference: LoadedModel, other: LoadedModel) throws -> (same: Int, of: Int) {
+        guard let classifier = SoftmaxRegression(classNames: version.classes, width: StoredFeatures.width, parameters: version.parameters)
+        else { return (0, 0) }
+        let atReference = HeadExamples(model: reference), atOther = HeadExamples(model: other)
+        var same = 0, compared = 0
+        for example in examples {
+            guard let picture = example.record.picture else { continue }
+            let expected = classifier.probabilities(of: try atReference.features(ofJPEG: picture, view: view))
+            let found = classifier.probabilities(of: try atOther.features(ofJPEG: picture, view: view))
+            compared += 1
+            if expected.indices.max(by: { expected[$0] < expected[$1] }) == found.indices.max(by: { found[$0] < found[$1] }) { same += 1 }
+        }
+        return (same, compared)
     }
 
     /// The view most frame examples were seen through (`frame:V`, `thumbnail:V`), else `center`.

@@ -73,6 +73,26 @@ struct TrainCommand: AsyncParsableCommand {
             print(outcome.report)
             print("stored as \(head) version \(outcome.version.version) (view \(outcome.version.view), \(outcome.version.precision) features); trained in "
                   + String(format: "%.2f s", (ContinuousClock.now - started).seconds))
+            try printAgreement(outcome.version, examples: try store.examples(of: head), view: frameView, loaded: loaded, model: model)
+        }
+    }
+
+    /// How the head's answers change at the other precisions this machine runs: its examples' pictures classified
+    /// at each, against the head's own precision (runs at another precision apply it with a warning).
+    private func printAgreement(_ version: HeadVersionRecord, examples: [StoredHeadExample], view: FrameView?,
+                                loaded: LoadedModelFiles, model: LoadedModel) throws {
+        let seenAs = view ?? FrameView(builtIn: version.view)
+        for other in Precision.allCases where other != model.numerics.precision {
+            guard let numerics = try? loaded.numerics(for: other) else { continue }
+            guard let seenAs else {
+                print("at \(other): not measured (the region \(version.view) is not defined here: --region \(version.view)=x,y,w,h)")
+                continue
+            }
+            let (same, compared) = try HeadTraining.agreement(of: version, examples: examples, view: seenAs, reference: model,
+                                                               other: LoadedModel(loaded, numerics: numerics))
+            guard compared > 0 else { continue }
+            print("at \(other): the same answer as at \(model.numerics.precision) for \(same) of \(compared) example pictures"
+                  + String(format: " (%.1f%%)", 100 * Double(same) / Double(compared)))
         }
     }
 
