@@ -26,8 +26,8 @@ struct DatabaseVitals: Sendable {
 /// commit, so the sink never waits for one). The other measures the database every `tick` (`DatabaseVitals`)
 /// and every `pruneInterval` (and right after start) deletes each pipeline's frames older than its retention and, when
 /// the live data passes `max_database_size` or the disk's free space falls below `min_free_disk`, the oldest
-/// frames of every pipeline, `guardShare` of the time they span per round (`RetentionPruner`, paced). Stops
-/// between two chunks when its task is cancelled, before the stages close the store.
+/// frames of every pipeline, `guardShare` of the time they span per round (`RetentionPruner`, paced on the sink's
+/// commit latency). Stops between two chunks when its task is cancelled, before the stages close the store.
 package final class DatabaseKeeper: Sendable {
     /// How often the database is measured.
     static let tick: Duration = .seconds(5)
@@ -53,14 +53,14 @@ package final class DatabaseKeeper: Sendable {
     private let measured = Mutex(DatabaseVitals())
     private let stop = StopSignal()
 
-    init(store: LabelStore, configuration: DaemonConfiguration, check: String?, logger: Logger,
+    init(store: LabelStore, latencies: CommitLatencies, configuration: DaemonConfiguration, check: String?, logger: Logger,
          scopes: @escaping @Sendable () -> [PruneScope])
     {
         self.store = store
         self.configuration = configuration
         self.scopes = scopes
         self.logger = logger
-        pruner = RetentionPruner(store: store, logger: logger)
+        pruner = RetentionPruner(store: store, latencies: latencies, logger: logger)
         measured.withLock { $0.check = check }
     }
 

@@ -37,7 +37,8 @@ package enum FramewiseDaemon {
             failure.fire("the workers failed: \(error)")
         }
         let fleet = PipelineFleet(stages: stages, logger: logger)
-        let keeper = DatabaseKeeper(store: store, configuration: configuration, check: check, logger: logger) { fleet.pruneScopes }
+        let keeper = DatabaseKeeper(store: store, latencies: stages.commitLatencies, configuration: configuration, check: check,
+                                    logger: logger) { fleet.pruneScopes }
         let listening = ReadinessSignal()
         let security = PageSecurity(hosts: AcceptedHosts(listen: configuration.listen, allowed: configuration.allowedHosts), token: token)
         let http = HTTPInterface(stages: stages, fleet: fleet, keeper: keeper, metrics: metrics, security: security,

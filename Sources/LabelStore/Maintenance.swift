@@ -99,7 +99,10 @@ extension LabelStore {
     /// keep their own copies). Appearances go by what is left of their frames, so only the sources pruned lose any:
     /// one whose last frame is gone ended before the cut and goes; one whose first frame is gone but not its last
     /// spans the cut and now starts at its source's first frame left (its counts and scores stay as seen, its
-    /// picture goes if its frame did).
+    /// picture goes if its frame did) — once it is closed or its run no longer runs: the sink upserts an open
+    /// appearance by its key, start included, so moving its start would make the next batch insert it again
+    /// beside the moved row, and the next prune fail on the two (a static scene longer than the retention stopped
+    /// every prune of `scripts/soak-daemon`).
     static let pruneCompanions: [String] = [
         """
         DELETE FROM appearances
@@ -120,6 +123,7 @@ extension LabelStore {
          WHERE start_captured_at < ?
            AND NOT EXISTS (SELECT 1 FROM frames AS f
                             WHERE f.source_id = appearances.source_id AND f.frame_index = appearances.start_frame_index)
+           AND (open = 0 OR NOT EXISTS (SELECT 1 FROM runs AS r WHERE r.id = appearances.run_id AND r.status = 'running'))
         """,
     ]
 

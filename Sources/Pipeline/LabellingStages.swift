@@ -26,6 +26,8 @@ package final class LabellingStages: Sendable {
     let logger: Logger
     /// Whether the database takes writes, as the sink last saw it.
     package let storeHealth = StoreHealth()
+    /// The sink's recent commit times, which pace the daemon's pruning.
+    package let commitLatencies = CommitLatencies()
 
     let frames = FrameQueue<FrameToLabel>()
     let sink: SinkStage
@@ -133,6 +135,7 @@ package final class LabellingStages: Sendable {
             counters.labeled.add(inserted, ordering: .relaxed)
             counters.skipped.add(alreadyInStore, ordering: .relaxed)
             commitTimer.record(duration: duration)
+            commitLatencies.record(duration / .seconds(1))
             storeHealth.committed()
         case .failed(let frames, let error):
             counters.dropped.add(frames, ordering: .relaxed)

@@ -32,10 +32,12 @@ struct BenchRetentionCommand: AsyncParsableCommand {
     var rate = 20.0
     @Option(help: "Seconds of writing without pruning.")
     var seconds = 60.0
-    @Option(help: "Frames per prune transaction.")
+    @Option(help: "Frames per prune transaction (to begin with).")
     var chunk = PrunePacing().chunkSize
-    @Option(help: "Pause after each chunk, as a multiple of the chunk's time.")
+    @Option(help: "Pause after each chunk, as a multiple of the chunk's time (to begin with).")
     var pauseFactor = PrunePacing().pauseFactor
+    @Flag(help: "Keep --chunk and --pause-factor throughout instead of adapting them to the commit latency.")
+    var fixedPacing = false
     @Option(help: "Database (kept): an SQLite file or a postgres:// URL. Default: a temporary SQLite file.")
     var db: String?
 
@@ -56,16 +58,18 @@ struct BenchRetentionCommand: AsyncParsableCommand {
             let sizeBefore = try store.size()
             print("database: \(location), \(ByteSize.readable(sizeBefore.bytes)) on disk")
 
-            let baseline = try measureWriting(store, uris: uris) { stop in _ = stop.pause(.seconds(seconds)) }
+            let latencies = CommitLatencies()
+            let baseline = try measureWriting(store, uris: uris, latencies: latencies) { stop in _ = stop.pause(.seconds(seconds)) }
             var pacing = PrunePacing()
             pacing.chunkSize = chunk
             pacing.pauseFactor = pauseFactor
+            pacing.adapts = !fixedPacing
             var logger = Logger(label: "framewise.bench")
             logger.logLevel = .warning
-            let pruner = RetentionPruner(store: store, pacing: pacing, logger: logger)
+            let pruner = RetentionPruner(store: store, latencies: latencies, pacing: pacing, logger: logger)
             let scope = PruneScope(pipeline: "bench", retention: retention, sourceURIs: uris)
             var pruneSeconds = 0.0
-            let pruning = try measureWriting(store, uris: uris) { stop in
+            let pruning = try measureWriting(store, uris: uris, latencies: latencies) { stop in
                 let started = ContinuousClock.now
                 let limit = StopSignal()
                 let timer = Thread { if !stop.pause(.seconds(seconds * 10)) { limit.stop() } }
@@ -76,9 +80,11 @@ struct BenchRetentionCommand: AsyncParsableCommand {
             let sizeAfter = try store.size()
             print(baseline.line("without pruning"))
             print(pruning.line("while pruning"))
-            print(String(format: "p99 ratio: %.2f; pruned %d frames in %.1f s (%.0f frames/s), chunk %d, pause ×%.0f",
+            let end = pruner.currentPacing
+            print(String(format: "p99 ratio: %.2f; pruned %d frames in %.1f s (%.0f frames/s), %@ pacing: chunk %d, pause ×%.0f at first, %d and ×%.0f at the end",
                          pruning.p99 / max(baseline.p99, 1e-9), pruner.framesPruned, pruneSeconds,
-                         Double(pruner.framesPruned) / max(pruneSeconds, 1e-9), chunk, pauseFactor))
+                         Double(pruner.framesPruned) / max(pruneSeconds, 1e-9), fixedPacing ? "fixed" : "adaptive",
+                         chunk, pauseFactor, end.chunkSize, end.pauseFactor))
             print("size: \(ByteSize.readable(sizeBefore.bytes)) -> \(ByteSize.readable(sizeAfter.bytes)) on disk"
                   + (sizeAfter.liveBytes.map { ", \(ByteSize.readable($0)) of rows" } ?? ""))
         }
@@ -116,10 +122,7 @@ struct BenchRetentionCommand: AsyncParsableCommand {
         var reads: Int
         var p99: Double { percentile(0.99) }
 
-        func percentile(_ share: Double) -> Double {
-            let sorted = commits.sorted()
-            return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * share))]
-        }
+        func percentile(_ share: Double) -> Double { CommitLatencies.percentile(share, of: commits) }
 
         func line(_ name: String) -> String {
             String(format: "commits %@: %d, p50 %.1f ms, p99 %.1f ms, max %.1f ms; reader: %d queries, %d errors",
@@ -127,16 +130,20 @@ struct BenchRetentionCommand: AsyncParsableCommand {
         }
     }
 
-    /// The cameras write new frames at `rate` while `during` runs (handed a signal that ends at its end), the log
-    /// is checkpointed as the daemon does, and a reader reads the oldest frame every 100 ms.
-    private func measureWriting(_ store: LabelStore, uris: [String], during: (StopSignal) -> Void) throws -> Phase {
+    /// The cameras write new frames at `rate` while `during` runs (handed a signal that ends at its end), their
+    /// commit times recorded into `latencies` too (as the daemon's sink does), the log is checkpointed as the daemon
+    /// does, and a reader reads the oldest frame every 100 ms.
+    private func measureWriting(_ store: LabelStore, uris: [String], latencies: CommitLatencies,
+                                during: (StopSignal) -> Void) throws -> Phase {
         let commits = Mutex<[Double]>([]), reader = Mutex((reads: 0, errors: 0))
         let stop = StopSignal(), group = DispatchGroup()
         for uri in uris {
             let source = try store.register(source: SourceDescriptor(uri: uri, kind: .rtsp)).id
             let run = try store.beginRun(RunSettings(source: source, precision: "synthetic", sampling: "fps 2", modelSHA256: "none", live: true))
             let writer = try store.makeWriter(run: run) { outcome in
-                if case .committed(_, _, let duration) = outcome { commits.withLock { $0.append(duration / .seconds(1)) } }
+                guard case .committed(_, _, let duration) = outcome else { return }
+                commits.withLock { $0.append(duration / .seconds(1)) }
+                latencies.record(duration / .seconds(1))
             }
             let first = try store.nextFrameIndex(of: source)
             let interval = Double(uris.count) / rate

@@ -7,9 +7,9 @@ import Testing
 
 /// The daemon keeping its database: retention of its own pipelines' frames (cameras by capture time, files by
 /// their run's end, never a run in progress, never another daemon's sources) on SQLite and PostgreSQL, the size
-/// guard deleting the oldest first, and a damaged file refused at start. The frames are written before the
-/// daemon starts, through the real writer, with past capture times; the cameras are unreachable (retention
-/// does not need them to run).
+/// and free-disk guards deleting the oldest first, a large file extending systemd's start timeout, and a damaged
+/// file refused at start. The frames are written before the daemon starts, through the real writer, with past
+/// capture times; the cameras are unreachable (retention does not need them to run).
 @Suite(.serialized) struct RetentionTests {
     /// The model's classes, as the daemon stores them (a database with other classes is refused).
     static func modelClasses() throws -> [ClassLabel] {
@@ -120,31 +120,77 @@ import Testing
         try Self.checkRetention(database: database, serve: serve)
     }
 
+    /// A camera of the daemon with `count` frames over the last 10 days in `database` and its pipeline file;
+    /// returns their capture times, oldest first.
+    static func writeCamera(frames count: Int, to database: String, serve: ServeHarness) throws -> [Double] {
+        let camera = "rtsp://127.0.0.1:\(try unusedPort())/cam"
+        let captured = times(count, from: 10 * 86_400, to: 1, now: Date().timeIntervalSince1970).compactMap { $0 }
+        let store = try LabelStore(path: database)
+        try store.storeClasses(modelClasses())
+        try write(store, uri: camera, kind: .rtsp, captured: captured, finishedAt: nil)
+        try store.close()
+        try serve.writePipeline("cam.yaml", "source:\n  uri: \(camera)\n  reconnect: {initial_delay: 5, max_delay: 5}\n")
+        return captured
+    }
+
+    /// Starts the daemon and waits for a crossed guard's round (`logged`): 1% of the 10 days `captured` span went,
+    /// exactly the oldest frames, counted in `/metrics`; then stops it.
+    static func checkGuardRound(serve: ServeHarness, database: String, captured: [Double], logged: String) throws {
+        try serve.start()
+        #expect(serve.waitForDatagram(containing: "READY=1", timeout: 120) != nil, "log:\n\(serve.log)")
+        #expect(serve.eventually(60) { serve.log.contains(logged) }, "log:\n\(serve.log)")
+        let reader = try LabelStore(path: database)
+        let left = try count(reader, "SELECT count(*) FROM frames")
+        let oldestLeft = try reader.oldestFrameTime() ?? 0
+        try reader.close()
+        let deleted = captured.count - left
+        #expect(abs(Double(deleted) - Double(captured.count) / 100) <= Double(captured.count) / 2000, "\(deleted) deleted")
+        #expect(abs(oldestLeft - captured[deleted]) < 0.001, "the frames left are exactly the newest")
+        #expect(metricValue(try serve.get("/metrics").body, "framewise_frames_pruned_total") == Double(deleted))
+        serve.signal(SIGTERM)
+        #expect(serve.exitStatus(within: 30) == 0, "log:\n\(serve.log)")
+    }
+
     @Test("max_database_size crossed: the oldest frames go first, one bounded step per round, logged")
     func sizeGuard() throws {
         let serve = try ServeHarness(extraConfiguration: "max_database_size: 1MB")
-        let now = Date().timeIntervalSince1970
-        let camera = "rtsp://127.0.0.1:\(try unusedPort())/cam"
-        let captured = Self.times(20_000, from: 10 * 86_400, to: 1, now: now).compactMap { $0 }
+        let captured = try Self.writeCamera(frames: 20_000, to: serve.database, serve: serve)
+        try Self.checkGuardRound(serve: serve, database: serve.database, captured: captured,
+                                 logged: "over max_database_size 1MB: deleted the oldest frames")
+    }
+
+    @Test("min_free_disk crossed on a full file system: the oldest frames go first, logged and counted",
+          .enabled(if: SmallDisk.isPermitted, "mounting a tmpfs is not permitted here (it needs root or CAP_SYS_ADMIN)"))
+    func freeDiskGuard() throws {
+        let directory = try TemporaryDirectory(prefix: "framewise-full-disk")
+        let disk = try SmallDisk(at: directory.path("disk"), megabytes: 16)
+        defer { disk.unmount() }
+        let database = disk.path + "/framewise.sqlite"
+        let serve = try ServeHarness(extraConfiguration: "min_free_disk: 6MB", databasePath: database)
+        let captured = try Self.writeCamera(frames: 10_000, to: database, serve: serve)
+        try disk.fill(leaving: 4 << 20)
+        try Self.checkGuardRound(serve: serve, database: database, captured: captured,
+                                 logged: "under min_free_disk 6MB: deleted the oldest frames")
+    }
+
+    @Test("a database file over 256 MB: EXTEND_TIMEOUT_USEC (30 s + 3 × size at 50 MB/s) before the check, then READY")
+    func largeDatabaseExtendsTheStartTimeout() throws {
+        let serve = try ServeHarness()
         let store = try LabelStore(path: serve.database)
         try store.storeClasses(Self.modelClasses())
-        try Self.write(store, uri: camera, kind: .rtsp, captured: captured, finishedAt: nil)
         try store.close()
-        try serve.writePipeline("cam.yaml", "source:\n  uri: \(camera)\n  reconnect: {initial_delay: 5, max_delay: 5}\n")
+        // Past the pages its header counts, SQLite reads nothing: a sparse 300 MB file that is a valid database.
+        let size = 300 << 20
+        #expect(truncate(serve.database, off_t(size)) == 0)
         try serve.start()
-        #expect(serve.waitForDatagram(containing: "READY=1", timeout: 120) != nil, "log:\n\(serve.log)")
-        #expect(serve.eventually(60) { serve.log.contains("over max_database_size 1MB: deleted the oldest frames") }, "log:\n\(serve.log)")
-
-        let reader = try LabelStore(path: serve.database)
-        defer { try? reader.close() }
-        let left = try Self.count(reader, "SELECT count(*) FROM frames")
-        let deleted = captured.count - left
-        // 1% of the 10 days held, and not one frame more: the oldest ones.
-        #expect((190...210).contains(deleted), "\(deleted) deleted")
-        let oldestLeft = try reader.oldestFrameTime() ?? 0
-        #expect(abs(oldestLeft - captured[deleted]) < 0.001, "the frames left are exactly the newest")
+        let extend = "EXTEND_TIMEOUT_USEC=\(UInt64((30 + 3 * Double(size) / 50e6) * 1e6))"
+        let extended = serve.waitForDatagram(containing: extend, timeout: 60)
+        let ready = serve.waitForDatagram(containing: "READY=1", timeout: 120)
+        #expect(extended != nil, "datagrams: \(serve.datagrams); log:\n\(serve.log)")
+        #expect(ready != nil && extended ?? .max < ready ?? .min, "the timeout is extended before READY")
+        #expect(try serve.get("/readyz").body.contains("quick_check ok in"))
         serve.signal(SIGTERM)
-        #expect(serve.exitStatus(within: 30) == 0)
+        #expect(serve.exitStatus(within: 30) == 0, "log:\n\(serve.log)")
     }
 
     @Test("a damaged database at start: one line saying what to do, exit 1, the file untouched, never READY")

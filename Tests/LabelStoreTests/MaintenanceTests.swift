@@ -158,6 +158,44 @@ import Testing
         try store.close()
     }
 
+    @Test("an open appearance of a running camera that spans the cut keeps its start until it closes: the sink's upserts update its one row")
+    func openAppearanceSpanningTheCut() throws {
+        let (directory, now) = (try TemporaryDirectory(), Date().timeIntervalSince1970)
+        let store = try LabelStore(path: directory.path("open.sqlite"))
+        defer { try? store.close() }
+        try store.storeClasses(fixtureClasses)
+        let source = try store.register(source: SourceDescriptor(uri: "rtsp://127.0.0.1/a", kind: .rtsp)).id
+        let run = try store.beginRun(RunSettings(source: source, precision: "fp32", sampling: "fps 1", modelSHA256: "test", live: true))
+        let writer = try store.makeWriter(run: run)
+        let captured = (0..<100).map { now - 100 + Double($0) }
+        for index in 0..<100 {
+            try writer.append(StoredFrame(frameIndex: Int64(index), pts: Double(index), capturedAt: Date(timeIntervalSince1970: captured[index]),
+                                          top: [ClassScore(classIndex: 1, score: 0.9)]))
+        }
+        var open = Self.appearance(0...99, capturedAt: { captured[$0] })
+        open.isOpen = true
+        try writer.appendAppearance(open)
+        try writer.flush()
+        func rows() throws -> [[QueryValue]] {
+            try store.connection.read { try $0.rows("SELECT count(*), min(start_frame_index) FROM appearances", []) }
+        }
+
+        #expect(try store.prune(PruneRequest(cut: now - 50)).frames == 50)
+        #expect(try rows() == [[.integer(1), .integer(0)]], "open, its run running: its start stays")
+        open.endFrameIndex = 99
+        open.frames = 100
+        try writer.appendAppearance(open)
+        try writer.flush()
+        #expect(try rows() == [[.integer(1), .integer(0)]], "the sink's upsert updated the same row")
+        _ = try store.prune(PruneRequest(cut: now - 40))
+        open.isOpen = false
+        try writer.appendAppearance(open)
+        try writer.flush()
+        _ = try store.prune(PruneRequest(cut: now - 40))
+        #expect(try rows() == [[.integer(1), .integer(60)]], "closed: it starts at the first frame left")
+        try writer.close()
+    }
+
     @Test("a backup taken while a camera writes is a checked database holding every frame committed before it began")
     func backupWhileWriting() throws {
         let directory = try TemporaryDirectory()
