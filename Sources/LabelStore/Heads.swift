@@ -88,7 +88,7 @@ package struct HeadVersionRecord: Hashable, Sendable {
 }
 
 /// A head as `framewise heads` lists it.
-package struct HeadSummary: Hashable, Sendable {
+package struct HeadSummary: Sendable {
     package let name: String
     package let noneClass: String?
     /// Examples per class, by class name (sorted).
@@ -97,14 +97,6 @@ package struct HeadSummary: Hashable, Sendable {
     package let latest: HeadVersionRecord?
     /// Runs that applied it (any version).
     package let runs: Int
-
-    package static func == (lhs: HeadSummary, rhs: HeadSummary) -> Bool {
-        lhs.name == rhs.name && lhs.noneClass == rhs.noneClass && lhs.latest == rhs.latest && lhs.runs == rhs.runs
-            && lhs.examplesPerClass.map(\.0) == rhs.examplesPerClass.map(\.0)
-            && lhs.examplesPerClass.map(\.1) == rhs.examplesPerClass.map(\.1)
-    }
-
-    package func hash(into hasher: inout Hasher) { hasher.combine(name) }
 }
 
 /// What the store holds of a frame chosen as an example: where it is in its source, and what can give its
@@ -149,9 +141,11 @@ extension LabelStore {
 
     /// Creates the head `name` if it is new; sets its "none of these" class when `noneClass` is given.
     package func defineHead(_ name: String, noneClass: String?) throws {
-        guard !name.isEmpty, !name.contains(where: { $0 == "," || $0 == "=" || $0 == "@" || $0.isWhitespace }) else {
-            throw LabelStoreError.invalidHead("a head's name is one word without , = or @ (got \"\(name)\")")
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+        guard (1...64).contains(name.count), name.allSatisfy(allowed.contains), name.first != "." else {
+            throw LabelStoreError.invalidHead("a head's name is 1–64 letters, digits, '.', '_' or '-' (got \"\(name)\")")
         }
+        if let noneClass { try Self.checkClassName(noneClass) }
         try connection.transaction { sql in
             try sql.execute("INSERT INTO heads (name, none_class, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
                             [.text(name), noneClass.map(QueryArgument.text) ?? .null, .real(Date().timeIntervalSince1970)])
@@ -168,6 +162,7 @@ extension LabelStore {
             let headID = try Self.headID(head, sql)
             var added = 0
             for example in examples {
+                try Self.checkClassName(example.className)
                 guard example.features.count == StoredFeatures.width, example.features.allSatisfy(\.isFinite) else {
                     throw LabelStoreError.invalidHead("the example \(example.origin) has no \(StoredFeatures.width) finite features")
                 }
@@ -312,6 +307,13 @@ extension LabelStore {
             examplesDigest: try row[8].requiredText(), accuracy: try row[9].requiredDouble(), folds: Int(try row[10].requiredInt64()),
             strength: try row[11].requiredDouble(), report: try row[12].requiredText(),
             trainedAt: Date(timeIntervalSince1970: try row[13].requiredDouble()))
+    }
+
+    /// A class name is stored in a comma-separated list (`head_versions.classes`) and shown as `head/class`.
+    private static func checkClassName(_ name: String) throws {
+        guard (1...64).contains(name.count), !name.contains(","), !name.contains("/"),
+              !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else { throw LabelStoreError.invalidHead("a class name is 1–64 characters without ',' or '/' (got \"\(name)\")") }
     }
 
     private static func headID(_ name: String, _ sql: any SQLStatements) throws -> Int64 {
