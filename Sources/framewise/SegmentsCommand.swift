@@ -23,6 +23,9 @@ struct SegmentsCommand: AsyncParsableCommand {
     @Option(help: "A category as stored (see `framewise categories`), e.g. dog.")
     var category: String?
 
+    @Option(help: "A head's class as HEAD/CLASS (see `framewise heads`), e.g. gate-state/open.")
+    var head: String?
+
     @Flag(help: "The raw top-1 runs of LABEL (label_segments) instead of its appearances.")
     var raw = false
 
@@ -42,13 +45,18 @@ struct SegmentsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await exitingOnError {
-            guard (label == nil) != (category == nil) else {
-                throw ValidationFailure("name a LABEL or a --category, not both")
+            guard [label, category, head].compactMap({ $0 }).count == 1 else {
+                throw ValidationFailure("name one LABEL, --category or --head")
             }
-            if raw, category != nil { throw ValidationFailure("--raw lists top-1 runs of a LABEL, not of a category") }
+            if raw, label == nil { throw ValidationFailure("--raw lists top-1 runs of a LABEL, not of a category or a head") }
             let reader = try database.location().openReadOnly()
             if let label, try reader.classIndex(ofLabel: label) == nil { throw ReportError.unknownLabel(label) }
             if let category { try reader.requireStoredCategory(category) }
+            if let head, try reader.count("""
+                SELECT count(*) FROM head_classes AS c JOIN heads AS h ON h.id = c.head_id WHERE h.name || '/' || c.name = ?
+                """, arguments: [.text(head)]) == 0 {
+                throw ValidationFailure("no head has the class \(head) (HEAD/CLASS; see framewise heads)")
+            }
             var sourceIDs: [SourceID]?
             if let source {
                 // The same rule as the report's `--source`, so both name the same sources.
@@ -61,7 +69,8 @@ struct SegmentsCommand: AsyncParsableCommand {
                 try reader.printSegments(of: label, sources: sourceIDs, minScore: minScore, into: output)
             } else {
                 try reader.printAppearances(
-                    of: label ?? category ?? "", vocabulary: label == nil ? "category" : "imagenet", sources: sourceIDs,
+                    of: label ?? category ?? head ?? "", vocabulary: head != nil ? "head" : category != nil ? "category" : "imagenet",
+                    sources: sourceIDs,
                     view: view, minScore: minScore, into: output)
             }
         }

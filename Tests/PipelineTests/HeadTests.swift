@@ -65,6 +65,8 @@ import Testing
             let start = try #require(found["start_pts"] as? Double), end = try #require(found["end_pts"] as? Double)
             #expect(abs(start - truth.0) <= 0.5 && abs(end - truth.1) <= 0.5, "appearance \(start)–\(end), truly \(truth.0)–\(truth.1)")
         }
+        let listed = try framewise(["segments", "--head", "gate-state/cup", "--format", "csv"], database).stdout
+        #expect(listed.split(separator: "\r\n").count == 1 + expected.count, "\(listed)")
         let labels = try queryFramewise(database, "SELECT DISTINCT label FROM appearances WHERE vocabulary = 'head'")
         #expect(labels.compactMap { $0["label"] as? String } == ["gate-state/cup"], "the none class has no appearances")
         #expect(try queryFramewise(database, "SELECT heads FROM runs ORDER BY id DESC LIMIT 1").first?["heads"] as? String
