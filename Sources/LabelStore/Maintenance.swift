@@ -102,8 +102,19 @@ extension LabelStore {
     /// picture goes if its frame did) — once it is closed or its run no longer runs: the sink upserts an open
     /// appearance by its key, start included, so moving its start would make the next batch insert it again
     /// beside the moved row, and the next prune fail on the two (a static scene longer than the retention stopped
-    /// every prune of `scripts/soak-daemon`).
+    /// every prune of `scripts/soak-daemon`). Such a pair, left by a daemon built before that was mended, is
+    /// repaired first: of two overlapping appearances of the same subject in one run (never made otherwise), the
+    /// older row goes, before moving both to the same start would fail on the key.
     static let pruneCompanions: [String] = [
+        """
+        DELETE FROM appearances
+         WHERE start_captured_at < ?
+           AND EXISTS (SELECT 1 FROM appearances AS other
+                        WHERE other.run_id = appearances.run_id AND other.view = appearances.view
+                          AND other.vocabulary = appearances.vocabulary AND other.class_id = appearances.class_id
+                          AND other.id > appearances.id AND other.start_frame_index <= appearances.end_frame_index
+                          AND appearances.start_frame_index <= other.end_frame_index)
+        """,
         """
         DELETE FROM appearances
          WHERE (end_captured_at < ? OR end_captured_at IS NULL)

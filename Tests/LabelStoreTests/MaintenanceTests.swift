@@ -196,6 +196,32 @@ import Testing
         try writer.close()
     }
 
+    @Test("a pair left by an older build (an appearance moved by a prune, then inserted again) is repaired: pruning goes on")
+    func overlappingPairIsRepaired() throws {
+        let (directory, now) = (try TemporaryDirectory(), Date().timeIntervalSince1970)
+        let store = try LabelStore(path: directory.path("pair.sqlite"))
+        defer { try? store.close() }
+        try store.storeClasses(fixtureClasses)
+        let source = try store.register(source: SourceDescriptor(uri: "rtsp://127.0.0.1/a", kind: .rtsp)).id
+        let run = try store.beginRun(RunSettings(source: source, precision: "fp32", sampling: "fps 1", modelSHA256: "test", live: true))
+        let writer = try store.makeWriter(run: run)
+        let captured = (0..<100).map { now - 100 + Double($0) }
+        for index in 0..<100 {
+            try writer.append(StoredFrame(frameIndex: Int64(index), pts: Double(index), capturedAt: Date(timeIntervalSince1970: captured[index]),
+                                          top: [ClassScore(classIndex: 1, score: 0.9)]))
+        }
+        for span in [30...99, 0...99] {  // the moved row first (the older id), then the one inserted again
+            var closed = Self.appearance(span, capturedAt: { captured[$0] })
+            closed.isOpen = false
+            try writer.appendAppearance(closed)
+            try writer.flush()
+        }
+        try writer.close()
+        #expect(try store.prune(PruneRequest(cut: now - 40)).frames == 60)
+        let left = try store.connection.read { try $0.rows("SELECT count(*), min(start_frame_index), max(frames) FROM appearances", []) }
+        #expect(left == [[.integer(1), .integer(60), .integer(100)]], "the newer row stays, moved to the first frame left")
+    }
+
     @Test("a backup taken while a camera writes is a checked database holding every frame committed before it began")
     func backupWhileWriting() throws {
         let directory = try TemporaryDirectory()
