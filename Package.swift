@@ -121,7 +121,7 @@ let package = Package(
             "Daemon", "LabelStore", "GoogLeNet", "FramewiseTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "FeatureSpaceTests", dependencies: ["FeatureSpace", "GoogLeNet", "VideoDecoding", "Pipeline", "FramewiseTestSupport"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "LabelStore", "VideoDecoding", "framewise", "FramewiseTestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "LabelStore", "VideoDecoding", "FeatureSpace", "framewise", "FramewiseTestSupport"]),
     ]
 )
 

@@ -161,11 +161,11 @@ package struct HeldOutEvaluation: Sendable {
 }
 
 /// A small, fast, seedable generator (Steele, Lea & Flood's SplitMix64), so folds never depend on the
-/// system's random source.
-struct SplitMix64: RandomNumberGenerator {
+/// system's random source (and tests can synthesise the same data every run).
+package struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+    package init(seed: UInt64) { state = seed }
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

@@ -21,9 +21,7 @@ struct ListHeads: AsyncParsableCommand {
 
     func run() async throws {
         try await exitingOnError {
-            let store = try database.location().openForWriting()
-            defer { try? store.close() }
-            let heads = try store.heads()
+            let heads = try database.withStore { try $0.heads() }
             guard !heads.isEmpty else {
                 print("no heads yet: framewise train HEAD --examples DIR (or --frames SQL) makes one")
                 return
@@ -49,10 +47,10 @@ struct ShowHead: AsyncParsableCommand {
 
     func run() async throws {
         try await exitingOnError {
-            let store = try database.location().openForWriting()
-            defer { try? store.close() }
-            let examples = try store.examples(of: head)
-            if let (version, _, _) = try store.latestVersion(of: head) {
+            let (examples, latest) = try database.withStore { store in
+                (try store.examples(of: head), try store.latestVersion(of: head)?.version)
+            }
+            if let version = latest {
                 print("\(head) version \(version.version), trained \(version.trainedAt) on \(version.examples) examples "
                       + "(digest \(version.examplesDigest.prefix(12))…), model \(version.modelSHA256.prefix(12))…, \(version.precision) features, view \(version.view)")
                 print(version.report)
@@ -77,10 +75,17 @@ struct DeleteHead: AsyncParsableCommand {
 
     func run() async throws {
         try await exitingOnError {
-            let store = try database.location().openForWriting()
-            defer { try? store.close() }
-            guard try store.deleteHead(head) else { throw LabelStoreError.invalidHead("no head named \(head)") }
+            guard try database.withStore({ try $0.deleteHead(head) }) else { throw LabelStoreError.invalidHead("no head named \(head)") }
             print("deleted \(head)")
         }
+    }
+}
+
+extension DatabaseLocation {
+    /// Runs `body` with the database opened for writing (migrated), closing it after.
+    func withStore<T>(_ body: (LabelStore) throws -> T) throws -> T {
+        let store = try location().openForWriting()
+        defer { try? store.close() }
+        return try body(store)
     }
 }

@@ -6,19 +6,6 @@ import Testing
 /// a head's classes by the page's forms (with its token; a forged POST changes nothing), trained by the page's
 /// button, and taken by a pipeline at the next reload — its run records the version it applied.
 @Suite(.serialized) struct ServeHeadsTests {
-    /// The gate clip (as in PipelineTests' HeadTests): the coffee photo on a gravel wall while (t mod 8) < 4, under
-    /// light that changes (no two frames alike: an example is stored once per head).
-    private func makeGateClip(_ path: String, offset: Int, seconds: Int) throws {
-        try makeClip(path, [
-            "-loop", "1", "-framerate", "10", "-t", String(seconds), "-i", TestData.photo("gravel.png"),
-            "-loop", "1", "-framerate", "10", "-t", String(seconds), "-i", TestData.photo("coffee.png"),
-            "-filter_complex", "[0]scale=640:360,setsar=1[bg];[1]scale=180:180[cup];"
-                + "[bg][cup]overlay=430:80:enable='lt(mod(t+\(offset),8),4)':shortest=1,"
-                + "eq=brightness='0.15*sin(2*PI*(t+\(offset))/7)':eval=frame,format=yuv420p",
-            "-c:v", "libx264", "-preset", "veryfast", "-g", "40",
-        ])
-    }
-
     @Test("examples added from the page's forms, a head trained by its button, applied by a pipeline after a reload")
     func headFromThePage() throws {
         let serve = try ServeHarness()

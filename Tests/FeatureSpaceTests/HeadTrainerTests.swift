@@ -15,7 +15,7 @@ import VideoDecoding
     static let examples: Result<FeatureSet, any Error> = Result {
         let model = try ModelDirectory(path: TestData.modelDirectory.path).load()
         let engine = try GoogLeNetEngine(weights: PreparedWeights(model.weights), batchSize: 1, threads: 1)
-        var generator = SystemRandomNumberGenerator.seeded(7)
+        var generator = SplitMix64(seed: 7)
         var values: [Float] = [], labels: [Int] = []
         for (label, photo) in photos.enumerated() {
             let regions = try (0..<8).map { index in
@@ -91,9 +91,4 @@ extension FeatureSet {
         let rows = subset(kept)
         return try FeatureSet(width: width, classNames: Array(classNames[range]), values: rows.values, labels: rows.labels)
     }
-}
-
-extension SystemRandomNumberGenerator {
-    /// A seeded generator for reproducible crops.
-    static func seeded(_ seed: UInt64) -> SplitMix64 { SplitMix64(seed: seed) }
 }

@@ -158,11 +158,9 @@ import Testing
         try store.close()
     }
 
-    @Test("an open appearance of a running camera that spans the cut keeps its start until it closes: the sink's upserts update its one row")
-    func openAppearanceSpanningTheCut() throws {
-        let (directory, now) = (try TemporaryDirectory(), Date().timeIntervalSince1970)
-        let store = try LabelStore(path: directory.path("open.sqlite"))
-        defer { try? store.close() }
+    /// A camera's running session with 100 frames, one a second, the last a second before `now`.
+    static func runningCamera(path: String, now: Double) throws -> (LabelStore, FrameWriter, captured: [Double]) {
+        let store = try LabelStore(path: path)
         try store.storeClasses(fixtureClasses)
         let source = try store.register(source: SourceDescriptor(uri: "rtsp://127.0.0.1/a", kind: .rtsp)).id
         let run = try store.beginRun(RunSettings(source: source, precision: "fp32", sampling: "fps 1", modelSHA256: "test", live: true))
@@ -172,6 +170,14 @@ import Testing
             try writer.append(StoredFrame(frameIndex: Int64(index), pts: Double(index), capturedAt: Date(timeIntervalSince1970: captured[index]),
                                           top: [ClassScore(classIndex: 1, score: 0.9)]))
         }
+        return (store, writer, captured)
+    }
+
+    @Test("an open appearance of a running camera that spans the cut keeps its start until it closes: the sink's upserts update its one row")
+    func openAppearanceSpanningTheCut() throws {
+        let (directory, now) = (try TemporaryDirectory(), Date().timeIntervalSince1970)
+        let (store, writer, captured) = try Self.runningCamera(path: directory.path("open.sqlite"), now: now)
+        defer { try? store.close() }
         var open = Self.appearance(0...99, capturedAt: { captured[$0] })
         open.isOpen = true
         try writer.appendAppearance(open)
@@ -199,17 +205,8 @@ import Testing
     @Test("a pair left by an older build (an appearance moved by a prune, then inserted again) is repaired: pruning goes on")
     func overlappingPairIsRepaired() throws {
         let (directory, now) = (try TemporaryDirectory(), Date().timeIntervalSince1970)
-        let store = try LabelStore(path: directory.path("pair.sqlite"))
+        let (store, writer, captured) = try Self.runningCamera(path: directory.path("pair.sqlite"), now: now)
         defer { try? store.close() }
-        try store.storeClasses(fixtureClasses)
-        let source = try store.register(source: SourceDescriptor(uri: "rtsp://127.0.0.1/a", kind: .rtsp)).id
-        let run = try store.beginRun(RunSettings(source: source, precision: "fp32", sampling: "fps 1", modelSHA256: "test", live: true))
-        let writer = try store.makeWriter(run: run)
-        let captured = (0..<100).map { now - 100 + Double($0) }
-        for index in 0..<100 {
-            try writer.append(StoredFrame(frameIndex: Int64(index), pts: Double(index), capturedAt: Date(timeIntervalSince1970: captured[index]),
-                                          top: [ClassScore(classIndex: 1, score: 0.9)]))
-        }
         for span in [30...99, 0...99] {  // the moved row first (the older id), then the one inserted again
             var closed = Self.appearance(span, capturedAt: { captured[$0] })
             closed.isOpen = false

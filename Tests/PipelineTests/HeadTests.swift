@@ -9,19 +9,6 @@ import Testing
 @Suite(.serialized) struct HeadTests {
     static let region = "gate=0.67,0.22,0.28,0.5"
 
-    /// `seconds` of the gate clip starting at `offset` s: the cup is there while (t mod 8) < 4, the light follows a
-    /// 7-s sine (±15% brightness), 10 frames/s, 640×360.
-    private func makeGateClip(_ path: String, offset: Int, seconds: Int) throws {
-        try makeClip(path, [
-            "-loop", "1", "-framerate", "10", "-t", String(seconds), "-i", TestData.photo("gravel.png"),
-            "-loop", "1", "-framerate", "10", "-t", String(seconds), "-i", TestData.photo("coffee.png"),
-            "-filter_complex", "[0]scale=640:360,setsar=1[bg];[1]scale=180:180[cup];"
-                + "[bg][cup]overlay=430:80:enable='lt(mod(t+\(offset),8),4)':shortest=1,"
-                + "eq=brightness='0.15*sin(2*PI*(t+\(offset))/7)':eval=frame,format=yuv420p",
-            "-c:v", "libx264", "-preset", "veryfast", "-g", "40",
-        ])
-    }
-
     private func framewise(_ arguments: [String], _ database: String, mustSucceed: Bool = true) throws -> CommandResult {
         try runFramewise(arguments + ["--db", database], environment: ["FRAMEWISE_MODEL_DIR": TestData.modelDirectory.path],
                          mustSucceed: mustSucceed)

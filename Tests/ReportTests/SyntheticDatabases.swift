@@ -1,3 +1,4 @@
+import FeatureSpace
 import Foundation
 import FramewiseTestSupport
 import LabelStore
@@ -9,19 +10,6 @@ func testPatternThumbnails(count: Int, in directory: TemporaryDirectory) throws 
                         "-c:v", "ffv1", "-pix_fmt", "yuv420p"])
     let thumbnails = try encodedThumbnails(of: clip, frames: Set((0..<count).map { Int64($0 * 7) }))
     return thumbnails.keys.sorted().map { thumbnails[$0]! }
-}
-
-/// A deterministic pseudo-random sequence (SplitMix64), so synthesised recordings are the same every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// What `synthesiseCamera` stored.
@@ -41,7 +29,7 @@ func synthesiseCamera(store: LabelStore, uri: String, hours: Double, framesPerSe
     let source = try store.register(source: SourceDescriptor(uri: uri, kind: .rtsp)).id
     let run = try store.beginRun(RunSettings(source: source, precision: "f32", sampling: "\(framesPerSecond) fps", modelSHA256: "synthetic"))
     let writer = try store.makeWriter(run: run, policy: FrameWriter.Policy(maxFrames: 5_000, maxDelay: .seconds(60)))
-    var random = SeededGenerator(seed: 12)
+    var random = SplitMix64(seed: 12)
     let background = classes.first { $0.label == "patio" }?.index ?? 0
     let events = (0..<30).map { _ in Int.random(in: 0..<classes.count, using: &random) }
     let total = Int(hours * 3600 * framesPerSecond)

@@ -119,6 +119,20 @@ package func makeClip(_ path: String, _ arguments: [String]) throws {
     try runCommand(ffmpeg, ["-hide_banner", "-loglevel", "error", "-y"] + arguments + [path])
 }
 
+/// The gate clip: `seconds` starting at `offset` s of a region that changes state — the coffee photo (180 px)
+/// on a gravel wall (640×360) while (t mod 8) < 4 — under light that follows a 7-s sine (±15% brightness), so no
+/// two frames are alike; 10 frames/s, H.264. The region `0.67,0.22,0.28,0.5` holds the cup.
+package func makeGateClip(_ path: String, offset: Int, seconds: Int) throws {
+    try makeClip(path, [
+        "-loop", "1", "-framerate", "10", "-t", String(seconds), "-i", TestData.photo("gravel.png"),
+        "-loop", "1", "-framerate", "10", "-t", String(seconds), "-i", TestData.photo("coffee.png"),
+        "-filter_complex", "[0]scale=640:360,setsar=1[bg];[1]scale=180:180[cup];"
+            + "[bg][cup]overlay=430:80:enable='lt(mod(t+\(offset),8),4)':shortest=1,"
+            + "eq=brightness='0.15*sin(2*PI*(t+\(offset))/7)':eval=frame,format=yuv420p",
+        "-c:v", "libx264", "-preset", "veryfast", "-g", "40",
+    ])
+}
+
 /// The coffee-then-moped clip: `secondsEach` seconds of coffee.png, then as many of motorcycle_left.png (both
 /// 600×400), H.264 at `framesPerSecond` with a key frame every 2 s. GoogLeNet's top-1: espresso, then moped.
 package func makeCoffeeThenMoped(_ path: String, secondsEach: Int = 4, framesPerSecond: Int = 25) throws {
