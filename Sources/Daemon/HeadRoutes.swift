@@ -39,11 +39,9 @@ struct HeadRoutes: Sendable {
                     guard let query = try reader.storedVector(ofFrame: frame, view: view) else {
                         throw LabelStoreError.invalidHead("frame \(frame) has no stored features of the view \(view)")
                     }
-                    let best = try SimilarFrames.search(query, top: 24, view: view, in: reader, at: readers.location).found
-                    let rows = try reader.frameRows(best.map(\.frameID))
-                    let scored = rows.map { row in row + [.real(Double(best.first { $0.frameID == row[0].int64 }?.score ?? 0))] }
+                    let rows = try SimilarFrames.search(query, top: 24, view: view, in: reader, at: readers.location)
                     return HeadPages(hiddenFields: hiddenFields(request))
-                        .similar(to: frame, view: view, rows: scored, thumbnails: try reader.thumbnails(ofFrames: best.map(\.frameID)),
+                        .similar(to: frame, view: view, rows: rows, thumbnails: try reader.thumbnails(ofFrames: rows.compactMap { $0[0].int64 }),
                                  heads: try workshop.heads().map(\.name))
                 }
             }

@@ -76,7 +76,7 @@ package struct HeadTrainer: Sendable {
                 for index in heldOut[fold] {
                     let probabilities = model.probabilities(of: examples.row(index))
                     let truth = examples.labels[index]
-                    if probabilities.indices.max(by: { probabilities[$0] < probabilities[$1] }) == truth { correct += 1 }
+                    if SoftmaxRegression.mostProbable(probabilities) == truth { correct += 1 }
                     logLoss -= log(Double(max(probabilities[truth], 1e-12)))
                 }
                 scores[fold] = (correct, logLoss)
@@ -182,7 +182,11 @@ extension FeatureSet {
 extension SoftmaxRegression {
     /// The class with the highest probability.
     func predictedClass(of features: some Collection<Float>) -> Int {
-        let probabilities = probabilities(of: features)
-        return probabilities.indices.max { probabilities[$0] < probabilities[$1] }!
+        Self.mostProbable(probabilities(of: features))
+    }
+
+    /// The index of the highest of `probabilities`.
+    package static func mostProbable(_ probabilities: [Float]) -> Int {
+        probabilities.indices.max { probabilities[$0] < probabilities[$1] }!
     }
 }

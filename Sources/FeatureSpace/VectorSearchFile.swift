@@ -80,14 +80,11 @@ package final class VectorSearchFile: Sendable {
         var values: [Int8] = []
         try forEachRow { row in
             precondition(row.values.count == width, "a vector of \(row.values.count) values, not \(width)")
-            let largest = row.values.reduce(Float(0)) { max($0, abs($1)) }
-            let scale = largest > 0 ? largest / 127 : 1
-            var squares: Float = 0
-            for value in row.values {
-                let quantised = Int8(max(-127, min(127, (value / scale).rounded())))
-                values.append(quantised)
-                let restored = Float(quantised) * scale
-                squares += restored * restored
+            let (quantised, scale) = quantise(row.values)
+            values += quantised
+            let squares = quantised.reduce(Float(0)) { sum, value in
+                let restored = Float(value) * scale
+                return sum + restored * restored
             }
             ids.append(row.frameID)
             sources.append(row.sourceID)
@@ -124,11 +121,14 @@ package final class VectorSearchFile: Sendable {
         precondition(query.count == width, "a query of \(query.count) values for vectors of \(width)")
         let queryNorm = query.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
         guard count > 0, top > 0, queryNorm > 0 else { return [] }
+        // The query quantised too (its own scale): an int8 × int8 dot product summed in Int32, which the compiler
+        // turns into the CPU's multiply-add of byte pairs (vpmaddwd and friends).
+        let quantisedQuery = Self.quantise(query)
         let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, count / 4096 + 1))
         let found = ConcurrentSlots<[(frameID: Int64, score: Float)]>(count: parts)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let rows = (count * part / parts)..<(count * (part + 1) / parts)
-            found[part] = scan(rows, top: top, query: query, queryNorm: queryNorm, filter: filter)
+            found[part] = scan(rows, top: top, query: quantisedQuery, queryNorm: queryNorm, filter: filter)
         }
         return (0..<parts).flatMap { found[$0] ?? [] }.sorted { ($0.score, -$0.frameID) > ($1.score, -$1.frameID) }.prefix(top).map { $0 }
     }
@@ -136,7 +136,15 @@ package final class VectorSearchFile: Sendable {
 
 extension VectorSearchFile {
     /// The best `top` of `rows`, best first.
-    private func scan(_ rows: Range<Int>, top: Int, query: [Float], queryNorm: Float, filter: Filter) -> [(frameID: Int64, score: Float)] {
+    /// `values` as int8 with one scale: `v ≈ scale · q`, q in −127…127 (a zero vector: scale 1).
+    fileprivate static func quantise(_ values: some Collection<Float>) -> (values: [Int8], scale: Float) {
+        let largest = values.reduce(Float(0)) { max($0, abs($1)) }
+        let scale = largest > 0 ? largest / 127 : 1
+        return (values.map { Int8(max(-127, min(127, ($0 / scale).rounded()))) }, scale)
+    }
+
+    private func scan(_ rows: Range<Int>, top: Int, query: (values: [Int8], scale: Float), queryNorm: Float,
+                      filter: Filter) -> [(frameID: Int64, score: Float)] {
         var kept = TopScores(capacity: top)
         data.withUnsafeBytes { raw in
             let base = raw.baseAddress!
@@ -146,11 +154,8 @@ extension VectorSearchFile {
             let scales = (base + Self.headerBytes + 24 * count).assumingMemoryBound(to: Float.self)
             let norms = scales + count
             let values = (base + Self.headerBytes + 32 * count).assumingMemoryBound(to: Int8.self)
-            // The query quantised too (its own scale): an int8 × int8 dot product summed in Int32, which the
-            // compiler turns into the CPU's multiply-add of byte pairs (vpmaddwd and friends).
-            let queryScale = max(query.map(abs).max() ?? 0, .leastNormalMagnitude) / 127
-            let quantisedQuery = query.map { Int8(max(-127, min(127, ($0 / queryScale).rounded()))) }
-            quantisedQuery.withUnsafeBufferPointer { query in
+            let queryScale = query.scale
+            query.values.withUnsafeBufferPointer { query in
                 for row in rows {
                     if let chosen = filter.sources, !chosen.contains(Int64(littleEndian: sources[row])) { continue }
                     if filter.from != nil || filter.to != nil {

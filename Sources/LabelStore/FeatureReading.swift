@@ -29,13 +29,18 @@ extension ReadOnlyLabelDatabase {
 
     /// The stored vector of one frame's view, if it has one.
     package func storedVector(ofFrame id: Int64, view: String) throws -> [Float]? {
-        var vector: [Float]?
-        try forEachRow("SELECT vector FROM frame_features WHERE frame_id = ? AND view = ?", [.integer(id), .text(view)]) { row in
-            guard let data = row[0].blob else { return }
-            var values = [Float](repeating: 0, count: StoredFeatures.width)
-            if values.withUnsafeMutableBufferPointer({ VectorCoding.float16Values(data, into: $0) }) { vector = values }
+        try storedVectors(ofFrames: [id], view: view)[id]
+    }
+
+    /// The stored vectors of `view` of the frames of `ids` that have one, by frame id (one statement).
+    package func storedVectors(ofFrames ids: [Int64], view: String) throws -> [Int64: [Float]] {
+        guard !ids.isEmpty else { return [:] }
+        var vectors: [Int64: [Float]] = [:]
+        try forEachRow("SELECT frame_id, vector FROM frame_features WHERE view = ? AND frame_id IN (\(placeholders(ids.count)))",
+                       [.text(view)] + ids.map { .integer($0) }) { row in
+            if let id = row[0].int64, let vector = row[1].blob.flatMap(VectorCoding.storedFeatures) { vectors[id] = vector }
         }
-        return vector
+        return vectors
     }
 
     /// The ids of the sources `source` names: an id, or every source with that URI (a file's new content is a new

@@ -117,24 +117,22 @@ extension LabelStore {
     /// The frames of `ids` that are stored (a missing id is left out), with `view`'s stored features and the
     /// thumbnail when they have them.
     package func exampleFrames(_ ids: [Int64], view: String) throws -> [ExampleFrame] {
+        // 500 ids a statement: one round trip per chunk, within every database's limit of placeholders.
         try connection.read { sql in
-            try ids.compactMap { id in
-                guard let row = try sql.rows("""
+            try stride(from: 0, to: ids.count, by: 500).flatMap { start in
+                let chunk = ids[start..<min(start + 500, ids.count)]
+                return try sql.rows("""
                     SELECT f.id, s.uri, s.kind, f.frame_index, f.pts, ff.vector, t.jpeg
                       FROM frames AS f JOIN sources AS s ON s.id = f.source_id
                       LEFT JOIN frame_features AS ff ON ff.frame_id = f.id AND ff.view = ?
                       LEFT JOIN thumbnails AS t ON t.frame_id = f.id
-                     WHERE f.id = ?
-                    """, [.text(view), .integer(id)]).first
-                else { return nil }
-                let features = row[5].blob.flatMap { data -> [Float]? in
-                    var vector = [Float](repeating: 0, count: StoredFeatures.width)
-                    let read = vector.withUnsafeMutableBufferPointer { VectorCoding.float16Values(data, into: $0) }
-                    return read ? vector : nil
+                     WHERE f.id IN (\(placeholders(chunk.count)))
+                    """, [.text(view)] + chunk.map { .integer($0) }).map { row in
+                    ExampleFrame(frameID: try row[0].requiredInt64(), sourceURI: try row[1].requiredText(),
+                                 sourceKind: try row[2].requiredText(), frameIndex: try row[3].requiredInt64(),
+                                 pts: try row[4].requiredDouble(), features: row[5].blob.flatMap(VectorCoding.storedFeatures),
+                                 thumbnail: row[6].blob)
                 }
-                return ExampleFrame(frameID: try row[0].requiredInt64(), sourceURI: try row[1].requiredText(),
-                                    sourceKind: try row[2].requiredText(), frameIndex: try row[3].requiredInt64(),
-                                    pts: try row[4].requiredDouble(), features: features, thumbnail: row[6].blob)
             }
         }
     }

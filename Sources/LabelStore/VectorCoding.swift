@@ -35,4 +35,10 @@ enum VectorCoding {
         }
         return true
     }
+
+    /// A stored feature vector (`StoredFeatures.width` half floats) as floats; nil when the bytes do not hold one.
+    static func storedFeatures(_ data: Data) -> [Float]? {
+        var vector = [Float](repeating: 0, count: StoredFeatures.width)
+        return vector.withUnsafeMutableBufferPointer { float16Values(data, into: $0) } ? vector : nil
+    }
 }

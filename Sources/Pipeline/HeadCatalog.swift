@@ -1,7 +1,7 @@
-import FeatureSpace
+package import FeatureSpace
 import Foundation
 import GoogLeNet
-import LabelStore
+package import LabelStore
 import Logging
 
 /// The heads an input applies, read from the store when it opens: each use resolved to its head's newest
@@ -30,38 +30,60 @@ enum HeadCatalog {
     static func resolve(_ uses: [HeadUse], views: [String], model: LoadedModel, store: LabelStore, logger: Logger) throws -> Resolved {
         var resolved = Resolved(), applied: [String] = []
         for use in uses {
-            let latest: (version: HeadVersionRecord, classIDs: [Int64], noneClass: String?)?
+            let head: UsableHead
             do {
-                latest = try store.latestVersion(of: use.head)
+                head = try UsableHead(use.head, for: model, in: store)
             } catch LabelStoreError.invalidHead(let reason) {
                 throw InputFailure("heads: \(reason)", isPermanent: true)
             }
-            guard let (version, classIDs, noneClass) = latest else {
-                throw InputFailure("heads: \(use.head) has examples but was never trained (framewise train \(use.head))", isPermanent: true)
-            }
-            guard version.modelSHA256 == model.sha256 else {
-                throw InputFailure("heads: \(use.head) was trained on the features of another model (SHA-256 \(version.modelSHA256.prefix(12))…, "
-                    + "this one is \(model.sha256.prefix(12))…): train it again with this model", isPermanent: true)
-            }
+            let version = head.version
             let view = use.view ?? (views.contains(version.view) ? version.view : views[0])
             guard views.contains(view) else {
                 throw InputFailure("heads: \(use.head) is to read the view \(view), which the input does not have (its views: "
                     + "\(views.joined(separator: ", ")))", isPermanent: true)
             }
-            if version.precision != model.numerics.precision.rawValue {
-                logger.warning("head \(use.head) was trained on \(version.precision) features and reads \(model.numerics.precision.rawValue) ones here: its answers may differ a little (train it at this precision to match)")
-            }
-            guard let classifier = SoftmaxRegression(classNames: version.classes, width: StoredFeatures.width, parameters: version.parameters)
-            else { throw InputFailure("heads: \(use.head) version \(version.version) is damaged (its parameters do not fit its classes)", isPermanent: true) }
-            let folded = classifier.foldedIntoRawFeatures()
-            resolved.scorings.append(HeadScoring(view: view, classIDs: classIDs.map { Int($0) }, weights: folded.weights, biases: folded.biases))
-            for (name, id) in zip(version.classes, classIDs) where name != noneClass {
+            if let warning = head.precisionWarning { logger.warning("\(warning)") }
+            let folded = head.classifier.foldedIntoRawFeatures()
+            resolved.scorings.append(HeadScoring(view: view, classIDs: head.classIDs.map { Int($0) }, weights: folded.weights, biases: folded.biases))
+            for (name, id) in zip(version.classes, head.classIDs) where name != head.noneClass {
                 resolved.names[id] = "\(use.head)/\(name)"
             }
             applied.append("\(view)=\(use.head)@\(version.version)")
         }
         resolved.description = applied.joined(separator: ",")
         return resolved
+    }
+}
+
+/// A head's newest version, checked for use with a model: trained, made for that model's weights, its parameters
+/// readable — else `LabelStoreError.invalidHead` with the one line that says which (runs, `classify --head`).
+package struct UsableHead {
+    package let version: HeadVersionRecord
+    /// The ids of its classes (`head_classes.id`), in `version.classes` order.
+    package let classIDs: [Int64]
+    package let noneClass: String?
+    package let classifier: SoftmaxRegression
+    /// What to warn when the head was trained at another precision than the model computes.
+    package let precisionWarning: String?
+
+    package init(_ head: String, for model: LoadedModel, in store: LabelStore) throws {
+        guard let (version, classIDs, noneClass) = try store.latestVersion(of: head) else {
+            throw LabelStoreError.invalidHead("\(head) has not been trained yet (framewise train \(head))")
+        }
+        guard version.modelSHA256 == model.sha256 else {
+            throw LabelStoreError.invalidHead("\(head) was trained on the features of another model (SHA-256 \(version.modelSHA256.prefix(12))…, "
+                + "this one is \(model.sha256.prefix(12))…): train it again with this model")
+        }
+        guard let classifier = SoftmaxRegression(classNames: version.classes, width: StoredFeatures.width, parameters: version.parameters)
+        else { throw LabelStoreError.invalidHead("\(head) version \(version.version) is damaged (its parameters do not fit its classes)") }
+        self.version = version
+        self.classIDs = classIDs
+        self.noneClass = noneClass
+        self.classifier = classifier
+        let precision = model.numerics.precision.rawValue
+        precisionWarning = version.precision == precision ? nil
+            : "head \(head) was trained on \(version.precision) features and reads \(precision) ones here: its answers may differ a little "
+              + "(framewise train prints by how much; train it at this precision to match)"
     }
 }
 

@@ -138,9 +138,6 @@ package final class HeadExamples {
         if engine == nil {
             engine = try GoogLeNetEngine(weights: PreparedWeights(model.weights, numerics: model.numerics), batchSize: 1, threads: 1)
         }
-        let vectors = try engine!.classifyWithFeatures(batch: crops).map(\.features)
-        var mean = vectors[0]
-        for vector in vectors.dropFirst() { for index in mean.indices { mean[index] += vector[index] } }
-        return mean.map { $0 / Float(vectors.count) }
+        return ViewAnswers.features(ofCrops: try engine!.classifyWithFeatures(batch: crops).map(\.features))!
     }
 }

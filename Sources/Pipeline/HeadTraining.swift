@@ -65,7 +65,7 @@ package enum HeadTraining {
             let expected = classifier.probabilities(of: try atReference.features(ofJPEG: picture, view: view))
             let found = classifier.probabilities(of: try atOther.features(ofJPEG: picture, view: view))
             compared += 1
-            if expected.indices.max(by: { expected[$0] < expected[$1] }) == found.indices.max(by: { found[$0] < found[$1] }) { same += 1 }
+            if SoftmaxRegression.mostProbable(expected) == SoftmaxRegression.mostProbable(found) { same += 1 }
         }
         return (same, compared)
     }
@@ -119,7 +119,7 @@ package enum HeadTraining {
             let example = examples[index].record
             lines.append("  \(example.origin) [example \(examples[index].id)]: \(example.className), answered \(names[evaluation.predicted[index]])")
         }
-        let fitSeconds = Double(trained.finalFit.components.seconds) + Double(trained.finalFit.components.attoseconds) / 1e18
+        let fitSeconds = trained.finalFit / .seconds(1)
         lines.append("kept: fitted on all \(examples.count) examples with C = \(String(format: "%.3g", trained.strength)) "
                      + "(chosen by \(trained.folds)-fold cross-validation of all of them) in \(String(format: "%.2f s", fitSeconds))")
         return lines.joined(separator: "\n")

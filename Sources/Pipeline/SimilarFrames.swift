@@ -9,21 +9,22 @@ package import LabelStore
 /// then the best candidates (4× as many as asked, at least 32 more) ranked again on their stored half floats, so
 /// the order and scores shown are the exact ones and int8 only chooses the candidates.
 package enum SimilarFrames {
-    /// At most `top` frames of `view` (of `source`: an id or a URI; captured in `from..<to`), most similar first.
-    /// `rebuilt` says whether the search file had to be made (what a cold search costs).
+    /// The columns of `search`'s rows.
+    package static let columns = ["frame_id", "source", "pts", "captured_at", "score"]
+
+    /// At most `top` frames of `view` (of `source`: an id or a URI; captured in `from..<to`), most similar first,
+    /// each as a row of `columns`.
     package static func search(_ query: [Float], top: Int, view: String, source: String? = nil, from: Double? = nil,
                                to: Double? = nil, in database: any ReadOnlyLabelDatabase, at location: LabelDatabaseLocation)
-        throws -> (found: [(frameID: Int64, score: Float)], rebuilt: Bool)
+        throws -> [[QueryValue]]
     {
         let (count, largest) = try database.featureCensus(view: view)
         let census = VectorSearchFile.Census(count: count, largestFrameID: largest)
         let path = searchFilePath(for: location, view: view)
-        var rebuilt = false
         let file: VectorSearchFile
         if let current = VectorSearchFile(path: path, census: census, width: StoredFeatures.width) {
             file = current
         } else {
-            rebuilt = true
             file = try VectorSearchFile.build(path: path, census: census, width: StoredFeatures.width) { add in
                 try database.forEachStoredVector(view: view) { frameID, sourceID, capturedAt, values in
                     add(VectorSearchFile.Row(frameID: frameID, sourceID: sourceID, capturedAt: capturedAt, values: values))
@@ -31,14 +32,12 @@ package enum SimilarFrames {
             }
         }
         let filter = VectorSearchFile.Filter(sources: try source.map { try database.sourceIDs(named: $0) }, from: from, to: to)
-        let candidates = file.best(max(top * 4, top + 32), of: query, filter: filter)
-        var exact: [(frameID: Int64, score: Float)] = []
-        for candidate in candidates {
-            guard let vector = try database.storedVector(ofFrame: candidate.frameID, view: view) else { continue }
-            exact.append((candidate.frameID, CosineRanking.similarity(query, vector)))
-        }
-        exact.sort { ($0.score, -$0.frameID) > ($1.score, -$1.frameID) }
-        return (Array(exact.prefix(top)), rebuilt)
+        let candidates = file.best(max(top * 4, top + 32), of: query, filter: filter).map(\.frameID)
+        let stored = try database.storedVectors(ofFrames: candidates, view: view)
+        let best = stored.map { (frameID: $0.key, score: CosineRanking.similarity(query, $0.value)) }
+            .sorted { ($0.score, -$0.frameID) > ($1.score, -$1.frameID) }.prefix(top)
+        let scores = Dictionary(uniqueKeysWithValues: best.map { ($0.frameID, $0.score) })
+        return try database.frameRows(best.map(\.frameID)).map { row in row + [.real(Double(scores[row[0].int64 ?? -1] ?? 0))] }
     }
 
     /// `DB.vectors-VIEW` beside an SQLite file; for PostgreSQL, in the temporary directory under a digest of the

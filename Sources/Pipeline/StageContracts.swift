@@ -163,6 +163,14 @@ struct ViewAnswers: Sendable {
     let vocabularies: [VocabularyAnswers]
     let features: [Float]?
 
+    /// A view's feature vector from its crops' (one vector per crop): their mean; nil for no crop.
+    static func features(ofCrops crops: some Collection<[Float]>) -> [Float]? {
+        guard var mean = crops.first else { return nil }
+        for crop in crops.dropFirst() { for index in mean.indices { mean[index] += crop[index] } }
+        if crops.count > 1 { for index in mean.indices { mean[index] /= Float(crops.count) } }
+        return mean
+    }
+
     /// The answers in `vocabulary`, if this view has them.
     func answers(in vocabulary: String) -> [ScoredClass]? {
         vocabularies.first { $0.vocabulary == vocabulary }?.top

@@ -117,12 +117,7 @@ final class WorkerPool: Sendable {
                 vocabularies.append(VocabularyAnswers(vocabulary: VocabularyAnswers.head, top: head.scores(of: features)))
             }
         }
-        var kept: [Float]? = nil
-        if scoring.keepsFeatures, let features, var mean = features.first {
-            for crop in features.dropFirst() { for index in mean.indices { mean[index] += crop[index] } }
-            if features.count > 1 { for index in mean.indices { mean[index] /= Float(features.count) } }
-            kept = mean
-        }
+        let kept = scoring.keepsFeatures ? features.flatMap(ViewAnswers.features(ofCrops:)) : nil
         return ViewAnswers(view: view, vocabularies: vocabularies, features: kept)
     }
 }

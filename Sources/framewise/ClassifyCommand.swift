@@ -76,18 +76,9 @@ struct ClassifyCommand: AsyncParsableCommand {
     private func classify(with head: String, _ model: LoadedModel) throws {
         let store = try database.location().openForWriting()
         defer { try? store.close() }
-        guard let (version, _, _) = try store.latestVersion(of: head) else {
-            throw LabelStoreError.invalidHead("\(head) has not been trained yet (framewise train \(head))")
-        }
-        guard version.modelSHA256 == model.sha256 else {
-            throw LabelStoreError.invalidHead("\(head) was trained on the features of another model (\(version.modelSHA256.prefix(12))…); "
-                + "this one is \(model.sha256.prefix(12))…: train it again")
-        }
-        guard let classifier = SoftmaxRegression(classNames: version.classes, width: StoredFeatures.width, parameters: version.parameters)
-        else { throw LabelStoreError.invalidHead("\(head) version \(version.version) is damaged (its parameters do not fit its classes)") }
-        if version.precision != model.numerics.precision.rawValue {
-            FileHandle.standardError.write(Data("warning: \(head) was trained on \(version.precision) features; these are \(model.numerics.precision.rawValue)\n".utf8))
-        }
+        let usable = try UsableHead(head, for: model, in: store)
+        let (version, classifier) = (usable.version, usable.classifier)
+        if let warning = usable.precisionWarning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         let collector = HeadExamples(model: model)
         var failures = 0
         for image in images {

@@ -63,18 +63,7 @@ struct AnswerOptions: ParsableArguments {
             return view
         }
         if chosen.isEmpty { chosen = [.center] }
-        for text in regions {
-            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else {
-                throw ConfigurationError(message: "--region must be NAME=x,y,width,height, found '\(text)'")
-            }
-            do {
-                chosen.append(.region(try RegionOfFrame(name: parts[0], text: parts[1])))
-            } catch {
-                throw ConfigurationError(message: "--region \(error)")
-            }
-        }
-        return chosen
+        return chosen + (try regions.map(regionView))
     }
 
     /// Sets the categories of `configuration` when one was given (or none asked for).
@@ -121,6 +110,17 @@ struct WorkerPoolOptions: ParsableArguments {
 }
 
 extension FeatureStorage: ExpressibleByArgument {}
+
+/// A `--region NAME=x,y,width,height` option's view, else its one-line error.
+func regionView(_ text: String) throws -> FrameView {
+    let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+    guard parts.count == 2 else { throw ConfigurationError(message: "--region must be NAME=x,y,width,height, found '\(text)'") }
+    do {
+        return .region(try RegionOfFrame(name: parts[0], text: parts[1]))
+    } catch {
+        throw ConfigurationError(message: "--region \(error)")
+    }
+}
 
 /// `text` read as decoding shortcuts (`full`, `skip-loop-filter`, ...), else the option's one-line error.
 func decodingShortcuts(_ text: String, _ option: String) throws -> DecodingShortcuts {

@@ -59,16 +59,12 @@ struct SimilarCommand: AsyncParsableCommand {
                 query = try HeadExamples(model: LoadedModel(loaded, numerics: try loaded.numerics(for: precision.precision)))
                     .picture(image!, headView: view).features
             }
-            let (best, _) = try SimilarFrames.search(
+            let rows = try SimilarFrames.search(
                 query, top: top, view: view, source: source, from: try from.map { try Self.time($0, "--from") },
                 to: try to.map { try Self.time($0, "--to") }, in: database, at: location)
-            let rows = try database.frameRows(best.map(\.frameID))
-            let scores = Dictionary(best.map { ($0.frameID, $0.score) }, uniquingKeysWith: { first, _ in first })
             let printer = ResultPrinter.standardOutput(format)
-            printer.begin(columns: ["frame_id", "source", "pts", "captured_at", "score"])
-            for row in rows {
-                printer.write(row: row + [.real(Double(scores[row[0].int64 ?? -1] ?? 0))])
-            }
+            printer.begin(columns: SimilarFrames.columns)
+            for row in rows { printer.write(row: row) }
             try printer.end()
         }
     }

@@ -72,7 +72,7 @@ struct TrainCommand: AsyncParsableCommand {
             let outcome = try HeadTraining.train(head, view: view, store: store, model: model)
             print(outcome.report)
             print("stored as \(head) version \(outcome.version.version) (view \(outcome.version.view), \(outcome.version.precision) features); trained in "
-                  + String(format: "%.2f s", (ContinuousClock.now - started).seconds))
+                  + String(format: "%.2f s", (ContinuousClock.now - started) / .seconds(1)))
             try printAgreement(outcome.version, examples: try store.examples(of: head), view: frameView, loaded: loaded, model: model)
         }
     }
@@ -99,16 +99,7 @@ struct TrainCommand: AsyncParsableCommand {
     /// The view examples are seen through: a built-in one, or a region defined by `--region`; nil for a region
     /// named by `--view` alone (frames' stored features of it can still be used).
     private func resolvedView() throws -> FrameView? {
-        var regionViews: [String: FrameView] = [:]
-        for text in regions {
-            let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { throw ConfigurationError(message: "--region must be NAME=x,y,width,height, found '\(text)'") }
-            do {
-                regionViews[parts[0]] = .region(try RegionOfFrame(name: parts[0], text: parts[1]))
-            } catch {
-                throw ConfigurationError(message: "--region \(error)")
-            }
-        }
+        let regionViews = Dictionary(try regions.map(regionView).map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         let name = view ?? "center"
         if let unused = regionViews.keys.first(where: { $0 != name }) {
             throw ConfigurationError(message: "--region \(unused) is not the view the head reads (--view \(name))")
@@ -155,9 +146,4 @@ final class RowCollector: ResultSink {
     func begin(columns: [String]) {}
     func write(row: [QueryValue]) { rows.append(row) }
     func end() {}
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
