@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 extension ReadOnlyLabelDatabase {
     /// How many vectors of `view` are stored and the largest frame id among them (from `frame_features_by_view`,

@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 
 /// What `LabelStore.prune` deleted (or, on a dry run, would delete).
 package struct PruneSummary: Hashable, Sendable {

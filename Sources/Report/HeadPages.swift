@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 package import LabelStore
 
 /// What the daemon's page offers for heads beside its timelines: a form under each appearance's picture that adds

@@ -65,7 +65,7 @@ struct SimilarCommand: AsyncParsableCommand {
             let printer = ResultPrinter.standardOutput(format)
             printer.begin(columns: SimilarFrames.columns)
             for row in rows { printer.write(row: row) }
-            try printer.end()
+            printer.end()
         }
     }
 
