@@ -50,13 +50,13 @@ final class DecodeStage: @unchecked Sendable {
                     continue
                 }
                 if let picture = frame.thumbnail { pictures.add(picture, of: frame.frameIndex) }
-                input.framesInFlight.enter()
+                input.framesInFlight.enter(frame.frameIndex)
                 let toLabel = FrameToLabel(
                     position: FramePosition(input: input, frameIndex: frame.frameIndex, pts: frame.pts, capturedAt: frame.capturedAt),
                     views: frame.views.map { ViewTensor(view: $0.name, crops: $0.crops) })
                 if let pushedOut = queue.put(toLabel, in: lane) {
                     counters.dropped.add(1, ordering: .relaxed)
-                    pushedOut.position.input.framesInFlight.leave()
+                    pushedOut.position.input.framesInFlight.leave(pushedOut.position.frameIndex)
                 }
             }
             return .finished
@@ -74,7 +74,7 @@ final class DecodeStage: @unchecked Sendable {
     func dropWaitingFrames() {
         let removed = queue.drain(lane)
         input.counters.dropped.add(removed.count, ordering: .relaxed)
-        for _ in removed { input.framesInFlight.leave() }
+        for frame in removed { input.framesInFlight.leave(frame.position.frameIndex) }
     }
 
     private func publish(_ decoder: DecoderCounters, to counters: InputCounters) {

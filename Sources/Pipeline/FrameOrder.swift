@@ -1,23 +1,18 @@
-/// Puts one input's labelled frames back in frame order: workers finish out of order, so frames wait in a
-/// short window sorted by index and leave it, earliest first, once more than `window` wait (or at `flush`).
-/// What the sink decides per input in frame order (thumbnails, appearances) reads the frames that leave it.
+/// Puts one input's labelled frames back in frame order: workers finish out of order, so a frame waits, sorted
+/// by index, until no earlier frame of its input is still on its way to the sink (`FramesInFlight`), or the input
+/// ends (`flush`). What the sink decides per input in frame order (thumbnails, appearances) reads the frames
+/// that leave it.
 struct FrameOrder<Frame> {
-    /// How many frames wait before the earliest leaves: more than the workers can reorder.
-    let window: Int
     private var waiting: [(index: Int64, frame: Frame)] = []
 
-    init(window: Int) {
-        self.window = window
-    }
-
-    /// Takes a frame; returns the frames (earlier ones, possibly this one) that leave the window, in order.
-    mutating func offer(_ frame: Frame, index: Int64) -> [Frame] {
+    /// Takes a frame; returns the frames (this one, possibly with others) before `earliestInFlight`, the
+    /// earliest index still on its way (all of them when nil), in order.
+    mutating func offer(_ frame: Frame, index: Int64, earliestInFlight: Int64?) -> [Frame] {
         let position = waiting.firstIndex { $0.index > index } ?? waiting.endIndex
         waiting.insert((index, frame), at: position)
-        guard waiting.count > window else { return [] }
-        let leaving = waiting.prefix(waiting.count - window).map(\.frame)
-        waiting.removeFirst(waiting.count - window)
-        return leaving
+        let leaving = earliestInFlight.map { bound in waiting.prefix { $0.index < bound }.count } ?? waiting.count
+        defer { waiting.removeFirst(leaving) }
+        return waiting.prefix(leaving).map(\.frame)
     }
 
     /// Every frame still waiting, in order (the input ended).

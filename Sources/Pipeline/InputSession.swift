@@ -199,8 +199,7 @@ final class InputSession: Sendable {
             classNames: stages.model.classes.map(\.label),
             subjectNames: [VocabularyAnswers.category: categories.names, VocabularyAnswers.head: heads.names],
             features: configuration.features,
-            timeline: InputTimeline(thumbnails: configuration.thumbnails, appearances: configuration.appearances,
-                                    reorderWindow: stages.reorderWindow))
+            timeline: InputTimeline(thumbnails: configuration.thumbnails, appearances: configuration.appearances))
         stages.sink.register(record)
         return InputSession(position: position, location: location, identity: identity, isLive: reader.isLive, tag: tag,
                             decoder: decoder, record: record, stages: stages)

@@ -2,8 +2,8 @@ import LabelStore
 
 /// What the sink decides about one input's labelled frames in frame order: which keep a thumbnail (the
 /// `ThumbnailSelector`'s segment starts, and each appearance's first frame) and the appearances
-/// (`AppearanceTracker`). Frames come in as the workers finish them and are decided as they leave a
-/// `FrameOrder` window; the pictures of frames that may still start an appearance are not let go until it is
+/// (`AppearanceTracker`). Frames come in as the workers finish them and are decided as they leave
+/// `FrameOrder`, once no earlier frame is on its way; the pictures of frames that may still start an appearance are not let go until it is
 /// decided (the input's `FramePictures` stays bounded all the same). Owned by the sink's thread.
 struct InputTimeline {
     /// A stored frame waiting to be decided.
@@ -28,15 +28,16 @@ struct InputTimeline {
     private var thumbnails: ThumbnailSelector
     private var appearances: AppearanceTracker
 
-    init(thumbnails: ThumbnailPolicy, appearances: AppearanceThresholds, reorderWindow: Int) {
-        order = FrameOrder(window: reorderWindow)
+    init(thumbnails: ThumbnailPolicy, appearances: AppearanceThresholds) {
+        order = FrameOrder()
         self.thumbnails = ThumbnailSelector(policy: thumbnails)
         self.appearances = AppearanceTracker(thresholds: appearances)
     }
 
-    /// Takes a stored frame; decides those that leave the window.
-    mutating func offer(_ frame: Frame) -> Decision {
-        decide(order.offer(frame, index: frame.decoderIndex))
+    /// Takes a stored frame; decides those that may leave `FrameOrder`: every frame before the earliest of the
+    /// input's frames still on its way to the sink (all of them when none is).
+    mutating func offer(_ frame: Frame, earliestInFlight: Int64?) -> Decision {
+        decide(order.offer(frame, index: frame.decoderIndex, earliestInFlight: earliestInFlight))
     }
 
     /// Decides every frame still waiting and closes the open appearances (the input ended).

@@ -31,10 +31,9 @@ package final class LabellingStages: Sendable {
 
     let frames = FrameQueue<FrameToLabel>()
     let sink: SinkStage
-    /// How far workers may reorder frames: the thumbnail choice waits that many frames.
-    let reorderWindow: Int
     /// Frames of one input that may be past its lane and not yet decided by the sink (with the workers, in the
-    /// sink's queue, in the reorder window): its `FramePictures` holds that many beyond its lane.
+    /// sink's queue, waiting in `FrameOrder` for an earlier frame: room for twice the workers' batches there):
+    /// its `FramePictures` holds that many beyond its lane.
     let picturesInFlight: Int
     private let thumbnails = ThumbnailStage()
     private let pool: WorkerPool
@@ -69,9 +68,8 @@ package final class LabellingStages: Sendable {
         firstFailure = FirstFailure(onFailure)
         commitTimer = Metrics.Timer(label: "framewise_db_commit_seconds", factory: metrics)
         self.metrics = metrics
-        reorderWindow = max(4, workers * batch * 2)
         let sinkCapacity = max(64, workers * batch * 4)
-        picturesInFlight = workers * batch + sinkCapacity + reorderWindow
+        picturesInFlight = workers * batch + sinkCapacity + max(4, workers * batch * 2)
         sink = SinkStage(capacity: sinkCapacity, heartbeat: heartbeat, thumbnails: thumbnails)
         pool = WorkerPool(
             workers: workers, batchSize: batch, batchDeadline: batchDeadline, weights: model.weights,

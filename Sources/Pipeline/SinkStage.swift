@@ -178,6 +178,8 @@ final class SinkStage: Sendable {
 
     private func store(_ answers: FrameAnswers) {
         let position = answers.position
+        let inFlight = position.input.framesInFlight
+        inFlight.leave(position.frameIndex)
         guard let input = inputs.withLock({ $0[position.input.id] }) else { return }
         let counters = position.input.counters
         let frame = Self.storedFrame(answers, frameIndex: input.frameIndexBase + position.frameIndex)
@@ -198,7 +200,7 @@ final class SinkStage: Sendable {
         let ordered = InputTimeline.Frame(
             decoderIndex: position.frameIndex, scored: Self.scoredFrame(answers, stored: frame, of: input),
             topClass: best.classIndex)
-        record(input.timeline.withLock { $0.offer(ordered) }, of: input)
+        record(input.timeline.withLock { $0.offer(ordered, earliestInFlight: inFlight.earliest) }, of: input)
     }
 
     /// The record the writer stores: the first view's top 5 (`labels`), the other views' (`view_labels`) and

@@ -13,10 +13,9 @@ final class InputTag: Sendable, Hashable {
     let counters: InputCounters
     /// What the workers compute for this input's frames beside ImageNet's top 5.
     let scoring: InputScoring
-    /// Frames of this input taken by the decode stage and not yet handed on to the sink (or dropped): entered
-    /// by the decode stage, left by the worker that hands the frame on (or whoever drops it). The input's end
-    /// waits for it, so the sink hears of the end after the input's last frame.
-    let framesInFlight = DispatchGroup()
+    /// Frames of this input taken by the decode stage and not yet taken by the sink (or dropped): entered by the
+    /// decode stage, left by the sink (or whoever drops the frame).
+    let framesInFlight = FramesInFlight()
 
     init(id: Int, counters: InputCounters, scoring: InputScoring) {
         self.id = id

@@ -73,7 +73,7 @@ final class WorkerPool: Sendable {
             } catch {
                 for frame in batch {
                     frame.position.input.counters.dropped.add(1, ordering: .relaxed)
-                    frame.position.input.framesInFlight.leave()
+                    frame.position.input.framesInFlight.leave(frame.position.frameIndex)
                 }
                 onFailure(error)
                 return
@@ -90,7 +90,6 @@ final class WorkerPool: Sendable {
                                         scoring: frame.position.input.scoring)
                 }
                 sink.put(FrameAnswers(position: frame.position, views: views))
-                frame.position.input.framesInFlight.leave()
             }
         }
     }
