@@ -1,29 +1,50 @@
 import Foundation
 
 extension ReadOnlyLabelDatabase {
-    /// How many vectors of `view` are stored and the largest frame id among them (from `frame_features_by_view`,
-    /// without reading the vectors): a search file made for other figures is stale.
-    package func featureCensus(view: String) throws -> (count: Int64, largestFrameID: Int64) {
-        var census: (Int64, Int64) = (0, 0)
-        try forEachRow("SELECT count(*), coalesce(max(frame_id), 0) FROM frame_features WHERE view = ?", [.text(view)]) { row in
-            census = (row[0].int64 ?? 0, row[1].int64 ?? 0)
+    /// How many vectors of `view` are stored, the largest frame id among them and the sum of their frame ids
+    /// (from `frame_features_by_view`, without reading the vectors): a search file made for other figures is stale.
+    package func featureCensus(view: String) throws -> (count: Int64, largestFrameID: Int64, frameIDSum: Int64) {
+        var census: (Int64, Int64, Int64) = (0, 0, 0)
+        try forEachRow("""
+            SELECT count(*), coalesce(max(frame_id), 0), CAST(coalesce(sum(frame_id), 0) AS BIGINT)
+              FROM frame_features WHERE view = ?
+            """, [.text(view)]) { row in
+            census = (row[0].int64 ?? 0, row[1].int64 ?? 0, row[2].int64 ?? 0)
         }
         return census
     }
 
-    /// Every stored vector of `view` with its frame's id, source id and capture time, in frame-id order; `body`
-    /// reads the values (decoded from half floats into a buffer reused from row to row) before the next row.
-    package func forEachStoredVector(view: String,
-                                     _ body: (_ frameID: Int64, _ sourceID: Int64, _ capturedAt: Double?, UnsafeBufferPointer<Float>) -> Void) throws {
+    /// The frame ids of `view`'s stored vectors, ascending (from `frame_features_by_view`, without the vectors).
+    package func frameIDsWithFeatures(view: String) throws -> [Int64] {
+        var ids: [Int64] = []
+        try forEachRow("SELECT frame_id FROM frame_features WHERE view = ? ORDER BY frame_id", [.text(view)]) { row in
+            if let id = row[0].int64 { ids.append(id) }
+        }
+        return ids
+    }
+
+    /// The stored vectors of `view` (only those of the frames of `frameIDs`, when given, 500 a statement) with
+    /// their frame's id, source id and capture time; `body` reads the values (decoded from half floats into a
+    /// buffer reused from row to row) before the next row.
+    package func forEachStoredVector(view: String, frameIDs: [Int64]? = nil,
+                                     _ body: (_ frameID: Int64, _ sourceID: Int64, _ capturedAt: Double?, UnsafeBufferPointer<Float>) throws -> Void) throws {
         var buffer = [Float](repeating: 0, count: StoredFeatures.width)
-        try forEachRow("""
+        let select = """
             SELECT ff.frame_id, f.source_id, f.captured_at, ff.vector FROM frame_features AS ff JOIN frames AS f ON f.id = ff.frame_id
-             WHERE ff.view = ? ORDER BY ff.frame_id
-            """, [.text(view)]) { row in
-            guard let id = row[0].int64, let source = row[1].int64, let data = row[3].blob else { return }
-            let read = buffer.withUnsafeMutableBufferPointer { VectorCoding.float16Values(data, into: $0) }
-            guard read else { throw LabelStoreError.unexpectedValue("frame_features.vector of frame \(id)", expected: "2048 bytes") }
-            buffer.withUnsafeBufferPointer { body(id, source, row[2].double, $0) }
+             WHERE ff.view = ?
+            """
+        func read(_ sql: String, _ arguments: [QueryArgument]) throws {
+            try forEachRow(sql, arguments) { row in
+                guard let id = row[0].int64, let source = row[1].int64, let data = row[3].blob else { return }
+                let read = buffer.withUnsafeMutableBufferPointer { VectorCoding.float16Values(data, into: $0) }
+                guard read else { throw LabelStoreError.unexpectedValue("frame_features.vector of frame \(id)", expected: "2048 bytes") }
+                try buffer.withUnsafeBufferPointer { try body(id, source, row[2].double, $0) }
+            }
+        }
+        guard let frameIDs else { return try read(select + " ORDER BY ff.frame_id", [.text(view)]) }
+        for start in stride(from: 0, to: frameIDs.count, by: 500) {
+            let chunk = frameIDs[start..<min(start + 500, frameIDs.count)]
+            try read(select + " AND ff.frame_id IN (\(placeholders(chunk.count)))", [.text(view)] + chunk.map { .integer($0) })
         }
     }
 

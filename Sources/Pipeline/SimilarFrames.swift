@@ -4,8 +4,8 @@ import Foundation
 package import LabelStore
 
 /// The stored frames most like a query vector, for `framewise similar` and the page's "more like this": brute
-/// force over a `VectorSearchFile` of the view's vectors (int8), made from the database when it is missing or
-/// stale — beside an SQLite file (`DB.vectors-VIEW`), in the temporary directory for a PostgreSQL database —,
+/// force over a `VectorSearchFile` of the view's vectors (int8), kept in step with the database (vectors added
+/// since are appended, deleted ones struck out) — beside an SQLite file (`DB.vectors-VIEW`), in the temporary directory for a PostgreSQL database —,
 /// then the best candidates (4× as many as asked, at least 32 more) ranked again on their stored half floats, so
 /// the order and scores shown are the exact ones and int8 only chooses the candidates.
 package enum SimilarFrames {
@@ -18,19 +18,19 @@ package enum SimilarFrames {
                                to: Double? = nil, in database: any ReadOnlyLabelDatabase, at location: LabelDatabaseLocation)
         throws -> [[QueryValue]]
     {
-        let (count, largest) = try database.featureCensus(view: view)
-        let census = VectorSearchFile.Census(count: count, largestFrameID: largest)
-        let path = searchFilePath(for: location, view: view)
-        let file: VectorSearchFile
-        if let current = VectorSearchFile(path: path, census: census, width: StoredFeatures.width) {
-            file = current
-        } else {
-            file = try VectorSearchFile.build(path: path, census: census, width: StoredFeatures.width) { add in
-                try database.forEachStoredVector(view: view) { frameID, sourceID, capturedAt, values in
-                    add(VectorSearchFile.Row(frameID: frameID, sourceID: sourceID, capturedAt: capturedAt, values: values))
-                }
-            }
-        }
+        let file = try VectorSearchFile.synchronised(
+            path: searchFilePath(for: location, view: view), width: StoredFeatures.width,
+            with: VectorSearchFile.Source(
+                census: {
+                    let (count, largest, sum) = try database.featureCensus(view: view)
+                    return VectorSearchFile.Census(count: count, largestFrameID: largest, frameIDSum: sum)
+                },
+                frameIDs: { try database.frameIDsWithFeatures(view: view) },
+                rows: { frameIDs, add in
+                    try database.forEachStoredVector(view: view, frameIDs: frameIDs) { frameID, sourceID, capturedAt, values in
+                        try add(VectorSearchFile.Row(frameID: frameID, sourceID: sourceID, capturedAt: capturedAt, values: values))
+                    }
+                }))
         let filter = VectorSearchFile.Filter(sources: try source.map { try database.sourceIDs(named: $0) }, from: from, to: to)
         let candidates = file.best(max(top * 4, top + 32), of: query, filter: filter).map(\.frameID)
         let stored = try database.storedVectors(ofFrames: candidates, view: view)
