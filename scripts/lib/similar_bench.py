@@ -32,6 +32,14 @@ def grow(database, count):
         connection.commit()
 
 
+def forget(database, count):
+    """Deletes the stored vectors of `count` frames after the first (as retention would)."""
+    connection = sqlite3.connect(database)
+    connection.execute("""DELETE FROM frame_features WHERE frame_id IN
+                          (SELECT frame_id FROM frame_features WHERE frame_id > 1 ORDER BY frame_id LIMIT ?)""", (count,))
+    connection.commit()
+
+
 def recall(database, results):
     rows = sqlite3.connect(database).execute("SELECT frame_id, vector FROM frame_features WHERE view = 'center' ORDER BY frame_id").fetchall()
     ids = np.array([row[0] for row in rows])
@@ -56,5 +64,7 @@ def recall(database, results):
 if __name__ == "__main__":
     if sys.argv[1] == "grow":
         grow(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "forget":
+        forget(sys.argv[2], int(sys.argv[3]))
     else:
         recall(sys.argv[2], sys.argv[3])
