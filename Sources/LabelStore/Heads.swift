@@ -256,7 +256,15 @@ extension LabelStore {
     /// Every head with its examples per class, newest version and how many runs applied it, by name.
     package func heads() throws -> [HeadSummary] {
         try connection.read { sql in
-            try sql.rows("SELECT id, name, none_class FROM heads ORDER BY name", []).map { row in
+            // `runs.heads` lists `view=head@version` per head a run applied, comma-separated.
+            var runsApplying: [String: Int] = [:]
+            for row in try sql.rows("SELECT heads FROM runs WHERE heads IS NOT NULL AND heads <> ''", []) {
+                let names = Set(try row[0].requiredText().split(separator: ",").compactMap { applied in
+                    applied.split(separator: "=").last?.split(separator: "@").first.map(String.init)
+                })
+                for name in names { runsApplying[name, default: 0] += 1 }
+            }
+            return try sql.rows("SELECT id, name, none_class FROM heads ORDER BY name", []).map { row in
                 let headID = try row[0].requiredInt64(), name = try row[1].requiredText()
                 let counts = try sql.rows("""
                     SELECT c.name, count(e.id) FROM head_classes AS c LEFT JOIN head_examples AS e ON e.class_id = c.id
@@ -264,10 +272,8 @@ extension LabelStore {
                     """, [.integer(headID)]).map { (try $0[0].requiredText(), Int(try $0[1].requiredInt64())) }
                 let latest = try sql.rows("\(Self.versionColumns) WHERE v.head_id = ? ORDER BY v.version DESC LIMIT 1",
                                           [.integer(headID)]).first.map(Self.version)
-                let runs = try sql.integer("""
-                    SELECT count(*) FROM runs WHERE ',' || heads || ',' LIKE '%=' || ? || '@%'
-                    """, [.text(name)]) ?? 0
-                return HeadSummary(name: name, noneClass: row[2].text, examplesPerClass: counts, latest: latest, runs: Int(runs))
+                return HeadSummary(name: name, noneClass: row[2].text, examplesPerClass: counts, latest: latest,
+                                   runs: runsApplying[name] ?? 0)
             }
         }
     }

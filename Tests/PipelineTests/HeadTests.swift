@@ -58,6 +58,12 @@ import Testing
         #expect(labels.compactMap { $0["label"] as? String } == ["gate-state/cup"], "the none class has no appearances")
         #expect(try queryFramewise(database, "SELECT heads FROM runs ORDER BY id DESC LIMIT 1").first?["heads"] as? String
                 == "gate=gate-state@2")
+        // A head named like it but for an underscore is not counted as used by its run.
+        try framewise(["train", "gate_state", "--class", "cup=\(TestData.photo("coffee.png"))",
+                       "--class", "other=\(TestData.photo("astronaut.png"))", "--no-training"], database)
+        let heads = try framewise(["heads"], database).stdout.split(separator: "\n")
+        #expect(heads.contains { $0.hasPrefix("gate-state: ") && $0.hasSuffix("used by 1 run") }, "\(heads)")
+        #expect(heads.contains { $0.hasPrefix("gate_state: ") && $0.hasSuffix("used by 0 runs") }, "\(heads)")
         let scored = try queryFramewise(database, "SELECT count(DISTINCT frame_id) AS n FROM head_predictions WHERE head = 'gate-state'")
         #expect(scored.first?["n"] as? Int == 32)
 
