@@ -6,7 +6,8 @@ import Pipeline
 import Report
 
 /// The daemon's pages and actions for heads (your own classes): `/heads` (the list), `/heads/{name}` (report,
-/// examples, train), `/similar?frame=ID&view=V` (the frames most like one), and the state-changing POSTs —
+/// examples, train), `/similar?frame=ID&view=V` (the frames most like one; `/api/similar?frame=ID&view=V&top=K` the
+/// same rows as JSON, as `framewise similar --format json` prints them), and the state-changing POSTs —
 /// `/heads/examples` (a picture's frame into a head's class), `/heads/{name}/train`,
 /// `/heads/{name}/examples/{id}/remove` — each answered by a redirect to the head's page, with what happened.
 /// Reads go through the page's read connections, writes and training through the `HeadWorkshop`, all on NIO's
@@ -34,15 +35,29 @@ struct HeadRoutes: Sendable {
                 return Self.plain(.badRequest, "give ?frame=ID (and &view=V)")
             }
             let view = request.uri.queryParameters.get("view") ?? "center"
-            return await html {
+            return await respond(contentType: "text/html; charset=utf-8") {
                 try readers.withReader { reader in
-                    guard let query = try reader.storedVector(ofFrame: frame, view: view) else {
-                        throw LabelStoreError.invalidHead("frame \(frame) has no stored features of the view \(view)")
-                    }
-                    let rows = try SimilarFrames.search(query, top: 24, view: view, in: reader, at: readers.location)
+                    let rows = try similar(to: frame, view: view, top: 24, in: reader)
                     return HeadPages(hiddenFields: hiddenFields(request))
                         .similar(to: frame, view: view, rows: rows, thumbnails: try reader.thumbnails(ofFrames: rows.compactMap { $0[0].int64 }),
                                  heads: try workshop.heads().map(\.name))
+                }
+            }
+        }
+        router.get("/api/similar") { request, _ in
+            let parameters = request.uri.queryParameters
+            guard let frame = parameters.get("frame").flatMap(Int64.init),
+                  let top = parameters.get("top").map(Int.init) ?? 10, (1...10_000).contains(top)
+            else { return Self.plain(.badRequest, "give ?frame=ID (and &view=V, &top=K of 1...10000)") }
+            let view = parameters.get("view") ?? "center"
+            return await respond(contentType: "application/json") {
+                try readers.withReader { reader in
+                    var json = ""
+                    let printer = ResultPrinter(format: .json) { json += $0 }
+                    printer.begin(columns: SimilarFrames.columns)
+                    for row in try similar(to: frame, view: view, top: top, in: reader) { printer.write(row: row) }
+                    printer.end()
+                    return json
                 }
             }
         }
@@ -83,11 +98,23 @@ struct HeadRoutes: Sendable {
     }
 
     /// A page rendered off the event loop; a refusal (no such head, no features) is a 404 with why.
+    /// The `top` stored frames of `view` most like frame `frame`, as rows of `SimilarFrames.columns`.
+    private func similar(to frame: Int64, view: String, top: Int, in reader: any ReadOnlyLabelDatabase) throws -> [[QueryValue]] {
+        guard let query = try reader.storedVector(ofFrame: frame, view: view) else {
+            throw LabelStoreError.invalidHead("frame \(frame) has no stored features of the view \(view)")
+        }
+        return try SimilarFrames.search(query, top: top, view: view, in: reader, at: readers.location)
+    }
+
     private func html(_ render: @escaping @Sendable () throws -> String) async -> Response {
+        await respond(contentType: "text/html; charset=utf-8", render)
+    }
+
+    /// What `render` makes on NIO's thread pool; a store's refusal is a 404 with why, anything else a 503.
+    private func respond(contentType: String, _ render: @escaping @Sendable () throws -> String) async -> Response {
         do {
-            let page = try await NIOThreadPool.singleton.runIfActive(render)
-            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-                            body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+            let body = try await NIOThreadPool.singleton.runIfActive(render)
+            return Response(status: .ok, headers: [.contentType: contentType], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
         } catch {
             return Self.plain(error is LabelStoreError ? .notFound : .serviceUnavailable, "\(error)")
         }

@@ -30,6 +30,14 @@ import Testing
         let token = try #require(similar.body.firstMatch(of: /name="framewise_csrf" value="([^"]+)"/).map { String($0.1) })
         let listed = similar.body.matches(of: /name="frame" value="([0-9]+)"/).map { Int64($0.1)! }
         #expect(listed.count >= 20)
+        // The same search as JSON, from the daemon's mapped search file: the rows `framewise similar` prints.
+        let api = try serve.request("/api/similar?frame=\(anyFrame)&view=gate&top=5", headers: [bearer])
+        let command = try runFramewise(["similar", "--db", serve.database, "--frame", String(anyFrame), "--view", "gate",
+                                        "--top", "5", "--format", "json"])
+        #expect(api.status == 200 && api.body == command.stdout, "\(api.body)\n\(command.stdout)")
+        let found = try #require(try JSONSerialization.jsonObject(with: Data(api.body.utf8)) as? [[String: Any]])
+        #expect(found.count == 5 && found.first?["frame_id"] as? Int == anyFrame, "\(api.body.prefix(300))")
+        #expect(try serve.request("/api/similar?frame=\(anyFrame)&top=0", headers: [bearer]).status == 400)
 
         // Six frames of each state, by their time in the clip (the cup is there while (pts mod 8) < 4).
         let frames = try queryFramewise(serve.database, "SELECT f.id AS id, f.pts AS pts FROM frames AS f JOIN sources AS s ON s.id = f.source_id WHERE s.uri = ? ORDER BY f.id",
