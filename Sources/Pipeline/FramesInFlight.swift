@@ -8,7 +8,7 @@ import Synchronization
 /// go only when no earlier one is still on its way, however long a worker holds it.
 final class FramesInFlight: Sendable {
     private struct State {
-        /// Entered indices, in increasing order, the earliest still in flight first.
+        /// Entered indices in increasing order, the earliest still in flight first.
         var entered: Deque<Int64> = []
         /// Indices that left while an earlier one was still in flight.
         var leftEarly: Set<Int64> = []
@@ -17,12 +17,16 @@ final class FramesInFlight: Sendable {
     private let state = Mutex(State())
     private let group = DispatchGroup()
 
-    /// The decode stage hands on frame `index`; indices are entered in increasing order.
+    /// The decode stage hands on frame `index` (the decoder numbers frames in increasing order; one out of order
+    /// would still be kept in its place).
     func enter(_ index: Int64) {
         group.enter()
         state.withLock { state in
-            precondition(state.entered.last.map { $0 < index } ?? true, "frames enter in increasing order")
-            state.entered.append(index)
+            if let last = state.entered.last, last > index {
+                state.entered.insert(index, at: state.entered.firstIndex { $0 > index }!)
+            } else {
+                state.entered.append(index)
+            }
         }
     }
 

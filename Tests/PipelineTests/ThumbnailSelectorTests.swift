@@ -56,6 +56,12 @@ import Testing
         inFlight.leave(15)
         #expect(inFlight.earliest == nil)
         #expect(inFlight.wait(timeout: .now()) == .success)
+        inFlight.enter(30)
+        inFlight.enter(20)
+        #expect(inFlight.earliest == 20, "one entered out of order keeps its place")
+        inFlight.leave(20)
+        #expect(inFlight.earliest == 30)
+        inFlight.leave(30)
     }
 
     @Test("a flickering top-1 answer is held to the budget: a burst, then one picture per spacing of video")
