@@ -20,4 +20,17 @@ enum MatrixProduct {
                                 dnnl_dim_t(ldb), beta, c, dnnl_dim_t(n))
         precondition(status == dnnl_success, "dnnl_sgemm refused a product of valid shapes (\(m)×\(k)·\(k)×\(n))")
     }
+
+    /// `c[i] = Σ a[i·stride + j] · b[j]` for i < m, j < k: int8 rows (each `stride` bytes apart) times an int8
+    /// vector, summed in Int32, on oneDNN's `dnnl_gemm_s8s8s32` (the CPU's int8 multiply-adds, chosen at run time).
+    /// `b` must lie in −63…63: without VNNI the CPU adds two u8 × s8 products in 16 bits, which rows shifted to
+    /// u8 (up to 255) times values up to 63 cannot overflow.
+    static func int8Products(rows a: UnsafePointer<Int8>, stride: Int, m: Int, k: Int, vector b: UnsafePointer<Int8>,
+                             into c: UnsafeMutablePointer<Int32>) {
+        var zero: Int32 = 0
+        let status = dnnl_gemm_s8s8s32(CChar(bitPattern: Operand.asStored.rawValue), CChar(bitPattern: Operand.asStored.rawValue),
+                                       CChar(bitPattern: 70 /* "F": one offset for all of c */), dnnl_dim_t(m), 1, dnnl_dim_t(k), 1,
+                                       a, dnnl_dim_t(stride), 0, b, 1, 0, 0, c, 1, &zero)
+        precondition(status == dnnl_success, "dnnl_gemm_s8s8s32 refused a product of valid shapes (\(m)×\(k)·\(k)×1)")
+    }
 }

@@ -219,64 +219,54 @@ package final class VectorSearchFile: Sendable {
     }
 
     /// The `top` rows most similar to `query` (cosine similarity) among those `filter` keeps, best first (ties:
-    /// the lower frame id). The rows are split between the cores.
+    /// the lower frame id).
     package func best(_ top: Int, of query: [Float], filter: Filter = Filter()) -> [(frameID: Int64, score: Float)] {
         precondition(query.count == width, "a query of \(query.count) values for vectors of \(width)")
         let queryNorm = query.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
         guard rowCount > 0, top > 0, queryNorm > 0 else { return [] }
-        // The query quantised too (its own scale): an int8 × int8 dot product summed in Int32, which the compiler
-        // turns into the CPU's multiply-add of byte pairs (vpmaddwd and friends).
-        let quantisedQuery = Self.quantise(query)
-        let parts = max(1, min(ProcessInfo.processInfo.activeProcessorCount, rowCount / 4096 + 1))
-        let found = ConcurrentSlots<[(frameID: Int64, score: Float)]>(count: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let rows = (rowCount * part / parts)..<(rowCount * (part + 1) / parts)
-            found[part] = scan(rows, top: top, query: quantisedQuery, queryNorm: queryNorm, filter: filter)
+        // Every row's int8 values times the query's, quantised too (its own scale, within what
+        // `MatrixProduct.int8Products` takes), in one int8 product: the CPU's int8 multiply-adds over both cores.
+        let (quantisedQuery, queryScale) = Self.quantise(query, limit: 63)
+        var dots = [Int32](repeating: 0, count: rowCount)
+        let recordBytes = recordBytes
+        var kept = TopScores(capacity: top)
+        data.withUnsafeBytes { raw in
+            let records = raw.baseAddress! + Self.headerBytes
+            quantisedQuery.withUnsafeBufferPointer { vector in
+                dots.withUnsafeMutableBufferPointer { dots in
+                    MatrixProduct.int8Products(rows: (records + Self.recordPrefix).assumingMemoryBound(to: Int8.self),
+                                               stride: recordBytes, m: rowCount, k: width, vector: vector.baseAddress!,
+                                               into: dots.baseAddress!)
+                }
+            }
+            for row in 0..<rowCount {
+                let record = records + row * recordBytes
+                let frameID = Int64(littleEndian: record.loadUnaligned(as: Int64.self))
+                if frameID == Self.struckOut { continue }
+                if let chosen = filter.sources,
+                   !chosen.contains(Int64(littleEndian: record.loadUnaligned(fromByteOffset: 8, as: Int64.self))) { continue }
+                if filter.from != nil || filter.to != nil {
+                    let time = Double(bitPattern: UInt64(littleEndian: record.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+                    if time.isNaN { continue }
+                    if let from = filter.from, time < from { continue }
+                    if let to = filter.to, time >= to { continue }
+                }
+                let scale = Float(bitPattern: UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 24, as: UInt32.self)))
+                let norm = Float(bitPattern: UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 28, as: UInt32.self)))
+                let dot = Float(dots[row]) * queryScale * scale
+                kept.offer(norm > 0 ? dot / (norm * queryNorm) : 0, frameID)
+            }
         }
-        return (0..<parts).flatMap { found[$0] ?? [] }.sorted { ($0.score, -$0.frameID) > ($1.score, -$1.frameID) }.prefix(top).map { $0 }
+        return kept.sorted
     }
 }
 
 extension VectorSearchFile {
-    /// `values` as int8 with one scale: `v ≈ scale · q`, q in −127…127 (a zero vector: scale 1).
-    fileprivate static func quantise(_ values: some Collection<Float>) -> (values: [Int8], scale: Float) {
+    /// `values` as int8 with one scale: `v ≈ scale · q`, q in −limit…limit (a zero vector: scale 1).
+    fileprivate static func quantise(_ values: some Collection<Float>, limit: Float = 127) -> (values: [Int8], scale: Float) {
         let largest = values.reduce(Float(0)) { max($0, abs($1)) }
-        let scale = largest > 0 ? largest / 127 : 1
-        return (values.map { Int8(max(-127, min(127, ($0 / scale).rounded()))) }, scale)
-    }
-
-    /// The best `top` of `rows`, best first.
-    private func scan(_ rows: Range<Int>, top: Int, query: (values: [Int8], scale: Float), queryNorm: Float,
-                      filter: Filter) -> [(frameID: Int64, score: Float)] {
-        var kept = TopScores(capacity: top)
-        let recordBytes = recordBytes
-        data.withUnsafeBytes { raw in
-            let records = raw.baseAddress! + Self.headerBytes
-            let queryScale = query.scale
-            query.values.withUnsafeBufferPointer { query in
-                for row in rows {
-                    let record = records + row * recordBytes
-                    let frameID = Int64(littleEndian: record.loadUnaligned(as: Int64.self))
-                    if frameID == Self.struckOut { continue }
-                    if let chosen = filter.sources,
-                       !chosen.contains(Int64(littleEndian: record.loadUnaligned(fromByteOffset: 8, as: Int64.self))) { continue }
-                    if filter.from != nil || filter.to != nil {
-                        let time = Double(bitPattern: UInt64(littleEndian: record.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
-                        if time.isNaN { continue }
-                        if let from = filter.from, time < from { continue }
-                        if let to = filter.to, time >= to { continue }
-                    }
-                    let scale = Float(bitPattern: UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 24, as: UInt32.self)))
-                    let norm = Float(bitPattern: UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 28, as: UInt32.self)))
-                    let vector = (record + Self.recordPrefix).assumingMemoryBound(to: Int8.self)
-                    var sum: Int32 = 0
-                    for index in 0..<width { sum &+= Int32(query[index]) &* Int32(vector[index]) }
-                    let dot = Float(sum) * queryScale
-                    kept.offer(norm > 0 ? dot * scale / (norm * queryNorm) : 0, frameID)
-                }
-            }
-        }
-        return kept.sorted
+        let scale = largest > 0 ? largest / limit : 1
+        return (values.map { Int8(max(-limit, min(limit, ($0 / scale).rounded()))) }, scale)
     }
 }
 
