@@ -64,17 +64,6 @@ extension ReadOnlyLabelDatabase {
         return vectors
     }
 
-    /// The ids of the sources `source` names: an id, or every source with that URI (a file's new content is a new
-    /// source at the same URI).
-    package func sourceIDs(named source: String) throws -> Set<Int64> {
-        if let id = Int64(source) { return [id] }
-        var ids: Set<Int64> = []
-        try forEachRow("SELECT id FROM sources WHERE uri = ?", [.text(source)]) { row in
-            if let id = row[0].int64 { ids.insert(id) }
-        }
-        return ids
-    }
-
     /// `frame_id, source, pts, captured_at` of each frame of `ids`, in that order (missing ones left out).
     package func frameRows(_ ids: [Int64]) throws -> [[QueryValue]] {
         guard !ids.isEmpty else { return [] }

@@ -12,9 +12,9 @@ package enum SimilarFrames {
     /// The columns of `search`'s rows.
     package static let columns = ["frame_id", "source", "pts", "captured_at", "score"]
 
-    /// At most `top` frames of `view` (of `source`: an id or a URI; captured in `from..<to`), most similar first,
-    /// each as a row of `columns`.
-    package static func search(_ query: [Float], top: Int, view: String, source: String? = nil, from: Double? = nil,
+    /// At most `top` frames of `view` (of the sources of `sources`, when given; captured in `from..<to`), most
+    /// similar first, each as a row of `columns`.
+    package static func search(_ query: [Float], top: Int, view: String, sources: Set<Int64>? = nil, from: Double? = nil,
                                to: Double? = nil, in database: any ReadOnlyLabelDatabase, at location: LabelDatabaseLocation)
         throws -> [[QueryValue]]
     {
@@ -31,7 +31,7 @@ package enum SimilarFrames {
                         try add(VectorSearchFile.Row(frameID: frameID, sourceID: sourceID, capturedAt: capturedAt, values: values))
                     }
                 }))
-        let filter = VectorSearchFile.Filter(sources: try source.map { try database.sourceIDs(named: $0) }, from: from, to: to)
+        let filter = VectorSearchFile.Filter(sources: sources, from: from, to: to)
         let candidates = file.best(max(top * 4, top + 32), of: query, filter: filter).map(\.frameID)
         let stored = try database.storedVectors(ofFrames: candidates, view: view)
         let best = stored.map { (frameID: $0.key, score: CosineRanking.similarity(query, $0.value)) }

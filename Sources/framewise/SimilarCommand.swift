@@ -3,6 +3,7 @@ import Foundation
 import GoogLeNet
 import LabelStore
 import Pipeline
+import Report
 
 /// `framewise similar IMAGE | --frame ID`: the stored frames most like a picture or a frame, by the cosine
 /// similarity of their GoogLeNet features (stored by runs with `--features thumbnails|all`).
@@ -27,7 +28,7 @@ struct SimilarCommand: AsyncParsableCommand {
     var frame: Int64?
     @Option(help: "How many frames to print.")
     var top = 10
-    @Option(help: "Only frames of this source (its id or URI).")
+    @Option(help: "Only frames of this source (its id, URI or the last part of its path).")
     var source: String?
     @Option(help: "Only frames captured at or after T (Unix seconds or ISO 8601).")
     var from: String?
@@ -47,6 +48,12 @@ struct SimilarCommand: AsyncParsableCommand {
         try await exitingOnError {
             let location = try self.database.location()
             let database = try location.openReadOnly()
+            // The same rule as the report's and segments' `--source`.
+            let sources = try source.map { selector in
+                let ids = Set(try database.sources().filter { $0.matches(selector) }.map(\.id.rawValue))
+                guard !ids.isEmpty else { throw ReportError.unknownSource(selector) }
+                return ids
+            }
             let query: [Float]
             if let frame {
                 guard let stored = try database.storedVector(ofFrame: frame, view: view) else {
@@ -60,7 +67,7 @@ struct SimilarCommand: AsyncParsableCommand {
                     .picture(image!, headView: view).features
             }
             let rows = try SimilarFrames.search(
-                query, top: top, view: view, source: source, from: try from.map { try Self.time($0, "--from") },
+                query, top: top, view: view, sources: sources, from: try from.map { try Self.time($0, "--from") },
                 to: try to.map { try Self.time($0, "--to") }, in: database, at: location)
             let printer = ResultPrinter.standardOutput(format)
             printer.begin(columns: SimilarFrames.columns)

@@ -87,6 +87,13 @@ import Testing
         try makeClip(picture, ["-ss", "7.5", "-i", first, "-frames:v", "1"])
         let byPicture = try framewise(["similar", picture, "--top", "3", "--format", "csv"], database).stdout
         #expect(byPicture.split(separator: "\r\n").dropFirst().first?.hasPrefix("\(sample["id"] as? Int ?? -1),") == true, "\(byPicture)")
+        // --source as the report takes it (here a file's name): only that file's frames; a name that matches none is one line.
+        let fromFirst = try framewise(["similar", picture, "--top", "50", "--source", "first.mp4", "--format", "csv"], database).stdout
+        let rows = fromFirst.split(separator: "\r\n").dropFirst()
+        #expect(!rows.isEmpty && rows.allSatisfy { $0.contains("first.mp4,") }, "\(fromFirst)")
+        let nowhere = try framewise(["similar", picture, "--source", "nosuch.mp4"], database, mustSucceed: false)
+        #expect(nowhere.status == 1 && nowhere.stderr.contains("no source matches 'nosuch.mp4'") && nowhere.stderr.split(separator: "\n").count == 1,
+                "\(nowhere.stderr)")
 
         // Retention takes the frames with their features and head scores; the head's examples stay, and train it again.
         Thread.sleep(forTimeInterval: 1.2)
