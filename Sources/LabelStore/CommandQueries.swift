@@ -69,7 +69,7 @@ extension ReadOnlyLabelDatabase {
     /// running) and the seconds of lease left while running.
     package func printJobs(into sink: some ResultSink) throws {
         try run("""
-            SELECT j.id, j.state, j.input, j.sampling, j.priority, j.worker, j.attempts,
+            SELECT j.id, j.state, j.input, j.sampling, j.decoding, j.priority, j.worker, j.attempts,
                    r.frames_labeled AS labelled, r.frames_skipped AS already_stored,
                    CASE WHEN j.state = 'running' THEN round(j.lease_expires_at - \(dialect.now)) END AS lease_left,
                    j.error

@@ -9,13 +9,16 @@ package struct JobRequest: Hashable, Sendable {
     package let sampling: String
     /// The options a worker needs to rebuild the run, as a JSON object.
     package let options: String
+    /// How the worker decodes the file, in `runs.decoding`'s words (`full`, `skip-loop-filter`, ...).
+    package let decoding: String
     /// Higher runs first; equal priorities run in the order enqueued.
     package let priority: Int
 
-    package init(input: String, sampling: String, options: String, priority: Int = 0) {
+    package init(input: String, sampling: String, options: String, decoding: String = "full", priority: Int = 0) {
         self.input = input
         self.sampling = sampling
         self.options = options
+        self.decoding = decoding
         self.priority = priority
     }
 }
@@ -24,8 +27,9 @@ package struct JobRequest: Hashable, Sendable {
 package enum Enqueued: Hashable, Sendable {
     /// A new job.
     case added(JobID)
-    /// The same input with the same sampling is already queued or running: nothing was added.
-    case alreadyOpen(JobID)
+    /// The same input with the same sampling is already queued or running, decoding as `decoding` says: nothing
+    /// was added.
+    case alreadyOpen(JobID, decoding: String)
 }
 
 /// A job a worker holds: its row as claimed.
@@ -34,6 +38,8 @@ package struct ClaimedJob: Hashable, Sendable {
     package let input: String
     package let sampling: String
     package let options: String
+    /// How to decode the file, in `runs.decoding`'s words.
+    package let decoding: String
     /// Claims so far, this one included.
     package let attempts: Int
 }
@@ -66,17 +72,19 @@ package final class JobQueue: Sendable {
     /// Adds a queued job, unless the same input with the same sampling is queued or running already.
     package func enqueue(_ request: JobRequest) throws -> Enqueued {
         let inserted = try rows("""
-            INSERT INTO jobs (input, sampling, options, priority, enqueued_at) VALUES (?, ?, ?, ?, \(connection.dialect.now))
+            INSERT INTO jobs (input, sampling, options, decoding, priority, enqueued_at)
+            VALUES (?, ?, ?, ?, ?, \(connection.dialect.now))
             ON CONFLICT DO NOTHING RETURNING id
-            """, [.text(request.input), .text(request.sampling), .text(request.options), .integer(Int64(request.priority))])
+            """, [.text(request.input), .text(request.sampling), .text(request.options), .text(request.decoding),
+                  .integer(Int64(request.priority))])
         if let id = Self.id(in: inserted) { return .added(id) }
         let open = try rows(
-            "SELECT id FROM jobs WHERE input = ? AND sampling = ? AND state IN ('queued', 'running')",
+            "SELECT id, decoding FROM jobs WHERE input = ? AND sampling = ? AND state IN ('queued', 'running')",
             [.text(request.input), .text(request.sampling)])
-        guard let id = Self.id(in: open) else {
+        guard let id = Self.id(in: open), case .text(let decoding) = open.first?.last else {
             throw LabelStoreError.server(location: connection.location, reason: "the job was neither added nor found open")
         }
-        return .alreadyOpen(id)
+        return .alreadyOpen(id, decoding: decoding)
     }
 
     /// Takes the next job for `worker` (queued, or running with an expired lease), holding it for `lease`
@@ -91,12 +99,14 @@ package final class JobQueue: Sendable {
             WHERE id = (
                 SELECT id FROM jobs WHERE state = 'queued' OR (state = 'running' AND lease_expires_at < \(now))
                 ORDER BY priority DESC, id LIMIT 1 \(skipLocked))
-            RETURNING id, input, sampling, options, attempts
+            RETURNING id, input, sampling, options, decoding, attempts
             """, [.text(worker), .real(lease)])
-        guard let row = rows.first, row.count == 5, case .integer(let id) = row[0], case .text(let input) = row[1],
-              case .text(let sampling) = row[2], case .text(let options) = row[3], case .integer(let attempts) = row[4]
+        guard let row = rows.first, row.count == 6, case .integer(let id) = row[0], case .text(let input) = row[1],
+              case .text(let sampling) = row[2], case .text(let options) = row[3], case .text(let decoding) = row[4],
+              case .integer(let attempts) = row[5]
         else { return nil }
-        return ClaimedJob(id: JobID(rawValue: id), input: input, sampling: sampling, options: options, attempts: Int(attempts))
+        return ClaimedJob(id: JobID(rawValue: id), input: input, sampling: sampling, options: options, decoding: decoding,
+                          attempts: Int(attempts))
     }
 
     /// Jobs queued or running (held by a worker, or waiting for their expired lease to be taken over).

@@ -11,6 +11,8 @@ import Synchronization
 package final class LabelStore: Sendable {
     /// Held by each source registration, so two processes meeting the same new source insert it once.
     private static let registrationLockKey: Int64 = 0x6677_7265_6769_7374
+    /// The id of the source with a URI and fingerprint (its identity).
+    private static let sourceByIdentity = "SELECT id FROM sources WHERE uri = ? AND fingerprint = ?"
 
     let connection: any StoreConnection
 
@@ -45,7 +47,7 @@ package final class LabelStore: Sendable {
         let fingerprint = source.fingerprint ?? ""
         return try connection.transaction { sql in
             if let lock = sql.dialect.serializingStatement(key: Self.registrationLockKey) { try sql.execute(lock, []) }
-            let find = "SELECT id FROM sources WHERE uri = ? AND fingerprint = ?"
+            let find = Self.sourceByIdentity
             if let id = try sql.integer(find, [.text(source.uri), .text(fingerprint)]) {
                 return SourceRegistration(id: SourceID(rawValue: id), supersedes: nil)
             }
@@ -183,11 +185,22 @@ package final class LabelStore: Sendable {
     /// The decoding modes (`runs.decoding`) of the runs whose frames of `source` are stored, sorted (a file's
     /// resume checks that it decodes as they did).
     package func decodingModes(ofStoredFramesOf source: SourceID) throws -> [String] {
+        try decodingModes(ofStoredFramesWhere: "source_id = ?", [.integer(source.rawValue)])
+    }
+
+    /// The decoding modes of the stored frames of the source `descriptor` identifies, without registering it (none
+    /// when it is not known): what `framewise enqueue` checks a job's decoding against.
+    package func decodingModes(ofStoredFramesOf descriptor: SourceDescriptor) throws -> [String] {
+        try decodingModes(ofStoredFramesWhere: "source_id = (\(Self.sourceByIdentity))",
+                          [.text(descriptor.uri), .text(descriptor.fingerprint ?? "")])
+    }
+
+    private func decodingModes(ofStoredFramesWhere sourceCondition: String, _ arguments: [QueryArgument]) throws -> [String] {
         try connection.transaction { sql in
             try sql.rows("""
                 SELECT DISTINCT decoding FROM runs
-                 WHERE source_id = ? AND EXISTS (SELECT 1 FROM frames WHERE run_id = runs.id) ORDER BY decoding
-                """, [.integer(source.rawValue)]).compactMap { row -> String? in
+                 WHERE \(sourceCondition) AND EXISTS (SELECT 1 FROM frames WHERE run_id = runs.id) ORDER BY decoding
+                """, arguments).compactMap { row -> String? in
                 guard case .text(let mode) = row.first else { return nil }
                 return mode
             }

@@ -159,11 +159,11 @@ final class InputSession: Sendable {
         } else {
             if configuration.restart { try store.deleteFrames(of: registration.id) }
             alreadyStored = try store.storedFrameIndices(of: registration.id)
-            let decoding = input.decoder.shortcuts.description
-            if !alreadyStored.isEmpty, case let modes = try store.decodingModes(ofStoredFramesOf: registration.id),
-               modes.contains(where: { $0 != decoding }) {
-                throw InputFailure("\(location): its stored frames were decoded \(modes.joined(separator: ", ")), "
-                    + "this run would decode \(decoding): give the same decoding to resume, or --restart", isPermanent: true)
+            if !alreadyStored.isEmpty, let mismatch = DecodingMismatch(
+                input: location.description, stored: try store.decodingModes(ofStoredFramesOf: registration.id),
+                wanted: input.decoder.shortcuts, decoder: "this run", remedy: "give the same decoding to resume, or --restart")
+            {
+                throw InputFailure(mismatch.description, isPermanent: true)
             }
             if !alreadyStored.isEmpty {
                 stages.logger.info("resuming: frames already stored are skipped",

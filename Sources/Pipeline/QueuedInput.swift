@@ -5,12 +5,14 @@ package import VideoDecoding
 /// A file as a job of the shared queue: what `framewise enqueue` stores and what `framewise work` rebuilds
 /// the input from. The input is kept as every worker must open it — an absolute path (on storage all workers
 /// share) or a URL whose secrets are `${VARIABLE}` references, expanded by each worker from its own
-/// environment — and the sampling options travel as JSON in `jobs.options`.
+/// environment — the sampling options travel as JSON in `jobs.options`, and the decoding shortcuts in
+/// `jobs.decoding`.
 package struct QueuedInput: Sendable, Equatable {
     /// The input as stored: references unexpanded.
     package let input: String
     package let sampling: SamplingPolicy
     package let window: TimeWindow
+    package let decoding: DecodingShortcuts
 
     /// The options JSON of `jobs.options`.
     private struct Options: Codable {
@@ -41,6 +43,7 @@ package struct QueuedInput: Sendable, Equatable {
         if location.kind == .rtsp {
             throw Problem(description: "\(location): the queue is for files; a camera runs in a pipeline (framewise serve)")
         }
+        if let conflict = decoder.conflict { throw Problem(description: "\(location): \(conflict)") }
         if location.isNetwork {
             // Kept with its references: each worker expands them.
             let literal = InputLocation.secretParts(of: text).filter { !EnvironmentReferences.isOnlyReferences($0) }
@@ -69,6 +72,7 @@ package struct QueuedInput: Sendable, Equatable {
         }
         sampling = decoder.sampling
         window = decoder.window
+        decoding = decoder.shortcuts
     }
 
     /// The input of a claimed job.
@@ -79,6 +83,10 @@ package struct QueuedInput: Sendable, Equatable {
         } catch {
             throw Problem(description: "job \(job.id): its options are not readable: \(error)")
         }
+        guard let decoding = DecodingShortcuts(job.decoding) else {
+            throw Problem(description: "job \(job.id): its decoding '\(job.decoding)' is not one of \(DecodingShortcuts.choices)")
+        }
+        self.decoding = decoding
         input = job.input
         sampling = if let every = options.every {
             .everyNth(every)
@@ -104,7 +112,19 @@ package struct QueuedInput: Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let json = (try? encoder.encode(options)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return JobRequest(input: input, sampling: decoderOptions(for: nil).summary, options: json, priority: priority)
+        return JobRequest(input: input, sampling: decoderOptions(for: nil).summary, options: json,
+                          decoding: decoding.description, priority: priority)
+    }
+
+    /// Refuses the job when the file's stored frames were decoded otherwise, as a resumed run is refused: a
+    /// file's frames never mix two decoding modes.
+    package func checkDecoding(against store: LabelStore) throws {
+        let location = try InputLocation(input)
+        let stored = try store.decodingModes(ofStoredFramesOf: try SourceIdentity.descriptor(for: location))
+        if let mismatch = DecodingMismatch(input: location.description, stored: stored, wanted: decoding, decoder: "the job",
+                                           remedy: "give the same decoding (--decoding)") {
+            throw Problem(description: mismatch.description)
+        }
     }
 
     /// The pipeline input a worker opens: references expanded from `environment`.
@@ -124,6 +144,7 @@ package struct QueuedInput: Sendable, Equatable {
         var options = location.map(PipelineConfiguration.Input.defaultDecoderOptions(for:)) ?? DecoderOptions()
         options.sampling = sampling
         options.window = window
+        options.shortcuts = decoding
         return options
     }
 }

@@ -15,8 +15,10 @@ struct EnqueueCommand: AsyncParsableCommand {
             Each INPUT becomes one job. A path is stored absolute: every worker must be able to read it (shared
             storage), or give a URL. A URL's password must be a ${VARIABLE} reference, expanded by each worker
             from its environment. Enqueueing an input that is still queued or running with the same sampling adds
-            nothing. Examples:
+            nothing. A file whose stored frames were decoded otherwise than --decoding says is refused (its frames
+            never mix two modes). Examples:
               framewise enqueue /srv/recordings/2026-11-*.mp4 --every 5 --db postgres://framewise@db/framewise
+              framewise enqueue /srv/recordings/2026-12-*.mp4 --fps 2 --decoding skip-nonref
               framewise enqueue 'https://archive.example/lobby.mp4?token=${ARCHIVE_TOKEN}' --fps 2 --priority 10
             """)
 
@@ -26,6 +28,9 @@ struct EnqueueCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseLocation
     @OptionGroup var sampling: SamplingOptions
 
+    @Option(help: "Decoding work to leave out: full, skip-loop-filter, skip-nonref (with --fps) or both joined by +.")
+    var decoding = "full"
+
     @Option(help: "Higher runs first (default 0); equal priorities run in the order enqueued.")
     var priority = 0
 
@@ -33,25 +38,35 @@ struct EnqueueCommand: AsyncParsableCommand {
         try await exitingOnError {
             var options = DecoderOptions()
             try sampling.apply(to: &options)
+            options.shortcuts = try decodingShortcuts(decoding, "--decoding")
             let environment = ProcessInfo.processInfo.environment
+            let location = try database.location()
             // Every input is checked before any is added.
             let queued = try inputs.map { try QueuedInput(enqueueing: $0, decoder: options, environment: environment) }
-            let queue = try JobQueue(location: try database.location())
+            let store = try location.openForWriting()
+            defer { try? store.close() }
+            for input in queued { try input.checkDecoding(against: store) }
+            let queue = try JobQueue(location: location)
             defer { queue.close() }
             for input in queued {
                 let request = input.request(priority: priority)
-                let described = "\(displayed(request.input)) (\(request.sampling))"
+                let described = self.described(request)
                 switch try queue.enqueue(request) {
                 case .added(let id): print("job \(id): \(described)")
-                case .alreadyOpen(let id): print("job \(id) is already queued or running: \(described)")
+                case .alreadyOpen(let id, request.decoding): print("job \(id) is already queued or running: \(described)")
+                case .alreadyOpen(let id, let other):
+                    throw ConfigurationError(message: "\(described): job \(id) is already queued or running with decoding \(other)")
                 }
             }
         }
     }
 
-    /// The input as it may be printed (its secrets are references, but a user name is redacted too).
-    private func displayed(_ input: String) -> String {
-        (try? InputLocation(input).description) ?? input
+    /// The job in words: its input as it may be printed (its secrets are references, but a user name is redacted
+    /// too), its sampling, and its decoding unless full.
+    private func described(_ request: JobRequest) -> String {
+        let input = (try? InputLocation(request.input).description) ?? request.input
+        let decoding = request.decoding == DecodingShortcuts.none.description ? "" : ", \(request.decoding)"
+        return "\(input) (\(request.sampling)\(decoding))"
     }
 }
 

@@ -18,8 +18,8 @@ struct JobQueueTests {
         return databases
     }
 
-    private static func request(_ input: String, sampling: String = "every 5") -> JobRequest {
-        JobRequest(input: input, sampling: sampling, options: #"{"every":5}"#)
+    private static func request(_ input: String, sampling: String = "every 5", decoding: String = "full") -> JobRequest {
+        JobRequest(input: input, sampling: sampling, options: #"{"every":5}"#, decoding: decoding)
     }
 
     @Test func anOpenJobIsEnqueuedOnceAndPrioritiesComeFirst() throws {
@@ -31,16 +31,24 @@ struct JobQueueTests {
             guard case .added(let first) = try queue.enqueue(Self.request("/videos/a.mp4")) else {
                 Issue.record("not added on \(location)"); continue
             }
-            #expect(try queue.enqueue(Self.request("/videos/a.mp4")) == .alreadyOpen(first))
+            #expect(try queue.enqueue(Self.request("/videos/a.mp4")) == .alreadyOpen(first, decoding: "full"))
+            // Another decoding of the same open job is not another job: the answer names the open one's decoding.
+            #expect(try queue.enqueue(Self.request("/videos/a.mp4", decoding: "skip-loop-filter")) == .alreadyOpen(first, decoding: "full"))
             // Another sampling of the same file is another job.
-            #expect(try queue.enqueue(Self.request("/videos/a.mp4", sampling: "fps 2.0")) != .alreadyOpen(first))
+            guard case .added = try queue.enqueue(Self.request("/videos/a.mp4", sampling: "fps 2.0", decoding: "skip-nonref")) else {
+                Issue.record("another sampling not added on \(location)"); continue
+            }
             let urgent = try queue.enqueue(JobRequest(input: "/videos/b.mp4", sampling: "all", options: "{}", priority: 5))
             #expect(try queue.claim(worker: "w", lease: 30).map { Enqueued.added($0.id) } == urgent)
             let next = try #require(try queue.claim(worker: "w", lease: 30))
             #expect(next.id == first && next.input == "/videos/a.mp4" && next.options == #"{"every":5}"# && next.attempts == 1)
+            #expect(next.decoding == "full")
+            #expect(try queue.claim(worker: "w", lease: 30)?.decoding == "skip-nonref")
             #expect(try queue.end(first, worker: "w", .completed))
             // Once completed it is no longer open: enqueueing it again adds a job.
-            #expect(try queue.enqueue(Self.request("/videos/a.mp4")) != .alreadyOpen(first))
+            guard case .added = try queue.enqueue(Self.request("/videos/a.mp4")) else {
+                Issue.record("a completed job's input not added again on \(location)"); continue
+            }
             #expect(try queue.openJobCount() == 3)
         }
     }

@@ -90,7 +90,7 @@ struct WorkQueueTests {
             """, parameters: ["\(killedJob)"]).compactMap { $0["status"] as? String }
         #expect(deadRuns == ["interrupted", "completed"])
         let listing = try runFramewise(["jobs", "--db", database, "--format", "csv"]).stdout
-        #expect(listing.hasPrefix("id,state,input,sampling,priority,worker,attempts,labelled,already_stored,lease_left,error\r\n"))
+        #expect(listing.hasPrefix("id,state,input,sampling,decoding,priority,worker,attempts,labelled,already_stored,lease_left,error\r\n"))
         #expect(!listing.contains(server.password))
     }
 
@@ -147,12 +147,50 @@ struct WorkQueueTests {
         #expect(work.stdout == "work: 2 completed, 0 failed, 0 not finished\n")
         #expect(try Self.storedFrames(database, of: clips) == [[5, 5], [8, 8]])
         let jobs = try runFramewise(["jobs", "--db", database, "--format", "csv"]).stdout.components(separatedBy: "\r\n")
-        #expect(jobs.count == 4 && jobs[1].hasPrefix("1,completed,\(clips[0]),every 10,0,") && jobs[1].hasSuffix(",1,5,0,,"))
+        #expect(jobs.count == 4 && jobs[1].hasPrefix("1,completed,\(clips[0]),every 10,full,0,") && jobs[1].hasSuffix(",1,5,0,,"))
         // A completed file enqueued again is a new job whose run finds every frame stored.
         try runFramewise(["enqueue", "--db", database, "--every", "10", clips[0]])
         try runFramewise(["work", "--db", database, "--model", TestData.modelDirectory.path, "--until-empty"])
         let rerun = try queryFramewise(database, "SELECT r.frames_labeled, r.frames_skipped FROM jobs AS j JOIN runs AS r ON r.id = j.run_id WHERE j.id = 3")
         #expect(rerun.first?["frames_labeled"] as? Int == 0 && rerun.first?["frames_skipped"] as? Int == 5)
+    }
+
+    /// A job carries its decoding: the worker decodes so, `runs.decoding` and `jobs` say it; an enqueue whose decoding
+    /// disagrees with the file's stored frames is one line, and nothing is queued.
+    private static func checkJobDecoding(_ database: String, in directory: TemporaryDirectory) throws {
+        let clip = try Self.makeClips([2], in: directory)[0]
+        let enqueued = try runFramewise(["enqueue", "--db", database, "--every", "10", "--decoding", "skip-loop-filter", clip])
+        #expect(enqueued.stdout == "job 1: \(clip) (every 10, skip-loop-filter)\n")
+        let work = try runFramewise(["work", "--db", database, "--model", TestData.modelDirectory.path, "--until-empty"])
+        #expect(work.stdout == "work: 1 completed, 0 failed, 0 not finished\n", "\(work.stderr)")
+        let runs = try queryFramewise(database, "SELECT decoding, frames_labeled FROM runs")
+        #expect(runs.map { $0["decoding"] as? String } == ["skip-loop-filter"])
+        #expect(runs.first?["frames_labeled"] as? Int == 5)
+        let jobs = try runFramewise(["jobs", "--db", database, "--format", "csv"]).stdout.components(separatedBy: "\r\n")
+        #expect(jobs.count == 3 && jobs[1].hasPrefix("1,completed,\(clip),every 10,skip-loop-filter,0,"), "\(jobs)")
+
+        let refused = try runFramewise(["enqueue", "--db", database, "--every", "5", clip], mustSucceed: false)
+        #expect(refused.status == 1)
+        #expect(refused.stderr == """
+            error: \(clip): its stored frames were decoded skip-loop-filter, the job would decode full: give the same \
+            decoding (--decoding)
+
+            """, "\(refused.stderr)")
+        #expect(refused.stdout.isEmpty)
+        #expect(try Self.jobStates(database) == ["completed"])
+    }
+
+    @Test func onSQLiteAJobDecodesAsEnqueued() throws {
+        let directory = try TemporaryDirectory()
+        try Self.checkJobDecoding(directory.path("labels.sqlite"), in: directory)
+    }
+
+    @Test("on PostgreSQL a job decodes as enqueued, and a disagreeing enqueue is refused",
+          .enabled(if: PostgresServer.isUsable, "PostgreSQL is not installed (scripts/install-deps installs it), or this build has not the PostgreSQL trait"))
+    func onPostgreSQLAJobDecodesAsEnqueued() throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        try Self.checkJobDecoding(try server.makeDatabase(), in: try TemporaryDirectory())
     }
 
     /// Failures keep their kind: an input that can never be labelled (not a video, a file that vanished from the
