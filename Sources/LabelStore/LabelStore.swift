@@ -195,6 +195,11 @@ package final class LabelStore: Sendable {
                           [.text(descriptor.uri), .text(descriptor.fingerprint ?? "")])
     }
 
+    /// The decoding modes of the stored frames of every source at `uri` (every content a path has held).
+    package func decodingModes(ofStoredFramesAt uri: String) throws -> [String] {
+        try decodingModes(ofStoredFramesWhere: "source_id IN (SELECT id FROM sources WHERE uri = ?)", [.text(uri)])
+    }
+
     private func decodingModes(ofStoredFramesWhere sourceCondition: String, _ arguments: [QueryArgument]) throws -> [String] {
         try connection.transaction { sql in
             try sql.rows("""

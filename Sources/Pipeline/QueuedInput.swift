@@ -120,6 +120,10 @@ package struct QueuedInput: Sendable, Equatable {
     /// file's frames never mix two decoding modes.
     package func checkDecoding(against store: LabelStore) throws {
         let location = try InputLocation(input)
+        // Only frames stored under this path and decoded otherwise make the file worth reading for its fingerprint
+        // (which content they belong to): a month of recordings is enqueued without reading them.
+        let atPath = try store.decodingModes(ofStoredFramesAt: SourceIdentity.uri(of: location))
+        guard atPath.contains(where: { $0 != decoding.description }) else { return }
         let stored = try store.decodingModes(ofStoredFramesOf: try SourceIdentity.descriptor(for: location))
         if let mismatch = DecodingMismatch(input: location.description, stored: stored, wanted: decoding, decoder: "the job",
                                            remedy: "give the same decoding (--decoding)") {

@@ -15,14 +15,18 @@ enum SourceIdentity {
     static let sampledBytes = 1 << 20
 
     static func descriptor(for location: InputLocation) throws -> SourceDescriptor {
-        switch location.kind {
-        case .file:
-            let path = canonicalPath(location.description)
-            return SourceDescriptor(uri: path, kind: .file, fingerprint: try fingerprint(ofFileAt: path))
-        case .rtsp: return SourceDescriptor(uri: location.description, kind: .rtsp)
-        case .http: return SourceDescriptor(uri: location.description, kind: .http)
-        case .otherURL: return SourceDescriptor(uri: location.description, kind: .stream)
+        let uri = uri(of: location)
+        return switch location.kind {
+        case .file: SourceDescriptor(uri: uri, kind: .file, fingerprint: try fingerprint(ofFileAt: uri))
+        case .rtsp: SourceDescriptor(uri: uri, kind: .rtsp)
+        case .http: SourceDescriptor(uri: uri, kind: .http)
+        case .otherURL: SourceDescriptor(uri: uri, kind: .stream)
         }
+    }
+
+    /// `sources.uri` of the input: a file's canonical path, a network input's redacted URL (without reading it).
+    static func uri(of location: InputLocation) -> String {
+        location.kind == .file ? canonicalPath(location.description) : location.description
     }
 
     /// The absolute path with `.`, `..` and symbolic links resolved.

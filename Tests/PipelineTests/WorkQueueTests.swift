@@ -156,7 +156,8 @@ struct WorkQueueTests {
     }
 
     /// A job carries its decoding: the worker decodes so, `runs.decoding` and `jobs` say it; an enqueue whose decoding
-    /// disagrees with the file's stored frames is one line, and nothing is queued.
+    /// disagrees with the file's stored frames is one line, and nothing is queued; new content at the path is not
+    /// held to the old content's decoding.
     private static func checkJobDecoding(_ database: String, in directory: TemporaryDirectory) throws {
         let clip = try Self.makeClips([2], in: directory)[0]
         let enqueued = try runFramewise(["enqueue", "--db", database, "--every", "10", "--decoding", "skip-loop-filter", clip])
@@ -178,6 +179,10 @@ struct WorkQueueTests {
             """, "\(refused.stderr)")
         #expect(refused.stdout.isEmpty)
         #expect(try Self.jobStates(database) == ["completed"])
+        // New content at the same path is a new source with no stored frames: any decoding is queued.
+        #expect(try Self.makeClips([3], in: directory) == [clip])
+        let newContent = try runFramewise(["enqueue", "--db", database, "--every", "5", clip])
+        #expect(newContent.stdout == "job 2: \(clip) (every 5)\n", "\(newContent.stderr)")
     }
 
     @Test func onSQLiteAJobDecodesAsEnqueued() throws {

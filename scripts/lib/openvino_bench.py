@@ -3,6 +3,7 @@ Framewise with it (scripts/bench-vs-openvino, scripts/bench-cameras --peer). Run
 scripts/lib/bench-venv:
     openvino_bench.py prepare ONNX CLIP FRAMES WORK     # NNCF int8 calibrated on FRAMES frames of CLIP -> WORK/int8.xml
     openvino_bench.py measure ONNX PRECISION SECONDS STREAMS WORK   # frames/s with STREAMS streams x 1 thread
+    openvino_bench.py profile ONNX PRECISION RUNS WORK   # per layer, 1 stream x 1 thread: fastest of RUNS, JSON lines
 """
 import json, sys, time
 import numpy as np
@@ -73,8 +74,37 @@ def measure(onnx, precision, seconds, streams, work):
     print(json.dumps({"frames_per_second": count / elapsed,
                       "peak_resident_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
+def profile(onnx, precision, runs, work):
+    """OpenVINO's own per-layer times (PERF_COUNT) on 1 stream x 1 thread: each executed node's fastest of RUNS
+    inferences, in execution order, one JSON object a line (name, type, exec_type, ms)."""
+    core = ov.Core()
+    hint = "bf16" if precision == "bf16" else "f32"
+    compiled = core.compile_model(load(core, onnx, precision, work), "CPU", {
+        "INFERENCE_PRECISION_HINT": hint, "NUM_STREAMS": "1", "INFERENCE_NUM_THREADS": "1", "PERF_COUNT": "YES"})
+    request = compiled.create_infer_request()
+    image = np.random.default_rng(0).uniform(-120, 130, size=(1, 3, 224, 224)).astype(np.float32)
+    fastest = {}
+    order = []
+    for _ in range(runs):
+        request.infer({0: image})
+        for info in request.get_profiling_info():
+            if info.status != info.Status.EXECUTED:
+                continue
+            ms = info.real_time.total_seconds() * 1000
+            if info.node_name not in fastest:
+                order.append(info.node_name)
+                fastest[info.node_name] = (info.node_type, info.exec_type, ms)
+            else:
+                kind, exec_type, best = fastest[info.node_name]
+                fastest[info.node_name] = (kind, exec_type, min(best, ms))
+    for name in order:
+        kind, exec_type, ms = fastest[name]
+        print(json.dumps({"name": name, "type": kind, "exec_type": exec_type, "ms": ms}))
+
 if __name__ == "__main__":
     if sys.argv[1] == "prepare":
         prepare(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
+    elif sys.argv[1] == "profile":
+        profile(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
     else:
         measure(sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5]), sys.argv[6])
