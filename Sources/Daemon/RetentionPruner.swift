@@ -19,23 +19,34 @@ package struct PruneScope: Sendable, Equatable {
 }
 
 /// How the daemon's deleting shares the database with the sink: chunks of `chunkSize` frames, one transaction
-/// each, and after each a pause `pauseFactor` times as long as the chunk took, so the deleting holds SQLite's one
-/// writer at most 1/(1 + `pauseFactor`) of the time and a commit of the sink waits for at most one chunk. It starts
-/// at 50 frames and ×19 and adapts to the writers' commit latency (`adapt`): when the p99 of the commits made under
-/// it passes `backOffAbove` times the p99 of those made while nothing was pruned, the chunk halves and the pause
-/// doubles; below `speedUpBelow` times, the chunk grows by a quarter and the pause shrinks by a fifth, within
-/// `chunkSizes` and `pauseFactors`. Fixed chunks of 50 at ×19 raised the p99 2.04× on a 1.5 GB database, chunks of
-/// 100 3.5×, chunks of 500 6–13× (docs/measurements.md, "Retention in the daemon").
+/// each, and after each a pause `pauseFactor` times as long as the chunk took (at least `minimumPause`), so the
+/// deleting holds SQLite's one writer at most 1/(1 + `pauseFactor`) of the time. The writers' commit p99 while
+/// pruning may be at most `bound` times the p99 of their commits made while nothing was pruned (the issue's 2×), and
+/// a commit that comes while a chunk runs waits for it, so each chunk is sized (`fit`) to take `chunkShare` of that
+/// headroom ((`bound` − 1) × the baseline's p99) at the time per frame the chunks take. The pause adapts to the
+/// commits (`adapt`): it starts bold (×4: the writer held 20% of the time), doubles as soon as two commits made
+/// under it are slower than `bound` × the baseline's p99 (of 200, the p99 is the second slowest), and shrinks by a
+/// third once 200 were made with a p99 below `speedUpBelow` × the baseline's; within `chunkSizes` and
+/// `pauseFactors` (docs/measurements.md, "Retention at full size").
 package struct PrunePacing: Sendable, Equatable {
-    package var chunkSize = 50
-    package var pauseFactor = 19.0
-    package var chunkSizes = 5...200
-    package var pauseFactors = 9.0...199.0
-    package var minimumPause: Duration = .milliseconds(20)
-    /// Whether `adapt` changes anything (false: the fixed pacing, for comparison).
+    /// What `adapt` made of the commits it was given.
+    package enum Verdict: Sendable, Equatable {
+        case backedOff, held, spedUp
+    }
+
+    package var chunkSize = 100
+    package var pauseFactor = 4.0
+    package var chunkSizes = 5...5000
+    package var pauseFactors = 2.0...199.0
+    package var minimumPause: Duration = .milliseconds(5)
+    /// Whether `fit` and `adapt` change anything (false: the fixed pacing, for comparison).
     package var adapts = true
-    package var backOffAbove = 1.5
-    package var speedUpBelow = 1.2
+    /// The most the commits' p99 may rise while pruning, as a multiple of the baseline's.
+    package var bound = 2.0
+    package var speedUpBelow = 1.5
+    /// The share of the p99's headroom a chunk may take: a commit waiting behind a whole chunk stays at 1.4× of a
+    /// p99 commit, leaving the rest to the deleting's other costs (its writes, the checkpoints of its pages).
+    package var chunkShare = 0.4
     /// Free pages given back to the file system per step (`incremental_vacuum(N)`; 4 MB of 4 KiB pages).
     package var pagesPerStep = 1000
 
@@ -45,20 +56,31 @@ package struct PrunePacing: Sendable, Equatable {
         max(minimumPause, work * pauseFactor)
     }
 
-    /// Adjusts the pacing to the p99 of the commits made under it (`pruning`) against the p99 of those made
-    /// while nothing was pruned (`baseline`); returns whether it changed.
-    package mutating func adapt(pruning: Double, baseline: Double) -> Bool {
-        guard adapts, baseline > 0 else { return false }
-        let before = self
-        let ratio = pruning / baseline
-        if ratio > backOffAbove {
-            chunkSize = max(chunkSizes.lowerBound, chunkSize / 2)
+    /// Sizes the next chunk to take `chunkShare` of the p99's headroom over `baseline` (seconds), at the time per
+    /// frame of the chunk that deleted `deleted` frames in `work`: halfway there (geometrically), so one chunk
+    /// slowed by something else moves it less.
+    package mutating func fit(chunkTook work: Duration, deleted: Int, baseline: Double) {
+        guard adapts, deleted > 0, baseline > 0, work > .zero else { return }
+        let frames = chunkShare * (bound - 1) * baseline / (work / .seconds(1) / Double(deleted))
+        let next = (Double(chunkSize) * frames).squareRoot()
+        chunkSize = min(chunkSizes.upperBound, max(chunkSizes.lowerBound, Int(next.rounded())))
+    }
+
+    /// Adjusts the pause to the commits made under it (seconds each) against the baseline's p99: doubles it as soon
+    /// as more of them are over `bound` × `baseline` than a p99 of `CommitLatencies.judgedCommits` allows
+    /// (`CommitLatencies.slowCommitsAllowed`); once that many were made, shrinks it by a third if their p99 is
+    /// below `speedUpBelow` × `baseline`, else holds it. Returns its verdict (the caller then counts anew), or nil
+    /// while the commits do not tell yet.
+    package mutating func adapt(commits: [Double], baseline: Double) -> Verdict? {
+        guard adapts, baseline > 0 else { return nil }
+        if commits.count(where: { $0 > bound * baseline }) > CommitLatencies.slowCommitsAllowed {
             pauseFactor = min(pauseFactors.upperBound, pauseFactor * 2)
-        } else if ratio < speedUpBelow {
-            chunkSize = min(chunkSizes.upperBound, chunkSize + max(1, chunkSize / 4))
-            pauseFactor = max(pauseFactors.lowerBound, pauseFactor * 0.8)
+            return .backedOff
         }
-        return self != before
+        guard commits.count >= CommitLatencies.judgedCommits else { return nil }
+        guard CommitLatencies.percentile(0.99, of: commits) < speedUpBelow * baseline else { return .held }
+        pauseFactor = max(pauseFactors.lowerBound, pauseFactor / 1.5)
+        return .spedUp
     }
 }
 
@@ -149,10 +171,11 @@ package final class RetentionPruner: Sendable {
         while !stop.isStopped {
             let started = ContinuousClock.now
             let deleted = try store.pruneChunk(request)
+            let work = ContinuousClock.now - started
             summary.frames += deleted
             pruned.add(deleted, ordering: .relaxed)
-            if deleted < request.chunkSize || stop.pause(currentPacing.pause(after: ContinuousClock.now - started)) { break }
-            request.chunkSize = adaptPacing(stop: stop)
+            if deleted < request.chunkSize || stop.pause(currentPacing.pause(after: work)) { break }
+            request.chunkSize = adaptPacing(chunkTook: work, deleted: deleted, stop: stop)
         }
         guard !stop.isStopped else { return summary }
         (summary.runs, summary.sources) = try store.removeFramelessRunsAndSources(request)
@@ -165,25 +188,33 @@ package final class RetentionPruner: Sendable {
         return summary
     }
 
-    /// Judges the pacing once the writers made `CommitLatencies.judgedCommits` commits under it, then counts anew;
-    /// with no baseline yet (the pruning began before the writers committed), first pauses the deleting until they
-    /// give one (at most `baselineWait`). Returns the chunk size to go on with.
-    private func adaptPacing(stop: StopSignal) -> Int {
-        guard currentPacing.adapts, let recent = latencies.pruningP99 else { return currentPacing.chunkSize }
-        if latencies.baselineP99 == nil {
+    /// Sizes the next chunk by the last one's time (`PrunePacing.fit`) and judges the pause on the commits the
+    /// writers made under it (`PrunePacing.adapt`), counting them anew after each verdict; with no baseline yet (the
+    /// pruning began before the writers committed), first pauses the deleting, once `CommitLatencies.judgedCommits`
+    /// were made under it, until they give one (at most `baselineWait`). Returns the chunk size to go on with.
+    private func adaptPacing(chunkTook work: Duration, deleted: Int, stop: StopSignal) -> Int {
+        guard currentPacing.adapts else { return currentPacing.chunkSize }
+        if latencies.baselineP99 == nil, latencies.pruningCommits.count >= CommitLatencies.judgedCommits {
             latencies.setPruning(false)
             let deadline = ContinuousClock.now + Self.baselineWait
             while latencies.baselineP99 == nil, ContinuousClock.now < deadline, !stop.pause(.seconds(1)) {}
             latencies.setPruning(true)
         }
         guard let baseline = latencies.baselineP99 else { return currentPacing.chunkSize }
-        let (changed, now) = pacing.withLock { pacing in (pacing.adapt(pruning: recent, baseline: baseline), pacing) }
-        latencies.restartPruning()
-        if changed {
-            logger.debug("retention: pacing adapted", metadata: [
-                "commit_p99_ms": "\(String(format: "%.1f", recent * 1000))", "baseline_p99_ms": "\(String(format: "%.1f", baseline * 1000))",
-                "chunk": "\(now.chunkSize)", "pause_factor": "\(String(format: "%.1f", now.pauseFactor))"])
+        let commits = latencies.pruningCommits
+        let (verdict, paced) = pacing.withLock { pacing in
+            pacing.fit(chunkTook: work, deleted: deleted, baseline: baseline)
+            let verdict = pacing.adapt(commits: commits, baseline: baseline)
+            return (verdict, pacing)
         }
-        return now.chunkSize
+        if let verdict {
+            latencies.restartPruning()
+            logger.debug("retention: pacing adapted", metadata: [
+                "verdict": "\(verdict)", "commits": "\(commits.count)",
+                "commit_p99_ms": "\(String(format: "%.1f", CommitLatencies.percentile(0.99, of: commits) * 1000))",
+                "baseline_p99_ms": "\(String(format: "%.1f", baseline * 1000))",
+                "chunk": "\(paced.chunkSize)", "pause_factor": "\(String(format: "%.1f", paced.pauseFactor))"])
+        }
+        return paced.chunkSize
     }
 }

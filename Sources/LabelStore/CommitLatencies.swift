@@ -11,6 +11,9 @@ package final class CommitLatencies: Sendable {
     /// Commits under one pacing before it is judged: their p99 is the second slowest, so one commit held up by
     /// something else (another program's burst of disk writes) does not decide alone.
     package static let judgedCommits = 200
+    /// Commits of `judgedCommits` that may be slow without making their p99 slow: one (the p99 is the second
+    /// slowest), so a second slow one already decides, however few were made.
+    package static let slowCommitsAllowed = judgedCommits - 1 - Int(Double(judgedCommits) * 0.99)
 
     private struct Samples {
         var quiet: [Double] = []
@@ -53,9 +56,9 @@ package final class CommitLatencies: Sendable {
         samples.withLock { $0.quiet.count >= Self.baselineCommits ? Self.percentile(0.99, of: $0.quiet) : nil }
     }
 
-    /// The p99 of the commits made while pruning since the last restart, once there are `judgedCommits`.
-    package var pruningP99: Double? {
-        samples.withLock { $0.pruning.count >= Self.judgedCommits ? Self.percentile(0.99, of: $0.pruning) : nil }
+    /// The commits made while pruning since the last restart (seconds each; the last `kept`).
+    package var pruningCommits: [Double] {
+        samples.withLock { $0.pruning }
     }
 
     /// The value below which `share` of `values` lie (the nearest rank; 0 for none).

@@ -86,29 +86,40 @@ extension LabelStore {
     package func pruneChunk(_ request: PruneRequest) throws -> Int {
         let (chosen, arguments) = request.chosenFrames(limit: request.chunkSize)
         return try connection.transaction { sql in
-            let ids = try sql.rows("DELETE FROM frames WHERE id IN (\(chosen)) RETURNING id", arguments)
-            for statement in Self.pruneCompanions { try sql.execute(statement, [.real(request.cut)]) }
-            return ids.count
+            let deleted = try sql.rows("DELETE FROM frames WHERE id IN (\(chosen)) RETURNING captured_at", arguments)
+            // The last chunk (no older frame left) reaches up to the cut, so it also repairs what a stopped prune left.
+            let reach: QueryArgument = deleted.count < request.chunkSize
+                ? .real(request.cut) : deleted.compactMap { $0.first?.double }.max().map { .real($0) } ?? .null
+            for statement in Self.pruneCompanions { try sql.execute(statement, [reach, .real(request.cut)]) }
+            return deleted.count
         }
     }
 
-    /// Statements run in each prune chunk's transaction after its frames went, with the cut (Unix seconds) as
-    /// their one argument. Labels, other views' labels, category and head scores, thumbnails and stored features
-    /// need none (their foreign keys, PostgreSQL's trigger of steps 0006, 0009 and 0010, delete them with their
-    /// frame); a table that keeps rows by time of its own adds its statement here (never a head's examples, which
-    /// keep their own copies). Appearances go by what is left of their frames, so only the sources pruned lose any:
-    /// one whose last frame is gone ended before the cut and goes; one whose first frame is gone but not its last
-    /// spans the cut and now starts at its source's first frame left (its counts and scores stay as seen, its
-    /// picture goes if its frame did) — once it is closed or its run no longer runs: the sink upserts an open
-    /// appearance by its key, start included, so moving its start would make the next batch insert it again
-    /// beside the moved row, and the next prune fail on the two (a static scene longer than the retention stopped
-    /// every prune of `scripts/soak-daemon`). Such a pair, left by a daemon built before that was mended, is
-    /// repaired first: of two overlapping appearances of the same subject in one run (never made otherwise), the
-    /// older row goes, before moving both to the same start would fail on the key.
+    /// Statements run in each prune chunk's transaction after its frames went, with two arguments: how far the
+    /// chunk reached (`?1`: the capture time of the newest frame it deleted, or the cut for the last chunk of a
+    /// prune) and the cut (`?2`), both Unix seconds. Labels, other views' labels, category and head scores,
+    /// thumbnails and stored features need none (their foreign keys, PostgreSQL's trigger of steps 0006, 0009 and
+    /// 0010, delete them with their frame); a table that keeps rows by time of its own adds its statement here
+    /// (never a head's examples, which keep their own copies). Appearances go by what is left of their frames, so
+    /// only the sources pruned lose any: one whose last frame is gone ended before the cut and goes; one whose
+    /// first frame is gone but not its last spans the cut and now starts at its source's first frame left (its
+    /// counts and scores stay as seen, its picture goes if its frame did) — once it is closed or its run no longer
+    /// runs: the sink upserts an open appearance by its key, start included, so moving its start would make the
+    /// next batch insert it again beside the moved row, and the next prune fail on the two (a static scene longer
+    /// than the retention stopped every prune of `scripts/soak-daemon`). Such a pair, left by a daemon built
+    /// before that was mended, is repaired first: of two overlapping appearances of the same subject in one run
+    /// (never made otherwise), the older row goes, before moving both to the same start would fail on the key.
+    /// Each statement reads only the appearances the chunk can have cut: cameras' that start no later than the
+    /// newest frame it deleted (led by `appearances_by_capture`; those that started earlier were moved or deleted by
+    /// the chunks before, but for open ones of a running run), and files' (no capture time) of the finished runs
+    /// ended before the cut (led by `runs_by_end` and the appearances' key; the `+` keeps the other terms from
+    /// leading). Reading every appearance older than the cut instead — the whole backlog — and, for the one deleting
+    /// ended appearances, the whole table, held the writer ~4 s per chunk with 259 k appearances left to prune
+    /// (0.8 ms now; docs/measurements.md, "Retention at full size").
     static let pruneCompanions: [String] = [
         """
         DELETE FROM appearances
-         WHERE start_captured_at < ?
+         WHERE start_captured_at <= ?1 AND +start_captured_at < ?2
            AND EXISTS (SELECT 1 FROM appearances AS other
                         WHERE other.run_id = appearances.run_id AND other.view = appearances.view
                           AND other.vocabulary = appearances.vocabulary AND other.class_id = appearances.class_id
@@ -117,7 +128,10 @@ extension LabelStore {
         """,
         """
         DELETE FROM appearances
-         WHERE (end_captured_at < ? OR end_captured_at IS NULL)
+         WHERE (start_captured_at <= ?1
+                OR +start_captured_at IS NULL
+                   AND run_id IN (SELECT id FROM runs WHERE finished_at < ?2 AND status <> 'running' AND live = 0))
+           AND (end_captured_at < ?2 OR end_captured_at IS NULL)
            AND NOT EXISTS (SELECT 1 FROM frames AS f
                             WHERE f.source_id = appearances.source_id AND f.frame_index = appearances.end_frame_index)
         """,
@@ -131,7 +145,7 @@ extension LabelStore {
                    SELECT 1 FROM frames AS f
                     WHERE f.source_id = appearances.source_id AND f.frame_index = appearances.thumbnail_frame_index)
                    THEN thumbnail_frame_index END
-         WHERE start_captured_at < ?
+         WHERE start_captured_at <= ?1 AND +start_captured_at < ?2
            AND NOT EXISTS (SELECT 1 FROM frames AS f
                             WHERE f.source_id = appearances.source_id AND f.frame_index = appearances.start_frame_index)
            AND (open = 0 OR NOT EXISTS (SELECT 1 FROM runs AS r WHERE r.id = appearances.run_id AND r.status = 'running'))

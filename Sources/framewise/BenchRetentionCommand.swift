@@ -15,7 +15,7 @@ struct BenchRetentionCommand: AsyncParsableCommand {
         abstract: "Measure the daemon's pruning: the writer's commit latency (p99) with and without it, and its speed.",
         discussion: """
             Fills the database (once: an existing --db with frames is reused) with --frames frames over --days days up \
-            to now, from --cameras cameras (5 labels each, a 6 kB thumbnail every 60th), through the real writer. \
+            to now, from --cameras cameras (5 labels each, a 6 kB thumbnail every 60th, an appearance every 40th), through the real writer. \
             Then the cameras write --rate frames/s in all, first for --seconds without pruning, then while the \
             daemon's pruner deletes what is older than --retention (at most --seconds × 10); a reader queries all along.
             """)
@@ -65,7 +65,7 @@ struct BenchRetentionCommand: AsyncParsableCommand {
             pacing.pauseFactor = pauseFactor
             pacing.adapts = !fixedPacing
             var logger = Logger(label: "framewise.bench")
-            logger.logLevel = .warning
+            logger.logLevel = .debug  // the pacing's steps
             let pruner = RetentionPruner(store: store, latencies: latencies, pacing: pacing, logger: logger)
             let scope = PruneScope(pipeline: "bench", retention: retention, sourceURIs: uris)
             var pruneSeconds = 0.0
@@ -96,6 +96,7 @@ struct BenchRetentionCommand: AsyncParsableCommand {
         guard try store.oldestFrameTime(of: sources) == nil else { return }
         let started = ContinuousClock.now, now = Date().timeIntervalSince1970
         let span = Double(days) * 86_400, perCamera = frames / uris.count
+        let capturedAt = { (index: Int) in now - span + span * Double(index) / Double(perCamera) }
         // A JPEG's size; the bytes after its start marker do not matter to the store.
         let thumbnail = StoredThumbnail(width: 320, height: 180, jpeg: Data([0xFF, 0xD8, 0xFF] + (3..<6000).map { UInt8(truncatingIfNeeded: $0 &* 31) }))
         for source in sources {
@@ -104,15 +105,38 @@ struct BenchRetentionCommand: AsyncParsableCommand {
             for index in 0..<perCamera {
                 var frame = BenchSinkCommand.syntheticFrame(Int64(index))
                 frame = StoredFrame(frameIndex: Int64(index), pts: frame.pts,
-                                    capturedAt: Date(timeIntervalSince1970: now - span + span * Double(index) / Double(perCamera)),
+                                    capturedAt: Date(timeIntervalSince1970: capturedAt(index)),
                                     top: frame.top)
                 try writer.append(frame)
                 if index % 60 == 0 { try writer.appendThumbnail(thumbnail, frameIndex: Int64(index)) }
+                if index % Self.appearanceFrames == Self.appearanceFrames - 1 {
+                    try writer.appendAppearance(Self.appearance(endingAt: index, of: frame, capturedAt: capturedAt))
+                }
             }
             try writer.close()
             try store.finishRun(run, status: .interrupted, counts: RunCounts(sampled: perCamera, labeled: perCamera))
         }
         print(String(format: "filled %d frames in %.0f s", perCamera * uris.count, (ContinuousClock.now - started) / .seconds(1)))
+    }
+
+    /// Frames a synthetic frame's top class lasts (`BenchSinkCommand.syntheticFrame`): one appearance each.
+    static let appearanceFrames = 40
+
+    /// The closed appearance of `frame`'s top class over the `appearanceFrames` frames up to `last`, as the sink
+    /// would store it.
+    static func appearance(endingAt last: Int, of frame: StoredFrame, capturedAt: (Int) -> Double) -> AppearanceRecord {
+        let first = last - appearanceFrames + 1, top = frame.top[0]
+        var appearance = AppearanceRecord(view: "center", vocabulary: "imagenet", classID: Int64(top.classIndex), label: "class \(top.classIndex)",
+                                          startFrameIndex: Int64(first), startPts: BenchSinkCommand.syntheticFrame(Int64(first)).pts,
+                                          startCapturedAt: Date(timeIntervalSince1970: capturedAt(first)))
+        appearance.endFrameIndex = Int64(last)
+        appearance.endPts = frame.pts
+        appearance.endCapturedAt = Date(timeIntervalSince1970: capturedAt(last))
+        appearance.frames = appearanceFrames
+        appearance.peakScore = top.score
+        appearance.scoreSum = Double(top.score) * Double(appearanceFrames)
+        appearance.isOpen = false
+        return appearance
     }
 
     /// Commit latencies and reader errors of one phase.

@@ -2,56 +2,112 @@ import Daemon
 import LabelStore
 import Testing
 
-/// The pruner's pacing on synthetic commit latencies: it backs off when the commits made while pruning are slow
-/// against those made without, speeds up when they are not, stays within its bounds, and a fixed pacing stays.
+/// The pruner's pacing on synthetic chunk times and commit latencies: chunks sized to 40% of the p99's headroom, a
+/// pause that doubles as soon as a second commit made while pruning is over twice the baseline's p99 and shrinks
+/// after 200 commits with a p99 below 1.5×, within its bounds; a fixed pacing stays.
 @Suite struct PrunePacingTests {
-    @Test("a p99 over 1.5× the baseline halves the chunk and doubles the pause, down to the bounds")
-    func backsOff() {
-        var pacing = PrunePacing()
-        let backedOff = pacing.adapt(pruning: 0.0161, baseline: 0.010)
-        #expect(backedOff)
-        #expect(pacing.chunkSize == 25 && pacing.pauseFactor == 38)
-        for _ in 0..<10 { _ = pacing.adapt(pruning: 0.040, baseline: 0.010) }
-        #expect(pacing.chunkSize == pacing.chunkSizes.lowerBound && pacing.pauseFactor == pacing.pauseFactors.upperBound)
-        let changedAtBounds = pacing.adapt(pruning: 0.040, baseline: 0.010)
-        #expect(!changedAtBounds, "at its bounds it has nothing left to change")
+    /// `count` commits of `seconds`, the first `slow` of them of `slowSeconds`.
+    static func commits(_ count: Int, of seconds: Double, slow: Int = 0, of slowSeconds: Double = 0) -> [Double] {
+        Array(repeating: slowSeconds, count: slow) + Array(repeating: seconds, count: count - slow)
     }
 
-    @Test("between 1.2× and 1.5× it holds; below 1.2× it grows back, up to the bounds")
-    func holdsThenGrows() {
+    @Test("a second commit over 2× the baseline's p99 doubles the pause at once, up to its bound")
+    func backsOffAtTheSecondSlowCommit() {
         var pacing = PrunePacing()
-        let changedBetween = pacing.adapt(pruning: 0.013, baseline: 0.010)
-        #expect(!changedBetween)
+        let afterOneSlow = pacing.adapt(commits: Self.commits(10, of: 0.001, slow: 1, of: 0.0201), baseline: 0.010)
+        #expect(afterOneSlow == nil,
+                "one slow commit leaves the p99 of 200 as it is: too few to tell")
         #expect(pacing == PrunePacing())
-        let grew = pacing.adapt(pruning: 0.011, baseline: 0.010)
-        #expect(grew)
-        #expect(pacing.chunkSize == 62 && abs(pacing.pauseFactor - 15.2) < 1e-9)
-        for _ in 0..<30 { _ = pacing.adapt(pruning: 0.005, baseline: 0.010) }
-        #expect(pacing.chunkSize == pacing.chunkSizes.upperBound && pacing.pauseFactor == pacing.pauseFactors.lowerBound)
+        let afterTwoSlow = pacing.adapt(commits: Self.commits(10, of: 0.001, slow: 2, of: 0.0201), baseline: 0.010)
+        #expect(afterTwoSlow == .backedOff)
+        #expect(pacing.pauseFactor == 8)
+        for _ in 0..<10 { _ = pacing.adapt(commits: Self.commits(2, of: 0.040), baseline: 0.010) }
+        #expect(pacing.pauseFactor == pacing.pauseFactors.upperBound)
     }
 
-    @Test("latencies that rise while pruning settle the pacing where the p99 stays within 1.5×")
-    func settles() {
-        // A commit waits behind a chunk with the chance the writer is held (1/(1 + factor)), for the chunk's
-        // time (0.3 ms a frame): the p99 is the baseline plus a chunk's time once more than 1% of commits wait.
-        func p99(_ pacing: PrunePacing, baseline: Double) -> Double {
-            1 / (1 + pacing.pauseFactor) > 0.01 ? baseline + Double(pacing.chunkSize) * 0.0003 : baseline
-        }
+    @Test("200 commits: a p99 below 1.5× the baseline's shrinks the pause by a third, down to its bound; between 1.5× and 2× it holds")
+    func speedsUpOrHolds() {
         var pacing = PrunePacing()
-        for _ in 0..<40 { _ = pacing.adapt(pruning: p99(pacing, baseline: 0.007), baseline: 0.007) }
-        #expect(p99(pacing, baseline: 0.007) <= 0.007 * 1.5)
+        let tooFew = pacing.adapt(commits: Self.commits(199, of: 0.005), baseline: 0.010)
+        #expect(tooFew == nil, "fewer than 200 commits: no judgement")
+        let underOneAndAHalf = pacing.adapt(commits: Self.commits(200, of: 0.014, slow: 1, of: 0.5), baseline: 0.010)
+        #expect(underOneAndAHalf == .spedUp,
+                "the slowest commit alone does not decide")
+        #expect(pacing.pauseFactor == 4 / 1.5)
+        let spedUp = pacing
+        let betweenOneAndAHalfAndTwo = pacing.adapt(commits: Self.commits(200, of: 0.016), baseline: 0.010)
+        #expect(betweenOneAndAHalfAndTwo == .held)
+        #expect(pacing == spedUp)
+        for _ in 0..<10 { _ = pacing.adapt(commits: Self.commits(200, of: 0.005), baseline: 0.010) }
+        #expect(pacing.pauseFactor == pacing.pauseFactors.lowerBound)
+    }
+
+    @Test("a chunk is sized to take 40% of the p99's headroom at the time per frame measured, halfway per chunk")
+    func fitsTheChunk() {
+        var pacing = PrunePacing()
+        // 100 frames took 10 ms (0.1 ms a frame); headroom over a 5 ms p99 at 2×: 5 ms, 40% of it 2 ms = 20 frames.
+        pacing.fit(chunkTook: .milliseconds(10), deleted: 100, baseline: 0.005)
+        #expect(pacing.chunkSize == 45, "halfway (geometrically) from 100 to 20")
+        for _ in 0..<20 { pacing.fit(chunkTook: .microseconds(100 * pacing.chunkSize), deleted: pacing.chunkSize, baseline: 0.005) }
+        #expect(pacing.chunkSize == 20)
+        for _ in 0..<40 { pacing.fit(chunkTook: .nanoseconds(100 * pacing.chunkSize), deleted: pacing.chunkSize, baseline: 0.005) }
+        #expect(pacing.chunkSize == pacing.chunkSizes.upperBound, "0.1 µs a frame: as large as it may be")
+        for _ in 0..<40 { pacing.fit(chunkTook: .milliseconds(5 * pacing.chunkSize), deleted: pacing.chunkSize, baseline: 0.005) }
+        #expect(pacing.chunkSize == pacing.chunkSizes.lowerBound)
+    }
+
+    /// 2,000 commits of a writer whose p99 is 2 ms without pruning while the pacing deletes at 0.05 ms a frame: a
+    /// commit waits behind a chunk with the chance the writer is held (1/(1 + factor)) for the chunk's time, and
+    /// the deleting's writes slow every commit by `slowing` per 1,000 frames/s deleted. The pacing fits its chunk
+    /// and judges the commits after each one. Returns the pacing at the end, every commit and the verdicts.
+    static func simulate(slowing: Double) -> (pacing: PrunePacing, commits: [Double], verdicts: [PrunePacing.Verdict]) {
+        let perFrame = 0.000_05, baseline = 0.002
+        var pacing = PrunePacing(), commits: [Double] = [], judged: [Double] = [], verdicts: [PrunePacing.Verdict] = []
+        for index in 0..<2000 {
+            let held = 1 / (1 + pacing.pauseFactor), rate = 1 / (perFrame * (1 + pacing.pauseFactor))
+            let slowed = baseline + slowing * rate / 1000
+            let waits = (Double(index) * 0.618_034).truncatingRemainder(dividingBy: 1) < held
+            let commit = waits ? slowed + Double(pacing.chunkSize) * perFrame : slowed
+            commits.append(commit)
+            judged.append(commit)
+            pacing.fit(chunkTook: .seconds(Double(pacing.chunkSize) * perFrame), deleted: pacing.chunkSize, baseline: baseline)
+            if let verdict = pacing.adapt(commits: judged, baseline: baseline) {
+                verdicts.append(verdict)
+                judged.removeAll()
+            }
+        }
+        return (pacing, commits, verdicts)
+    }
+
+    @Test("commits that only wait behind chunks: chunks of 0.8 ms, the pause down to its floor, the p99 at 1.4×")
+    func settlesQuiet() {
+        let (pacing, commits, verdicts) = Self.simulate(slowing: 0)
+        #expect(pacing.chunkSize == 16, "0.05 ms a frame: 0.8 ms, 40% of the headroom over 2 ms")
+        #expect(pacing.pauseFactor == pacing.pauseFactors.lowerBound && !verdicts.contains(.backedOff))
+        #expect(abs(CommitLatencies.percentile(0.99, of: commits) - 0.0028) < 1e-9)
+    }
+
+    @Test("commits slowed by the deleting's writes: it backs off until their p99 is within 2×, still deleting fast")
+    func settlesUnderLoad() {
+        let (pacing, commits, verdicts) = Self.simulate(slowing: 0.000_5)
+        #expect(verdicts.first == .backedOff && verdicts.dropFirst().allSatisfy { $0 == .held }, "\(verdicts)")
+        #expect(pacing.pauseFactor == 8)
+        #expect(CommitLatencies.percentile(0.99, of: commits) <= 0.002 * 2)
+        #expect(1 / (0.000_05 * (1 + pacing.pauseFactor)) > 2000, "frames/s deleted")
     }
 
     @Test("a fixed pacing does not adapt")
     func fixed() {
         var pacing = PrunePacing()
         pacing.adapts = false
-        let changedFixed = pacing.adapt(pruning: 1, baseline: 0.01)
-        #expect(!changedFixed)
-        #expect(pacing.chunkSize == 50 && pacing.pauseFactor == 19)
+        let fixed = pacing
+        let ofFixed = pacing.adapt(commits: Self.commits(200, of: 1), baseline: 0.01)
+        #expect(ofFixed == nil)
+        pacing.fit(chunkTook: .seconds(1), deleted: 1, baseline: 0.01)
+        #expect(pacing == fixed)
     }
 
-    @Test("commit latencies: quiet ones make the baseline, those while pruning are judged apart and counted anew")
+    @Test("commit latencies: quiet ones make the baseline, those while pruning are kept apart and counted anew")
     func latencies() {
         let latencies = CommitLatencies()
         for _ in 0..<(CommitLatencies.baselineCommits - 1) { latencies.record(0.005) }
@@ -60,10 +116,12 @@ import Testing
         #expect(latencies.baselineP99 == 0.009)
         latencies.setPruning(true)
         for index in 0..<CommitLatencies.judgedCommits { latencies.record(index == 0 ? 0.1 : 0.02) }
-        #expect(latencies.pruningP99 == 0.02, "the 1% tail of 200 commits: the second slowest")
+        #expect(latencies.pruningCommits.count == CommitLatencies.judgedCommits)
+        #expect(CommitLatencies.percentile(0.99, of: latencies.pruningCommits) == 0.02, "the 1% tail of 200 commits: the second slowest")
+        #expect(CommitLatencies.slowCommitsAllowed == 1)
         #expect(latencies.baselineP99 == 0.009, "commits while pruning stay out of the baseline")
         latencies.restartPruning()
-        #expect(latencies.pruningP99 == nil)
+        #expect(latencies.pruningCommits.isEmpty)
         latencies.setPruning(false)
         for _ in 0..<CommitLatencies.kept { latencies.record(0.004) }
         #expect(latencies.baselineP99 == 0.004, "only the last \(CommitLatencies.kept) quiet commits count")

@@ -158,6 +158,22 @@ import Testing
         try store.close()
     }
 
+    @Test("a prune chunk's statements on appearances find them by index, scanning no table (the one deleting ended ones read them all)")
+    func chunkStatementsReadByIndex() throws {
+        let directory = try TemporaryDirectory()
+        let store = try LabelStore(path: directory.path("plans.sqlite"))
+        defer { try? store.close() }
+        let plans = try store.connection.transaction { sql in
+            try LabelStore.pruneCompanions.map { statement in
+                try sql.rows("EXPLAIN QUERY PLAN \(statement)", [.real(900), .real(1000)]).compactMap { $0.last?.text }
+            }
+        }
+        for plan in plans {
+            #expect(plan.contains { $0.hasPrefix("SEARCH appearances USING INDEX appearances_by_capture") }, "\(plan)")
+            #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
+        }
+    }
+
     /// A camera's running session with 100 frames, one a second, the last a second before `now`.
     static func runningCamera(path: String, now: Double) throws -> (LabelStore, FrameWriter, captured: [Double]) {
         let store = try LabelStore(path: path)
