@@ -66,7 +66,7 @@ final class PostgresSession: @unchecked Sendable {
                 try connection.execute(PostgresQuery(unsafeSQL: end))
                 return result
             } catch {
-                _ = try? connection.execute("ROLLBACK")
+                if !connection.connection.isClosed { _ = try? connection.execute("ROLLBACK") }
                 throw error
             }
         }
@@ -140,13 +140,7 @@ final class PostgresSession: @unchecked Sendable {
         /// Runs a statement and collects its rows.
         @discardableResult
         func query(_ query: PostgresQuery) throws -> PostgresQueryResult {
-            let deadline = closeAtDeadline()
-            defer { deadline.cancel() }
-            do {
-                return try connection.query(query, logger: session.logger).wait()
-            } catch {
-                throw session.storeError(for: error)
-            }
+            try answer(connection.query(query, logger: session.logger))
         }
 
         /// Runs a statement whose rows do not matter.
@@ -156,20 +150,26 @@ final class PostgresSession: @unchecked Sendable {
 
         /// Runs a statement, handing each row to `body` on an event loop thread as it arrives.
         func forEachRow(_ query: PostgresQuery, _ body: @escaping @Sendable (PostgresRow) throws -> Void) throws {
-            let deadline = closeAtDeadline()
-            defer { deadline.cancel() }
-            do {
-                _ = try connection.query(query, logger: session.logger, body).wait()
-            } catch {
-                throw session.storeError(for: error)
-            }
+            _ = try answer(connection.query(query, logger: session.logger, body))
         }
 
-        /// Closes the connection if the statement about to run has not been answered by `responseDeadline`.
-        private func closeAtDeadline() -> Scheduled<Void> {
-            connection.eventLoop.scheduleTask(in: PostgresSession.responseDeadline) { [connection] in
+        /// Waits for a statement's answer, but not past `responseDeadline`: then the statement fails and the
+        /// connection is closed (the next call connects again). The wait does not rely on the closing to fail the
+        /// statement: a connection lost in a server's restart once left a ROLLBACK unanswered for good.
+        private func answer<Value: Sendable>(_ statement: EventLoopFuture<Value>) throws -> Value {
+            let answered = connection.eventLoop.makePromise(of: Value.self)
+            statement.cascade(to: answered)
+            let deadline = connection.eventLoop.scheduleTask(in: PostgresSession.responseDeadline) { [connection, session] in
+                answered.fail(LabelStoreError.server(location: session.location.description,
+                                                     reason: "no answer in \(PostgresSession.responseDeadline.nanoseconds / 1_000_000_000) s"))
                 let closing: EventLoopFuture<Void> = connection.close()
                 closing.whenComplete { _ in withExtendedLifetime(connection) {} }
+            }
+            defer { deadline.cancel() }
+            do {
+                return try answered.futureResult.wait()
+            } catch {
+                throw session.storeError(for: error)
             }
         }
     }
