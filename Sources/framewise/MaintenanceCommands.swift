@@ -35,12 +35,7 @@ struct PruneCommand: AsyncParsableCommand {
     func run() async throws {
         try await exitingOnError {
             let location = try database.location()
-            var sources: [SourceID]?
-            if let source {
-                let ids = try location.openReadOnly().sources().filter { $0.matches(source) }.map(\.id)
-                guard !ids.isEmpty else { throw ReportError.unknownSource(source) }
-                sources = ids
-            }
+            let sources = try source.map { try sourceIDs(matching: $0, in: location.openReadOnly()) }
             let store = try location.openForWriting()
             defer { try? store.close() }
             let cut = Date().timeIntervalSince1970 - olderThan.seconds

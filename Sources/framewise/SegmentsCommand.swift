@@ -57,20 +57,14 @@ struct SegmentsCommand: AsyncParsableCommand {
                 """, arguments: [.text(head)]) == 0 {
                 throw ValidationFailure("no head has the class \(head) (HEAD/CLASS; see framewise heads)")
             }
-            var sourceIDs: [SourceID]?
-            if let source {
-                // The same rule as the report's `--source`, so both name the same sources.
-                let ids = try reader.sources().filter { $0.matches(source) }.map(\.id)
-                guard !ids.isEmpty else { throw ReportError.unknownSource(source) }
-                sourceIDs = ids
-            }
+            let sources = try source.map { try sourceIDs(matching: $0, in: reader) }
             let output = ResultPrinter.standardOutput(format)
             if raw, let label {
-                try reader.printSegments(of: label, sources: sourceIDs, minScore: minScore, into: output)
+                try reader.printSegments(of: label, sources: sources, minScore: minScore, into: output)
             } else {
                 try reader.printAppearances(
                     of: label ?? category ?? head ?? "", vocabulary: head != nil ? "head" : category != nil ? "category" : "imagenet",
-                    sources: sourceIDs,
+                    sources: sources,
                     view: view, minScore: minScore, into: output)
             }
         }

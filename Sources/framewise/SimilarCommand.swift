@@ -3,7 +3,6 @@ import Foundation
 import GoogLeNet
 import LabelStore
 import Pipeline
-import Report
 
 /// `framewise similar IMAGE | --frame ID`: the stored frames most like a picture or a frame, by the cosine
 /// similarity of their GoogLeNet features (stored by runs with `--features thumbnails|all`).
@@ -48,12 +47,7 @@ struct SimilarCommand: AsyncParsableCommand {
         try await exitingOnError {
             let location = try self.database.location()
             let database = try location.openReadOnly()
-            // The same rule as the report's and segments' `--source`.
-            let sources = try source.map { selector in
-                let ids = Set(try database.sources().filter { $0.matches(selector) }.map(\.id.rawValue))
-                guard !ids.isEmpty else { throw ReportError.unknownSource(selector) }
-                return ids
-            }
+            let sources = try source.map { Set(try sourceIDs(matching: $0, in: database).map(\.rawValue)) }
             let query: [Float]
             if let frame {
                 guard let stored = try database.storedVector(ofFrame: frame, view: view) else {
