@@ -21,12 +21,12 @@ package struct PruneScope: Sendable, Equatable {
 /// How the daemon's deleting shares the database with the sink: chunks of `chunkSize` frames, one transaction
 /// each, and after each a pause `pauseFactor` times as long as the chunk took (at least `minimumPause`), so the
 /// deleting holds SQLite's one writer at most 1/(1 + `pauseFactor`) of the time. The writers' commit p99 while
-/// pruning may be at most `bound` times the p99 of their commits made while nothing was pruned (the issue's 2×), and
-/// a commit that comes while a chunk runs waits for it, so each chunk is sized (`fit`) to take `chunkShare` of that
-/// headroom ((`bound` − 1) × the baseline's p99) at the time per frame the chunks take. The pause adapts to the
-/// commits (`adapt`): it starts bold (×4: the writer held 20% of the time), doubles as soon as two commits made
-/// under it are slower than `bound` × the baseline's p99 (of 200, the p99 is the second slowest), and shrinks by a
-/// third once 200 were made with a p99 below `speedUpBelow` × the baseline's; within `chunkSizes` and
+/// pruning may be at most `bound` times the p99 of their commits made while nothing was pruned (the issue's 2×). A
+/// commit that comes while a chunk runs waits for it, so each chunk is sized (`fit`) to take as long as a typical
+/// commit (the baseline's median) may wait: until it reaches `chunkWaitBound` × the baseline's p99. The pause adapts
+/// to the commits (`adapt`): it starts bold (×4: the writer held 20% of the time), doubles as soon as two commits
+/// made under it are slower than `bound` × the baseline's p99 (of 200, the p99 is the second slowest), and shrinks by
+/// a third once 200 were made with a p99 below `speedUpBelow` × the baseline's; within `chunkSizes` and
 /// `pauseFactors` (docs/measurements.md, "Retention at full size").
 package struct PrunePacing: Sendable, Equatable {
     /// What `adapt` made of the commits it was given.
@@ -44,11 +44,16 @@ package struct PrunePacing: Sendable, Equatable {
     /// The most the commits' p99 may rise while pruning, as a multiple of the baseline's.
     package var bound = 2.0
     package var speedUpBelow = 1.5
-    /// The share of the p99's headroom a chunk may take: a commit waiting behind a whole chunk stays at 1.4× of a
-    /// p99 commit, leaving the rest to the deleting's other costs (its writes, the checkpoints of its pages).
-    package var chunkShare = 0.4
+    /// How slow a typical commit that waits behind a whole chunk may become, as a multiple of the baseline's p99:
+    /// under `speedUpBelow`, so waiting behind chunks alone never keeps the pause from shrinking, and under `bound`
+    /// by the rest (the deleting's other costs: its writes, the checkpoints of its pages, chunks slower than most).
+    package var chunkWaitBound = 1.4
     /// Free pages given back to the file system per step (`incremental_vacuum(N)`; 4 MB of 4 KiB pages).
     package var pagesPerStep = 1000
+    /// Frames deleted between two such steps during a prune: about the `pagesPerStep` pages they free (~400 bytes a
+    /// frame with its labels, thumbnails and appearances), so the file shrinks while a long backlog goes, not only
+    /// at its end.
+    package var framesPerRelease = 10_000
 
     package init() {}
 
@@ -56,29 +61,33 @@ package struct PrunePacing: Sendable, Equatable {
         max(minimumPause, work * pauseFactor)
     }
 
-    /// Sizes the next chunk to take `chunkShare` of the p99's headroom over `baseline` (seconds), at the time per
-    /// frame of the chunk that deleted `deleted` frames in `work`: halfway there (geometrically), so one chunk
-    /// slowed by something else moves it less.
-    package mutating func fit(chunkTook work: Duration, deleted: Int, baseline: Double) {
-        guard adapts, deleted > 0, baseline > 0, work > .zero else { return }
-        let frames = chunkShare * (bound - 1) * baseline / (work / .seconds(1) / Double(deleted))
+    /// Sizes the next chunk to take the time a typical commit may wait for it (`chunkWaitBound` × the baseline's p99
+    /// less its median, seconds) at the time per frame of the chunk that deleted `deleted` frames in `work`: halfway
+    /// there (geometrically), so one chunk slowed by something else moves it less. A chunk's fixed cost (its
+    /// transaction, the companions' look-ups) is in that time per frame, so the sizes settle where a chunk takes the
+    /// time allowed, fixed cost included; with less time allowed than the fixed cost, at the smallest.
+    package mutating func fit(chunkTook work: Duration, deleted: Int, baseline: CommitBaseline) {
+        let allowed = chunkWaitBound * baseline.p99 - baseline.median
+        guard adapts, deleted > 0, work > .zero else { return }
+        let frames = max(0, allowed) / (work / .seconds(1) / Double(deleted))
         let next = (Double(chunkSize) * frames).squareRoot()
         chunkSize = min(chunkSizes.upperBound, max(chunkSizes.lowerBound, Int(next.rounded())))
     }
 
     /// Adjusts the pause to the commits made under it (seconds each) against the baseline's p99: doubles it as soon
-    /// as more of them are over `bound` × `baseline` than a p99 of `CommitLatencies.judgedCommits` allows
+    /// as more of them are over `bound` × that p99 than a p99 of `CommitLatencies.judgedCommits` allows
     /// (`CommitLatencies.slowCommitsAllowed`); once that many were made, shrinks it by a third if their p99 is
-    /// below `speedUpBelow` × `baseline`, else holds it. Returns its verdict (the caller then counts anew), or nil
+    /// below `speedUpBelow` × the baseline's, else holds it. Returns its verdict (the caller then counts anew), or nil
     /// while the commits do not tell yet.
-    package mutating func adapt(commits: [Double], baseline: Double) -> Verdict? {
-        guard adapts, baseline > 0 else { return nil }
-        if commits.count(where: { $0 > bound * baseline }) > CommitLatencies.slowCommitsAllowed {
+    package mutating func adapt(commits: [Double], baseline: CommitBaseline) -> Verdict? {
+        let p99 = baseline.p99
+        guard adapts, p99 > 0 else { return nil }
+        if commits.count(where: { $0 > bound * p99 }) > CommitLatencies.slowCommitsAllowed {
             pauseFactor = min(pauseFactors.upperBound, pauseFactor * 2)
             return .backedOff
         }
         guard commits.count >= CommitLatencies.judgedCommits else { return nil }
-        guard CommitLatencies.percentile(0.99, of: commits) < speedUpBelow * baseline else { return .held }
+        guard CommitLatencies.percentile(0.99, of: commits) < speedUpBelow * p99 else { return .held }
         pauseFactor = max(pauseFactors.lowerBound, pauseFactor / 1.5)
         return .spedUp
     }
@@ -163,9 +172,10 @@ package final class RetentionPruner: Sendable {
         return try delete(PruneRequest(cut: cut, sources: sources, chunkSize: currentPacing.chunkSize), stop: stop)
     }
 
-    /// `request`'s frames chunk by chunk with pauses, then the runs and sources left empty, then the free pages.
+    /// `request`'s frames chunk by chunk with pauses (giving free pages back every `framesPerRelease`), then the
+    /// runs and sources left empty, then the rest of the free pages.
     private func delete(_ request: PruneRequest, stop: StopSignal) throws -> PruneSummary {
-        var summary = PruneSummary(), request = request
+        var summary = PruneSummary(), request = request, deletedSinceRelease = 0
         latencies.setPruning(true)
         defer { latencies.setPruning(false) }
         while !stop.isStopped {
@@ -173,19 +183,29 @@ package final class RetentionPruner: Sendable {
             let deleted = try store.pruneChunk(request)
             let work = ContinuousClock.now - started
             summary.frames += deleted
+            deletedSinceRelease += deleted
             pruned.add(deleted, ordering: .relaxed)
             if deleted < request.chunkSize || stop.pause(currentPacing.pause(after: work)) { break }
             request.chunkSize = adaptPacing(chunkTook: work, deleted: deleted, stop: stop)
+            if deletedSinceRelease >= currentPacing.framesPerRelease {
+                deletedSinceRelease = 0
+                _ = try releaseFreePages(into: &summary, stop: stop)
+            }
         }
         guard !stop.isStopped else { return summary }
         (summary.runs, summary.sources) = try store.removeFramelessRunsAndSources(request)
-        while !stop.isStopped {
-            let started = ContinuousClock.now
-            let released = try store.releaseFreePages(atMost: currentPacing.pagesPerStep)
-            summary.bytesReleased += released
-            if released == 0 || stop.pause(currentPacing.pause(after: ContinuousClock.now - started)) { break }
-        }
+        while try releaseFreePages(into: &summary, stop: stop) {}
         return summary
+    }
+
+    /// One step of giving free pages back (`PrunePacing.pagesPerStep`), then its pause; whether more may be left
+    /// (some went and no stop came).
+    private func releaseFreePages(into summary: inout PruneSummary, stop: StopSignal) throws -> Bool {
+        guard !stop.isStopped else { return false }
+        let started = ContinuousClock.now
+        let released = try store.releaseFreePages(atMost: currentPacing.pagesPerStep)
+        summary.bytesReleased += released
+        return released > 0 && !stop.pause(currentPacing.pause(after: ContinuousClock.now - started))
     }
 
     /// Sizes the next chunk by the last one's time (`PrunePacing.fit`) and judges the pause on the commits the
@@ -194,13 +214,13 @@ package final class RetentionPruner: Sendable {
     /// were made under it, until they give one (at most `baselineWait`). Returns the chunk size to go on with.
     private func adaptPacing(chunkTook work: Duration, deleted: Int, stop: StopSignal) -> Int {
         guard currentPacing.adapts else { return currentPacing.chunkSize }
-        if latencies.baselineP99 == nil, latencies.pruningCommits.count >= CommitLatencies.judgedCommits {
+        if latencies.baseline == nil, latencies.pruningCommits.count >= CommitLatencies.judgedCommits {
             latencies.setPruning(false)
             let deadline = ContinuousClock.now + Self.baselineWait
-            while latencies.baselineP99 == nil, ContinuousClock.now < deadline, !stop.pause(.seconds(1)) {}
+            while latencies.baseline == nil, ContinuousClock.now < deadline, !stop.pause(.seconds(1)) {}
             latencies.setPruning(true)
         }
-        guard let baseline = latencies.baselineP99 else { return currentPacing.chunkSize }
+        guard let baseline = latencies.baseline else { return currentPacing.chunkSize }
         let commits = latencies.pruningCommits
         let (verdict, paced) = pacing.withLock { pacing in
             pacing.fit(chunkTook: work, deleted: deleted, baseline: baseline)
@@ -212,7 +232,7 @@ package final class RetentionPruner: Sendable {
             logger.debug("retention: pacing adapted", metadata: [
                 "verdict": "\(verdict)", "commits": "\(commits.count)",
                 "commit_p99_ms": "\(String(format: "%.1f", CommitLatencies.percentile(0.99, of: commits) * 1000))",
-                "baseline_p99_ms": "\(String(format: "%.1f", baseline * 1000))",
+                "baseline_p99_ms": "\(String(format: "%.1f", baseline.p99 * 1000))",
                 "chunk": "\(paced.chunkSize)", "pause_factor": "\(String(format: "%.1f", paced.pauseFactor))"])
         }
         return paced.chunkSize

@@ -51,9 +51,12 @@ package final class CommitLatencies: Sendable {
         samples.withLock { $0.pruning.removeAll(keepingCapacity: true) }
     }
 
-    /// The p99 of the quiet commits, once there are `baselineCommits`.
-    package var baselineP99: Double? {
-        samples.withLock { $0.quiet.count >= Self.baselineCommits ? Self.percentile(0.99, of: $0.quiet) : nil }
+    /// The quiet commits' median and p99, once there are `baselineCommits`.
+    package var baseline: CommitBaseline? {
+        samples.withLock { samples in
+            guard samples.quiet.count >= Self.baselineCommits else { return nil }
+            return CommitBaseline(median: Self.percentile(0.5, of: samples.quiet), p99: Self.percentile(0.99, of: samples.quiet))
+        }
     }
 
     /// The commits made while pruning since the last restart (seconds each; the last `kept`).
@@ -65,5 +68,17 @@ package final class CommitLatencies: Sendable {
     package static func percentile(_ share: Double, of values: [Double]) -> Double {
         let sorted = values.sorted()
         return sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * share))]
+    }
+}
+
+/// The writers' commits made while nothing was pruned, in seconds: the typical one (`median`) and the `p99` the
+/// pruning's pacing is bounded by.
+package struct CommitBaseline: Sendable, Equatable {
+    package var median: Double
+    package var p99: Double
+
+    package init(median: Double, p99: Double) {
+        self.median = median
+        self.p99 = p99
     }
 }

@@ -86,18 +86,27 @@ extension LabelStore {
     package func pruneChunk(_ request: PruneRequest) throws -> Int {
         let (chosen, arguments) = request.chosenFrames(limit: request.chunkSize)
         return try connection.transaction { sql in
-            let deleted = try sql.rows("DELETE FROM frames WHERE id IN (\(chosen)) RETURNING captured_at", arguments)
-            // The last chunk (no older frame left) reaches up to the cut, so it also repairs what a stopped prune left.
-            let reach: QueryArgument = deleted.count < request.chunkSize
-                ? .real(request.cut) : deleted.compactMap { $0.first?.double }.max().map { .real($0) } ?? .null
-            for statement in Self.pruneCompanions { try sql.execute(statement, [reach, .real(request.cut)]) }
+            let deleted = try sql.rows("DELETE FROM frames WHERE id IN (\(chosen)) RETURNING captured_at, run_id", arguments)
+            // The last chunk (no older frame left) reaches up to the cut and over every file run, so it also repairs
+            // what a stopped prune left.
+            let isLast = deleted.count < request.chunkSize
+            let cameraTimes = deleted.compactMap { $0[0].double }
+            let fileRuns = deleted.filter { $0[0].double == nil }.compactMap { $0[1].int64 }
+            let reach = isLast ? request.cut : cameraTimes.max()
+            if let reach {
+                for statement in Self.pruneCompanions { try sql.execute(statement, [.real(reach), .real(request.cut)]) }
+            }
+            if let first = isLast ? 0 : fileRuns.min(), let last = isLast ? .max : fileRuns.max() {
+                try sql.execute(Self.filePruneCompanion, [.real(request.cut), .integer(first), .integer(last)])
+            }
             return deleted.count
         }
     }
 
     /// Statements run in each prune chunk's transaction after its frames went, with two arguments: how far the
-    /// chunk reached (`?1`: the capture time of the newest frame it deleted, or the cut for the last chunk of a
-    /// prune) and the cut (`?2`), both Unix seconds. Labels, other views' labels, category and head scores,
+    /// chunk reached (`?1`: the capture time of the newest camera frame it deleted, or the cut for the last chunk of
+    /// a prune) and the cut (`?2`), both Unix seconds; not run for a chunk of files' frames only. (Files' are
+    /// `filePruneCompanion`'s.) Labels, other views' labels, category and head scores,
     /// thumbnails and stored features need none (their foreign keys, PostgreSQL's trigger of steps 0006, 0009 and
     /// 0010, delete them with their frame); a table that keeps rows by time of its own adds its statement here
     /// (never a head's examples, which keep their own copies). Appearances go by what is left of their frames, so
@@ -111,9 +120,7 @@ extension LabelStore {
     /// (never made otherwise), the older row goes, before moving both to the same start would fail on the key.
     /// Each statement reads only the appearances the chunk can have cut: cameras' that start no later than the
     /// newest frame it deleted (led by `appearances_by_capture`; those that started earlier were moved or deleted by
-    /// the chunks before, but for open ones of a running run), and files' (no capture time) of the finished runs
-    /// ended before the cut (led by `runs_by_end` and the appearances' key; the `+` keeps the other terms from
-    /// leading). Reading every appearance older than the cut instead — the whole backlog — and, for the one deleting
+    /// the chunks before, but for open ones of a running run; the `+` keeps the other terms from leading). Reading every appearance older than the cut instead — the whole backlog — and, for the one deleting
     /// ended appearances, the whole table, held the writer ~4 s per chunk with 259 k appearances left to prune
     /// (0.8 ms now; docs/measurements.md, "Retention at full size").
     static let pruneCompanions: [String] = [
@@ -128,9 +135,7 @@ extension LabelStore {
         """,
         """
         DELETE FROM appearances
-         WHERE (start_captured_at <= ?1
-                OR +start_captured_at IS NULL
-                   AND run_id IN (SELECT id FROM runs WHERE finished_at < ?2 AND status <> 'running' AND live = 0))
+         WHERE start_captured_at <= ?1
            AND (end_captured_at < ?2 OR end_captured_at IS NULL)
            AND NOT EXISTS (SELECT 1 FROM frames AS f
                             WHERE f.source_id = appearances.source_id AND f.frame_index = appearances.end_frame_index)
@@ -151,6 +156,18 @@ extension LabelStore {
            AND (open = 0 OR NOT EXISTS (SELECT 1 FROM runs AS r WHERE r.id = appearances.run_id AND r.status = 'running'))
         """,
     ]
+
+    /// The statement each prune chunk that deleted frames of files (no capture time) runs after them, with the
+    /// cut (`?1`, Unix seconds) and the range of those frames' runs (`?2`, `?3`; every run for the last chunk of a
+    /// prune): files' appearances whose last frame went. Led by the runs' ids and the appearances' key, so a chunk
+    /// reads the appearances of the runs it pruned, not those of every finished run ended before the cut.
+    static let filePruneCompanion = """
+        DELETE FROM appearances
+         WHERE run_id IN (SELECT id FROM runs WHERE id BETWEEN ?2 AND ?3 AND finished_at < ?1 AND status <> 'running' AND live = 0)
+           AND +start_captured_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM frames AS f
+                            WHERE f.source_id = appearances.source_id AND f.frame_index = appearances.end_frame_index)
+        """
 
     /// Deletes the runs and sources `request` covers that are left without frames and ended (were created)
     /// before the cut — unless a run is in progress, or a queued or running job still needs them.

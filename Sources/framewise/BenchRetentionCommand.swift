@@ -17,7 +17,8 @@ struct BenchRetentionCommand: AsyncParsableCommand {
             Fills the database (once: an existing --db with frames is reused) with --frames frames over --days days up \
             to now, from --cameras cameras (5 labels each, a 6 kB thumbnail every 60th, an appearance every 40th), through the real writer. \
             Then the cameras write --rate frames/s in all, first for --seconds without pruning, then while the \
-            daemon's pruner deletes what is older than --retention (at most --seconds × 10); a reader queries all along.
+            daemon's pruner deletes what is older than --retention (for at most --prune-seconds); a reader on a \
+            connection of its own queries all along. Then checks that exactly the older frames went.
             """)
 
     @Option(help: "Frames to fill the database with (over all cameras).")
@@ -32,6 +33,8 @@ struct BenchRetentionCommand: AsyncParsableCommand {
     var rate = 20.0
     @Option(help: "Seconds of writing without pruning.")
     var seconds = 60.0
+    @Option(help: "The longest the pruning may take (default: --seconds × 10).")
+    var pruneSeconds: Double?
     @Option(help: "Frames per prune transaction (to begin with).")
     var chunk = PrunePacing().chunkSize
     @Option(help: "Pause after each chunk, as a multiple of the chunk's time (to begin with).")
@@ -58,8 +61,9 @@ struct BenchRetentionCommand: AsyncParsableCommand {
             let sizeBefore = try store.size()
             print("database: \(location), \(ByteSize.readable(sizeBefore.bytes)) on disk")
 
+            let reader = try location.openReadOnly()
             let latencies = CommitLatencies()
-            let baseline = try measureWriting(store, uris: uris, latencies: latencies) { stop in _ = stop.pause(.seconds(seconds)) }
+            let baseline = try measureWriting(store, uris: uris, reader: reader, latencies: latencies) { stop in _ = stop.pause(.seconds(seconds)) }
             var pacing = PrunePacing()
             pacing.chunkSize = chunk
             pacing.pauseFactor = pauseFactor
@@ -68,25 +72,31 @@ struct BenchRetentionCommand: AsyncParsableCommand {
             logger.logLevel = .debug  // the pacing's steps
             let pruner = RetentionPruner(store: store, latencies: latencies, pacing: pacing, logger: logger)
             let scope = PruneScope(pipeline: "bench", retention: retention, sourceURIs: uris)
-            var pruneSeconds = 0.0
-            let pruning = try measureWriting(store, uris: uris, latencies: latencies) { stop in
+            let now = Date().timeIntervalSince1970
+            let before = try FrameCensus(reader, cut: now - retention.seconds)
+            var pruneTook = 0.0, finished = false
+            let pruning = try measureWriting(store, uris: uris, reader: reader, latencies: latencies) { stop in
                 let started = ContinuousClock.now
                 let limit = StopSignal()
-                let timer = Thread { if !stop.pause(.seconds(seconds * 10)) { limit.stop() } }
+                let timer = Thread { if !stop.pause(.seconds(self.pruneSeconds ?? seconds * 10)) { limit.stop() } }
                 timer.start()
-                try? pruner.prune([scope], now: Date().timeIntervalSince1970, stop: limit)
-                pruneSeconds = (ContinuousClock.now - started) / .seconds(1)
+                try? pruner.prune([scope], now: now, stop: limit)
+                finished = !limit.isStopped
+                pruneTook = (ContinuousClock.now - started) / .seconds(1)
             }
+            let after = try FrameCensus(reader, cut: now - retention.seconds)
             let sizeAfter = try store.size()
             print(baseline.line("without pruning"))
             print(pruning.line("while pruning"))
             let end = pruner.currentPacing
             print(String(format: "p99 ratio: %.2f; pruned %d frames in %.1f s (%.0f frames/s), %@ pacing: chunk %d, pause ×%.0f at first, %d and ×%.0f at the end",
-                         pruning.p99 / max(baseline.p99, 1e-9), pruner.framesPruned, pruneSeconds,
-                         Double(pruner.framesPruned) / max(pruneSeconds, 1e-9), fixedPacing ? "fixed" : "adaptive",
+                         pruning.p99 / max(baseline.p99, 1e-9), pruner.framesPruned, pruneTook,
+                         Double(pruner.framesPruned) / max(pruneTook, 1e-9), fixedPacing ? "fixed" : "adaptive",
                          chunk, pauseFactor, end.chunkSize, end.pauseFactor))
             print("size: \(ByteSize.readable(sizeBefore.bytes)) -> \(ByteSize.readable(sizeAfter.bytes)) on disk"
-                  + (sizeAfter.liveBytes.map { ", \(ByteSize.readable($0)) of rows" } ?? ""))
+                  + (sizeAfter.liveBytes.map { ", \(ByteSize.readable($0)) of rows" } ?? "")
+                  + String(format: " (%.1f%% smaller)", 100 * (1 - Double(sizeAfter.bytes) / Double(max(sizeBefore.bytes, 1)))))
+            print(before.verdict(after: after, written: pruning.written) + (finished ? "" : "; the prune was stopped at --prune-seconds"))
         }
     }
 
@@ -144,6 +154,8 @@ struct BenchRetentionCommand: AsyncParsableCommand {
         var commits: [Double]
         var readerErrors: Int
         var reads: Int
+        /// Frames the cameras appended.
+        var written: Int
         var p99: Double { percentile(0.99) }
 
         func percentile(_ share: Double) -> Double { CommitLatencies.percentile(share, of: commits) }
@@ -156,10 +168,10 @@ struct BenchRetentionCommand: AsyncParsableCommand {
 
     /// The cameras write new frames at `rate` while `during` runs (handed a signal that ends at its end), their
     /// commit times recorded into `latencies` too (as the daemon's sink does), the log is checkpointed as the daemon
-    /// does, and a reader reads the oldest frame every 100 ms.
-    private func measureWriting(_ store: LabelStore, uris: [String], latencies: CommitLatencies,
+    /// does, and `reader` (a connection of its own, as a user's query) reads the oldest frame every 100 ms.
+    private func measureWriting(_ store: LabelStore, uris: [String], reader: any ReadOnlyLabelDatabase, latencies: CommitLatencies,
                                 during: (StopSignal) -> Void) throws -> Phase {
-        let commits = Mutex<[Double]>([]), reader = Mutex((reads: 0, errors: 0))
+        let commits = Mutex<[Double]>([]), reads = Mutex((count: 0, errors: 0)), written = Atomic<Int>(0)
         let stop = StopSignal(), group = DispatchGroup()
         for uri in uris {
             let source = try store.register(source: SourceDescriptor(uri: uri, kind: .rtsp)).id
@@ -176,7 +188,7 @@ struct BenchRetentionCommand: AsyncParsableCommand {
                 repeat {
                     var frame = BenchSinkCommand.syntheticFrame(index)
                     frame = StoredFrame(frameIndex: index, pts: frame.pts, capturedAt: Date(), top: frame.top)
-                    try? writer.append(frame)
+                    if (try? writer.append(frame)) != nil { written.add(1, ordering: .relaxed) }
                     index += 1
                 } while !stop.pause(.milliseconds(Int(interval * 1000)))
                 try? writer.close()
@@ -194,17 +206,39 @@ struct BenchRetentionCommand: AsyncParsableCommand {
         DispatchQueue.global().async(group: group) {
             repeat {
                 do {
-                    _ = try store.oldestFrameTime(of: nil)
-                    reader.withLock { $0.reads += 1 }
+                    _ = try reader.count("SELECT CAST(min(captured_at) AS INTEGER) FROM frames", arguments: [])
+                    reads.withLock { $0.count += 1 }
                 } catch {
-                    reader.withLock { $0.errors += 1 }
+                    reads.withLock { $0.errors += 1 }
                 }
             } while !stop.pause(.milliseconds(100))
         }
         during(stop)
         stop.stop()
         group.wait()
-        let (reads, errors) = reader.withLock { ($0.reads, $0.errors) }
-        return Phase(commits: commits.withLock { $0 }, readerErrors: errors, reads: reads)
+        let (count, errors) = reads.withLock { ($0.count, $0.errors) }
+        return Phase(commits: commits.withLock { $0 }, readerErrors: errors, reads: count, written: written.load(ordering: .relaxed))
+    }
+
+    /// The frames and appearances on each side of a prune's cut, read on a connection of its own.
+    struct FrameCensus {
+        var older: Int
+        var newer: Int
+        var appearancesEndedBefore: Int
+
+        init(_ reader: any ReadOnlyLabelDatabase, cut: Double) throws {
+            older = try reader.count("SELECT count(*) FROM frames WHERE captured_at < ?", arguments: [.real(cut)])
+            newer = try reader.count("SELECT count(*) FROM frames WHERE captured_at >= ?", arguments: [.real(cut)])
+            appearancesEndedBefore = try reader.count("SELECT count(*) FROM appearances WHERE end_captured_at < ?", arguments: [.real(cut)])
+        }
+
+        /// What went of the frames older than the cut (all, once a prune finished) and of the appearances that
+        /// ended before it, and whether every newer frame stayed, with the `written` ones added since.
+        func verdict(after: FrameCensus, written: Int) -> String {
+            let newerKept = after.newer == newer + written
+            return "older than the cut: \(older) frames before, \(after.older) after; appearances ended before it: "
+                + "\(appearancesEndedBefore) before, \(after.appearancesEndedBefore) after; newer: \(newer) + \(written) written = "
+                + "\(newer + written), \(after.newer) after (\(newerKept ? "none lost" : "MISMATCH"))"
+        }
     }
 }

@@ -163,15 +163,39 @@ import Testing
         let directory = try TemporaryDirectory()
         let store = try LabelStore(path: directory.path("plans.sqlite"))
         defer { try? store.close() }
-        let plans = try store.connection.transaction { sql in
-            try LabelStore.pruneCompanions.map { statement in
-                try sql.rows("EXPLAIN QUERY PLAN \(statement)", [.real(900), .real(1000)]).compactMap { $0.last?.text }
+        let (cameraPlans, filePlan) = try store.connection.transaction { sql in
+            let plan = { (statement: String, arguments: [QueryArgument]) in
+                try sql.rows("EXPLAIN QUERY PLAN \(statement)", arguments).compactMap { $0.last?.text }
             }
+            return (try LabelStore.pruneCompanions.map { try plan($0, [.real(900), .real(1000)]) },
+                    try plan(LabelStore.filePruneCompanion, [.real(1000), .integer(1), .integer(5)]))
         }
-        for plan in plans {
+        for plan in cameraPlans {
             #expect(plan.contains { $0.hasPrefix("SEARCH appearances USING INDEX appearances_by_capture") }, "\(plan)")
             #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
         }
+        #expect(filePlan.contains { $0.hasPrefix("SEARCH runs USING INTEGER PRIMARY KEY") }, "\(filePlan)")
+        #expect(filePlan.contains { $0.hasPrefix("SEARCH appearances USING INDEX") }, "\(filePlan)")
+        #expect(!filePlan.contains { $0.hasPrefix("SCAN") }, "\(filePlan)")
+    }
+
+    @Test("a recording's appearance goes with the chunk that deleted its last frame, not only with the prune's last chunk")
+    func recordingAppearanceGoesWithItsChunk() throws {
+        let (directory, now) = (try TemporaryDirectory(), Date().timeIntervalSince1970)
+        let (store, captured) = try Self.filledSQLite(directory.path("recording.sqlite"), in: directory, now: now)
+        defer { try? store.close() }
+        let cut = now - 30 * Self.day
+        let cameraFrames = captured.filter { $0 < cut }.count
+        let recordingAppearances = "SELECT count(*) FROM appearances WHERE start_captured_at IS NULL"
+        #expect(try Self.count(store, recordingAppearances) == 1)
+        var goneAfter: Int?
+        // Chunks of 30: the cameras' older frames first, then the recording's frames 0–29 (its appearance ends at
+        // frame 20), 30–59, 60–89 and the last chunk's 10.
+        _ = try store.prune(PruneRequest(cut: cut, chunkSize: 30)) { deleted in
+            if goneAfter == nil, (try? Self.count(store, recordingAppearances)) == 0 { goneAfter = deleted }
+        }
+        #expect(cameraFrames % 30 == 0)
+        #expect(goneAfter == cameraFrames + 30)
     }
 
     /// A camera's running session with 100 frames, one a second, the last a second before `now`.
