@@ -48,12 +48,14 @@ package struct PrunePacing: Sendable, Equatable {
     /// under `speedUpBelow`, so waiting behind chunks alone never keeps the pause from shrinking, and under `bound`
     /// by the rest (the deleting's other costs: its writes, the checkpoints of its pages, chunks slower than most).
     package var chunkWaitBound = 1.4
-    /// Free pages given back to the file system per step (`incremental_vacuum(N)`; 4 MB of 4 KiB pages).
-    package var pagesPerStep = 1000
+    /// Free pages given back to the file system per step (`incremental_vacuum(N)`; 400 kB of 4 KiB pages): each
+    /// page moved from the file's end also rewrites its parent's pointer, so a step writes about what a chunk does
+    /// and a commit waits behind it no longer than behind a chunk.
+    package var pagesPerStep = 100
     /// Frames deleted between two such steps during a prune: about the `pagesPerStep` pages they free (~400 bytes a
     /// frame with its labels, thumbnails and appearances), so the file shrinks while a long backlog goes, not only
     /// at its end.
-    package var framesPerRelease = 10_000
+    package var framesPerRelease = 1000
 
     package init() {}
 
