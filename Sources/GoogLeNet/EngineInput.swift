@@ -45,8 +45,9 @@ struct PaddedPixels: EngineInput {
         let memory = try Memory(.make([1, picture.channels, picture.height + 2 * border, picture.width + 2 * border],
                                       dnnl_u8, dnnl_nhwc), context: context)
         activation = Activation(memory: memory, producer: Self.producer, scale: 1)
+        precondition(picture.width % Lanes.scalarCount == 0, "load converts whole groups of lanes")
         let pixels = memory.data.assumingMemoryBound(to: UInt8.self)
-        let means = Self.means.map(Self.greyLevel)
+        let means = Self.means.map { Self.greyLevels(Lanes(repeating: $0))[0] }
         for position in 0..<(picture.height + 2 * border) * (picture.width + 2 * border) {
             for channel in 0..<picture.channels { pixels[position * picture.channels + channel] = means[channel] }
         }
@@ -56,18 +57,29 @@ struct PaddedPixels: EngineInput {
         let shape = GoogLeNetArchitecture.input
         let (channels, height, width) = (shape.channels, shape.height, shape.width)
         let pixels = activation.memory.data.assumingMemoryBound(to: UInt8.self)
-        for channel in 0..<channels {
-            let mean = Self.means[channel]
-            for row in 0..<height {
-                let source = picture + (channel * height + row) * width
-                let destination = pixels + ((row + border) * (width + 2 * border) + border) * channels + channel
-                for column in 0..<width { destination[column * channels] = Self.greyLevel(source[column] + mean) }
+        for row in 0..<height {
+            let destination = pixels + ((row + border) * (width + 2 * border) + border) * channels
+            for channel in 0..<channels {
+                let source = UnsafeRawPointer(picture + (channel * height + row) * width)
+                let mean = Lanes(repeating: Self.means[channel])
+                for column in stride(from: 0, to: width, by: Lanes.scalarCount) {
+                    let levels = Self.greyLevels(source.loadUnaligned(fromByteOffset: column * MemoryLayout<Float>.size,
+                                                                      as: Lanes.self) + mean)
+                    for lane in 0..<Lanes.scalarCount { destination[(column + lane) * channels + channel] = levels[lane] }
+                }
             }
         }
     }
 
-    /// `value` rounded to the nearest whole grey level, clamped to 0…255 (NaN to 0).
-    private static func greyLevel(_ value: Float) -> UInt8 {
-        UInt8(Float.minimum(Float.maximum(value.rounded(.toNearestOrEven), 0), 255))
+    /// The floats `load` converts at a time; the picture's width is a multiple of it.
+    private typealias Lanes = SIMD16<Float>
+
+    /// `values` rounded to the nearest whole grey levels (ties to even), clamped to 0…255 (NaN to 0). Adding
+    /// 1.5 × 2^23 to a float in 0…255 rounds it to a whole number held in the low bits of the sum's pattern.
+    private static func greyLevels(_ values: Lanes) -> SIMD16<UInt8> {
+        var clamped = values
+        clamped.replace(with: 0, where: .!(clamped .>= 0))
+        clamped.replace(with: 255, where: clamped .> 255)
+        return SIMD16<UInt8>(truncatingIfNeeded: unsafeBitCast(clamped + 0x1.8p23, to: SIMD16<UInt32>.self))
     }
 }
