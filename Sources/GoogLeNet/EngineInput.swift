@@ -38,10 +38,13 @@ struct PaddedPixels: EngineInput {
 
     let activation: Activation
     let border: Int
+    /// One row of the picture as u8, channel after channel, before `load` interleaves it into `activation`.
+    private let rowPlanes: AlignedBuffer
 
     init(border: Int, context: DNNLContext) throws {
         self.border = border
         let picture = GoogLeNetArchitecture.input
+        rowPlanes = AlignedBuffer(byteCount: picture.channels * picture.width)
         let memory = try Memory(.make([1, picture.channels, picture.height + 2 * border, picture.width + 2 * border],
                                       dnnl_u8, dnnl_nhwc), context: context)
         activation = Activation(memory: memory, producer: Self.producer, scale: 1)
@@ -57,16 +60,20 @@ struct PaddedPixels: EngineInput {
         let shape = GoogLeNetArchitecture.input
         let (channels, height, width) = (shape.channels, shape.height, shape.width)
         let pixels = activation.memory.data.assumingMemoryBound(to: UInt8.self)
+        let planes = rowPlanes.pointer.assumingMemoryBound(to: UInt8.self)
         for row in 0..<height {
-            let destination = pixels + ((row + border) * (width + 2 * border) + border) * channels
             for channel in 0..<channels {
                 let source = UnsafeRawPointer(picture + (channel * height + row) * width)
                 let mean = Lanes(repeating: Self.means[channel])
                 for column in stride(from: 0, to: width, by: Lanes.scalarCount) {
                     let levels = Self.greyLevels(source.loadUnaligned(fromByteOffset: column * MemoryLayout<Float>.size,
                                                                       as: Lanes.self) + mean)
-                    for lane in 0..<Lanes.scalarCount { destination[(column + lane) * channels + channel] = levels[lane] }
+                    UnsafeMutableRawPointer(planes + channel * width + column).storeBytes(of: levels, as: SIMD16<UInt8>.self)
                 }
+            }
+            let destination = pixels + ((row + border) * (width + 2 * border) + border) * channels
+            for column in 0..<width {
+                for channel in 0..<channels { destination[column * channels + channel] = planes[channel * width + column] }
             }
         }
     }
