@@ -77,12 +77,12 @@ private func bindWithWeights(_ descriptor: PrimitiveDescriptor, layer: String, w
         (DNNL_ARG_BIAS, try Memory(sharing: bias, context: context)), (DNNL_ARG_DST, output)])
 }
 
-/// Per-output-channel factors that map each filter's largest |weight| to 127 (s8).
-private func filterScales(_ values: [Float], outputChannels: Int) -> [Float] {
+/// Per-output-channel factors that map each filter's largest |weight| to `limit` (127: all of s8).
+private func filterScales(_ values: [Float], outputChannels: Int, limit: Float = 127) -> [Float] {
     let perChannel = values.count / outputChannels
     return (0..<outputChannels).map { channel in
         let largest = values[channel * perChannel ..< (channel + 1) * perChannel].reduce(0) { max($0, abs($1)) }
-        return largest > 0 ? 127 / largest : 1
+        return largest > 0 ? limit / largest : 1
     }
 }
 
@@ -171,10 +171,11 @@ final class ConvolutionLayer: EngineLayer {
 
 /// int8's first convolution, on the picture's own pixels: u8 pixels from `PaddedPixels` (the picture plus the
 /// channel means, inside a border of means as wide as the layer's padding), s8 weights with a scale per output
-/// channel, no padding of its own (the border is the padding), f32 out with ReLU fused (pool1 and the LRN after
-/// it read f32; conv1's outputs span too wide a range for u8 steps, docs/measurements.md). The pixels carry the
-/// means, so the bias has their share taken off: b − Σ w·mean per output channel, the same at every position,
-/// since every window lies inside the buffer and the border pixels stand for 0.
+/// channel (7 bits without VNNI: see `CPUSupport.addsInt8ProductsIn32Bits`), no padding of its own (the border is
+/// the padding), f32 out with ReLU fused (pool1 and the LRN after it read f32; conv1's outputs span too wide a
+/// range for u8 steps, docs/measurements.md). The pixels carry the means, so the bias has their share taken off:
+/// b − Σ w·mean per output channel, the same at every position, since every window lies inside the buffer and
+/// the border pixels stand for 0.
 final class PixelConvolutionLayer: EngineLayer {
     let name: String
     let output: Activation
@@ -183,7 +184,8 @@ final class PixelConvolutionLayer: EngineLayer {
     init(_ spec: Convolution, pixels: Activation, weights: PreparedWeights, context: DNNLContext) throws {
         name = spec.name
         let filters = weights.weights.values("\(spec.name)_w_0")
-        let scales = filterScales(filters, outputChannels: spec.outputChannels)
+        let scales = filterScales(filters, outputChannels: spec.outputChannels,
+                                  limit: CPUSupport.addsInt8ProductsIn32Bits ? 127 : 63)
         let attributes = try PrimitiveAttributes(relu: true, outputScales: scales.map { 1 / $0 }, scaleMask: 1 << 1)
         let pixelShape = pixels.memory.desc.shape
         let picture = FeatureShape(channels: pixelShape[1], height: pixelShape[2] - 2 * spec.padding,

@@ -46,6 +46,12 @@ package enum CPUSupport {
 
     static var hasAVX512: Bool { has(dnnl_cpu_isa_avx512_core) }
 
+    /// Whether oneDNN's int8 convolutions add each u8 × s8 product into 32 bits (AVX-512 VNNI). Without it they
+    /// add pairs of products in 16 bits first, which saturate past 32,767: two pixels of 255 under weights of 127
+    /// do (on this CPU held to AVX2, conv1 with 8-bit weights agreed with fp32 on 86% of the photo clip's frames
+    /// instead of 98%), so conv1's weights keep 7 bits there (2 × 255 × 63 < 32,767).
+    static var addsInt8ProductsIn32Bits: Bool { has(dnnl_cpu_isa_avx512_core_vnni) }
+
     private static var effective: dnnl_cpu_isa_t { dnnl_get_effective_cpu_isa() }
 
     /// oneDNN's ISA values are cumulative bit sets: a CPU has `isa` when every bit of it is set.
