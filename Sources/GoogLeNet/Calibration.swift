@@ -7,8 +7,6 @@ package struct Calibration: Codable, Sendable, Equatable {
     /// The file's name in the model directory.
     package static let fileName = "calibration-int8.json"
     static let currentFormat = 1
-    /// int8 keeps this layer in fp32: its input is signed and has 3 channels (see ARCHITECTURE.md).
-    static let firstConvolution = "conv1/7x7_s2"
 
     package var format: Int
     package var modelSHA256: String

@@ -77,12 +77,12 @@ private func bindWithWeights(_ descriptor: PrimitiveDescriptor, layer: String, w
         (DNNL_ARG_BIAS, try Memory(sharing: bias, context: context)), (DNNL_ARG_DST, output)])
 }
 
-/// Per-output-channel factors that map each filter's largest |weight| to 127 (s8).
-private func filterScales(_ values: [Float], outputChannels: Int) -> [Float] {
+/// Per-output-channel factors that map each filter's largest |weight| to `limit` (127: all of s8).
+private func filterScales(_ values: [Float], outputChannels: Int, limit: Float = 127) -> [Float] {
     let perChannel = values.count / outputChannels
     return (0..<outputChannels).map { channel in
         let largest = values[channel * perChannel ..< (channel + 1) * perChannel].reduce(0) { max($0, abs($1)) }
-        return largest > 0 ? 127 / largest : 1
+        return largest > 0 ? limit / largest : 1
     }
 }
 
@@ -166,6 +166,72 @@ final class ConvolutionLayer: EngineLayer {
         primitives = [(.convolution, try bindWithWeights(chosen, layer: spec.name, weightShape: weightShape,
                                                          input: input.memory, output: memory, quantization: quantization,
                                                          weights: weights, context: context))]
+    }
+}
+
+/// int8's first convolution, on the picture's own pixels: u8 pixels from `PaddedPixels` (the picture plus the
+/// channel means, inside a border of means as wide as the layer's padding), s8 weights with a scale per output
+/// channel (7 bits without VNNI: see `CPUSupport.addsInt8ProductsIn32Bits`), no padding of its own (the border is
+/// the padding), f32 out with ReLU fused (pool1 and the LRN after it read f32; conv1's outputs span too wide a
+/// range for u8 steps, docs/measurements.md). The pixels carry the means, so the bias has their share taken off:
+/// b − Σ w·mean per output channel, the same at every position, since every window lies inside the buffer and
+/// the border pixels stand for 0.
+final class PixelConvolutionLayer: EngineLayer {
+    let name: String
+    let output: Activation
+    let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
+
+    init(_ spec: Convolution, pixels: Activation, weights: PreparedWeights, context: DNNLContext) throws {
+        name = spec.name
+        let filters = weights.weights.values("\(spec.name)_w_0")
+        let scales = filterScales(filters, outputChannels: spec.outputChannels,
+                                  limit: CPUSupport.addsInt8ProductsIn32Bits ? 127 : 63)
+        let attributes = try PrimitiveAttributes(relu: true, outputScales: scales.map { 1 / $0 }, scaleMask: 1 << 1)
+        let pixelShape = pixels.memory.desc.shape
+        let picture = FeatureShape(channels: pixelShape[1], height: pixelShape[2] - 2 * spec.padding,
+                                   width: pixelShape[3] - 2 * spec.padding)
+        precondition(picture == GoogLeNetArchitecture.input, "the pixels' border is as wide as the convolution's padding")
+        let outputShape = spec.outputShape(input: picture)
+        let weightShape = [spec.outputChannels, picture.channels, spec.kernel, spec.kernel]
+
+        var sourceDesc = pixels.memory.desc
+        var weightDesc = try dnnl_memory_desc_t.make(weightShape, dnnl_s8, dnnl_format_tag_any)
+        var biasDesc = try dnnl_memory_desc_t.float32([spec.outputChannels], dnnl_x)
+        var destinationDesc = try dnnl_memory_desc_t.float32([pixelShape[0], outputShape.channels, outputShape.height,
+                                                              outputShape.width], dnnl_format_tag_any)
+        let noPadding = dnnlDims([0, 0])
+        var operation = dnnl_convolution_desc_t()
+        try check(dnnl_convolution_forward_desc_init(&operation, dnnl_forward_inference, dnnl_convolution_direct,
+                                                     &sourceDesc, &weightDesc, &biasDesc, &destinationDesc,
+                                                     dnnlDims([spec.stride, spec.stride]), noPadding, noPadding),
+                  "convolution \(spec.name)")
+        let descriptor = try PrimitiveDescriptor(operation, attributes: attributes, context: context,
+                                                 what: "convolution \(spec.name)")
+        let shared = try weights.tensor("\(spec.name)_w_0", shape: weightShape, plainTag: dnnl_oihw,
+                                        as: descriptor.memoryDesc(dnnl_query_weights_md), scales: scales, context: context)
+        let bias = try Memory(biasDesc, context: context)
+        let folded = Self.biasWithoutMeans(weights.weights.values("\(spec.name)_b_0"), filters: filters, scales: scales)
+        bias.data.copyMemory(from: folded, byteCount: folded.count * MemoryLayout<Float>.size)
+        let memory = try Memory(descriptor.memoryDesc(dnnl_query_dst_md), context: context)
+        output = Activation(memory: memory, producer: spec.name, scale: 1)
+        primitives = [(.convolution, try BoundPrimitive(descriptor, arguments: [
+            (DNNL_ARG_SRC, pixels.memory), (DNNL_ARG_WEIGHTS, try Memory(sharing: shared, context: context)),
+            (DNNL_ARG_BIAS, bias), (DNNL_ARG_DST, memory)]))]
+    }
+
+    /// The bias at the accumulator's scale (oneDNN adds it before the output scale) with the means' share taken
+    /// off, per output channel: b × scale − Σ round(w × scale) × mean, over the weights as the s8 copy holds them,
+    /// so that the means cancel exactly (whole numbers below 2^24, exact in f32) and not only to within the
+    /// weights' rounding.
+    private static func biasWithoutMeans(_ bias: [Float], filters: [Float], scales: [Float]) -> [Float] {
+        let perOutput = filters.count / bias.count, perInput = perOutput / PaddedPixels.means.count
+        return bias.indices.map { output in
+            let means = (0..<perOutput).reduce(Float(0)) { sum, tap in
+                let weight = filters[output * perOutput + tap] * scales[output]
+                return sum + weight.rounded(.toNearestOrEven) * PaddedPixels.means[tap / perInput]
+            }
+            return bias[output] * scales[output] - means
+        }
     }
 }
 
@@ -393,6 +459,8 @@ func buildLayer(_ layer: Layer, input: Activation, weights: PreparedWeights, con
                               layer: try buildLayer(layer, input: conversion.output, weights: weights, context: context))
     }
     switch layer {
+    case .convolution(let spec) where input.producer == PaddedPixels.producer:
+        return try PixelConvolutionLayer(spec, pixels: input, weights: weights, context: context)
     case .convolution(let spec):
         return try ConvolutionLayer(spec, input: input, destination: .ownBuffer, weights: weights, context: context)
     case .maxPool(let spec):

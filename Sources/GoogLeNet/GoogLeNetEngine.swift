@@ -18,7 +18,7 @@ package final class GoogLeNetEngine: @unchecked Sendable {
     package let threads: Int
     package let precision: Precision
     private let context: DNNLContext
-    private let input: Memory
+    private let input: any EngineInput
     private let layers: [any EngineLayer]
     private let steps: [(kind: LayerKind, primitive: BoundPrimitive)]
     private let probabilities: Activation
@@ -39,11 +39,9 @@ package final class GoogLeNetEngine: @unchecked Sendable {
         try CPUSupport.require(precision)
         omp_set_num_threads(Int32(threads))
         context = try DNNLContext()
-        let inputShape = GoogLeNetArchitecture.input
-        input = try Memory(.float32([1, inputShape.channels, inputShape.height, inputShape.width], dnnl_nchw),
-                           context: context)
+        input = try Self.input(for: weights.numerics, context: context)
         var layers: [any EngineLayer] = []
-        var current = Activation(memory: input, producer: "data", scale: 1)
+        var current = input.activation
         var classifierInput: Activation?
         for (layer, _) in GoogLeNetArchitecture.inferenceLayers {
             if case .fullyConnected = layer { classifierInput = current }
@@ -122,6 +120,15 @@ package final class GoogLeNetEngine: @unchecked Sendable {
     /// The names of every layer whose output `activations(_:of:)` can return, in execution order.
     package var layerNames: [String] { Self.flattened(layers).map(\.name) }
 
+    /// Where each picture goes: int8's first convolution reads u8 pixels inside a border as wide as its padding
+    /// (`PaddedPixels`), fp32 and bf16 read the picture as it comes.
+    private static func input(for numerics: EngineNumerics, context: DNNLContext) throws -> any EngineInput {
+        guard case .int8 = numerics, case .convolution(let first) = GoogLeNetArchitecture.inferenceLayers[0].layer else {
+            return try PlanarPicture(context: context)
+        }
+        return try PaddedPixels(border: first.padding, context: context)
+    }
+
     private static func flattened(_ layers: [any EngineLayer]) -> [any EngineLayer] {
         layers.flatMap { flattened($0.innerLayers) + [$0] }
     }
@@ -144,16 +151,9 @@ package final class GoogLeNetEngine: @unchecked Sendable {
         var probabilities: [Float] = [], features: [Float] = []
         probabilities.reserveCapacity(count * GoogLeNetArchitecture.classCount)
         for image in 0..<count {
-            input.data.copyMemory(from: images.baseAddress! + image * imageSize, byteCount: imageSize * MemoryLayout<Float>.size)
+            try timed(.reorder, profiling) { input.load(images.baseAddress! + image * imageSize) }
             for step in steps {
-                if profiling {
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    try step.primitive.execute(on: context)
-                    try context.wait()
-                    profile.add(step.kind, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-                } else {
-                    try step.primitive.execute(on: context)
-                }
+                try timed(step.kind, profiling) { try step.primitive.execute(on: context) }
             }
             if wantFeatures { try self.features.primitive.execute(on: context) }
             try context.wait()
@@ -161,6 +161,15 @@ package final class GoogLeNetEngine: @unchecked Sendable {
             if wantFeatures { features += self.features.values }
         }
         return (probabilities, features)
+    }
+
+    /// Runs `work`; when `profiling`, waits for the stream and adds the time taken to `kind`'s in the profile.
+    private func timed(_ kind: LayerKind, _ profiling: Bool, _ work: () throws -> Void) throws {
+        guard profiling else { return try work() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        try work()
+        try context.wait()
+        profile.add(kind, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
     }
 
     /// Copies an activation out as f32 in plain row-major order (a reorder if oneDNN chose a blocked layout or

@@ -46,6 +46,12 @@ package enum CPUSupport {
 
     static var hasAVX512: Bool { has(dnnl_cpu_isa_avx512_core) }
 
+    /// Whether oneDNN's int8 convolutions add each u8 × s8 product into 32 bits (AVX-512 VNNI). Without it they
+    /// add pairs of products in 16 bits first, which saturate past 32,767: two pixels of 255 under weights of 127
+    /// do (on this CPU held to AVX2, conv1 with 8-bit weights agreed with fp32 on 86% of the photo clip's frames
+    /// instead of 98%), so conv1's weights keep 7 bits there (2 × 255 × 63 < 32,767).
+    static var addsInt8ProductsIn32Bits: Bool { has(dnnl_cpu_isa_avx512_core_vnni) }
+
     private static var effective: dnnl_cpu_isa_t { dnnl_get_effective_cpu_isa() }
 
     /// oneDNN's ISA values are cumulative bit sets: a CPU has `isa` when every bit of it is set.
@@ -80,15 +86,15 @@ package enum EngineNumerics: Sendable {
 
 extension EngineNumerics {
     /// The element type `layer` computes in, or nil when it takes its input as it comes (max pooling). int8 keeps
-    /// the first convolution, the LRNs, the average pool, the classifier and the softmax in fp32 (see
-    /// ARCHITECTURE.md for the numbers); bf16 runs everything but the softmax in bf16.
+    /// the LRNs, the average pool, the classifier and the softmax in fp32 (see ARCHITECTURE.md for the numbers),
+    /// and its first convolution reads the picture's own pixels as u8 (`PaddedPixels`); bf16 runs everything but
+    /// the softmax in bf16.
     func inputType(of layer: Layer) -> dnnl_data_type_t? {
         switch (self, layer) {
         case (.fp32, _): nil
         case (.bf16, .softmax): dnnl_f32
         case (.bf16, _): dnnl_bf16
         case (.int8, .maxPool): nil
-        case (.int8, .convolution(let spec)) where spec.name == Calibration.firstConvolution: dnnl_f32
         case (.int8, .convolution), (.int8, .inception): dnnl_u8
         case (.int8, _): dnnl_f32
         }

@@ -75,6 +75,41 @@ enum SharedCalibration {
         }
     }
 
+    /// int8's conv1 reads the picture's pixels (the picture plus the channel means) inside a border of means, with
+    /// the means' share taken off its bias. On the all-zeros picture every pixel is a mean, so that share is the
+    /// whole input and every output must be its channel's ReLU(bias), exactly but for f32 rounding of the bias
+    /// (measured 1.3e-5 on Zen 5). A border of zeros instead of the means gives 2,069 (measured by breaking it);
+    /// a NumPy model of the layer gives ~270 for a bias without the fold, ~3 for a fold over unrounded weights.
+    @Test func int8FirstConvolutionOfTheZeroPictureIsItsBias() throws {
+        let engine = try GoogLeNetEngine(weights: SharedCalibration.int8Weights())
+        let zeros = try TestData.referenceTensor("zeros.input.f32")
+        let output = try #require(try engine.activations(zeros, of: ["conv1/7x7_s2"])["conv1/7x7_s2"])
+        let bias = try SharedData.weights().values("conv1/7x7_s2_b_0")
+        let perChannel = output.count / bias.count
+        let worst = output.indices.map { abs(output[$0] - max(bias[$0 / perChannel], 0)) }.max() ?? .infinity
+        #expect(worst <= 0.01, "max |conv1 - ReLU(bias)| on the zero picture = \(worst)")
+    }
+
+    /// On a photo, int8's conv1 differs from fp32's by its s8 weights' rounding alone (the pixels are exact): on
+    /// coffee, mean |int8 − fp32| 0.44 over all outputs (which reach ~3,000) and 0.38 over the outputs whose
+    /// windows reach into the border (rows and columns 0, 1 and 111), measured on Zen 5 and in a NumPy model of
+    /// the layer alike; a border of zeros instead of the means gives 3.97 and 67 (measured by breaking it).
+    /// Without VNNI the weights keep 7 bits, twice the rounding (border mean 1.03 with oneDNN held to AVX2), so
+    /// both must stay within 2.
+    @Test func int8FirstConvolutionFollowsFP32IntoTheBorder() throws {
+        let engine = try GoogLeNetEngine(weights: SharedCalibration.int8Weights())
+        let coffee = try TestData.referenceTensor("coffee.input.f32")
+        let output = try #require(try engine.activations(coffee, of: ["conv1/7x7_s2"])["conv1/7x7_s2"])
+        let expected = try TestData.referenceTensor("layers/coffee.conv1.7x7_s2_2.f32")
+        let side = 112, borderLines: Set = [0, 1, side - 1]
+        let differences = zip(output, expected).map { abs($0 - $1) }
+        let atTheBorder = differences.indices.filter { borderLines.contains($0 / side % side) || borderLines.contains($0 % side) }
+        let mean = differences.reduce(0, +) / Float(differences.count)
+        let borderMean = atTheBorder.reduce(0) { $0 + differences[$1] } / Float(atTheBorder.count)
+        #expect(mean <= 2, "mean |int8 - fp32| over conv1 = \(mean)")
+        #expect(borderMean <= 2, "mean |int8 - fp32| over conv1's border outputs = \(borderMean)")
+    }
+
     @Test func batchesRunAtTheEnginesPrecision() throws {
         let single = try GoogLeNetEngine(weights: SharedCalibration.int8Weights())
         let batched = try GoogLeNetEngine(weights: SharedCalibration.int8Weights(), batchSize: 2)
