@@ -1,4 +1,4 @@
-package import Foundation
+import Foundation
 import LabelStore
 
 /// When an appearance opens and ends (per pipeline: `appearances:`). It opens when a class's score reaches
