@@ -120,9 +120,10 @@ extension LabelStore {
     /// (never made otherwise), the older row goes, before moving both to the same start would fail on the key.
     /// Each statement reads only the appearances the chunk can have cut: cameras' that start no later than the
     /// newest frame it deleted (led by `appearances_by_capture`; those that started earlier were moved or deleted by
-    /// the chunks before, but for open ones of a running run; the `+` keeps the other terms from leading). Reading every appearance older than the cut instead — the whole backlog — and, for the one deleting
-    /// ended appearances, the whole table, held the writer ~4 s per chunk with 259 k appearances left to prune
-    /// (0.8 ms now; docs/measurements.md, "Retention at full size").
+    /// the chunks before, but for open ones of a running run; the `+` keeps the other terms from leading). Reading
+    /// every appearance older than the cut instead — the whole backlog — and, for the one deleting ended
+    /// appearances, the whole table, held the writer ~4 s per chunk with 259 k appearances left to prune (0.8 ms
+    /// now; docs/measurements.md, "Retention at full size").
     static let pruneCompanions: [String] = [
         """
         DELETE FROM appearances

@@ -72,8 +72,8 @@ struct BenchRetentionCommand: AsyncParsableCommand {
             logger.logLevel = .debug  // the pacing's steps
             let pruner = RetentionPruner(store: store, latencies: latencies, pacing: pacing, logger: logger)
             let scope = PruneScope(pipeline: "bench", retention: retention, sourceURIs: uris)
-            let now = Date().timeIntervalSince1970
-            let before = try FrameCensus(reader, cut: now - retention.seconds)
+            let now = Date().timeIntervalSince1970, cut = now - retention.seconds
+            let before = try FrameCensus(reader, cut: cut)
             var pruneTook = 0.0, finished = false
             let pruning = try measureWriting(store, uris: uris, reader: reader, latencies: latencies) { stop in
                 let started = ContinuousClock.now
@@ -84,7 +84,7 @@ struct BenchRetentionCommand: AsyncParsableCommand {
                 finished = !limit.isStopped
                 pruneTook = (ContinuousClock.now - started) / .seconds(1)
             }
-            let after = try FrameCensus(reader, cut: now - retention.seconds)
+            let after = try FrameCensus(reader, cut: cut)
             let sizeAfter = try store.size()
             print(baseline.line("without pruning"))
             print(pruning.line("while pruning"))
