@@ -1,4 +1,5 @@
 import Foundation
+import LabelStore
 import Logging
 import Pipeline
 import ServiceLifecycle
@@ -45,7 +46,7 @@ final class DaemonService: Service {
     func run() async throws {
         stages.start()
         let directory = try PipelineDirectory(reading: configuration.withLock { $0 }, environment: environment)
-        await offloaded { self.fleet.apply(directory) }
+        _ = await offloaded { self.fleet.apply(directory) }  // what changed matters only on reload
         guard await listening.wait() != nil else {
             // HTTP never listened (the group is being cancelled: e.g. the address is taken): leave no run open.
             await offloaded {

@@ -1,4 +1,5 @@
 import Foundation
+import LabelStore
 import Pipeline
 import Prometheus
 import Synchronization
@@ -95,7 +96,7 @@ final class MetricsExporter: Sendable {
                 // input with the same labels runs now (a changed file restarts it), its series goes too.
                 if !live.contains(metrics.frameAges) {
                     registry.unregisterDurationHistogram(registry.makeDurationHistogram(
-                        descriptor: MetricNameDescriptor(namespace: "framewise", metricName: "frame_age", unitName: "seconds"),
+                        descriptor: MetricNameDescriptor(namespace: "framewise", metricName: "frame_age", unitName: "seconds", helpText: ""),
                         labels: metrics.frameAges.labels, buckets: Self.ageBuckets))
                 }
             }

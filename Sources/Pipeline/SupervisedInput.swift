@@ -166,7 +166,7 @@ package final class SupervisedInput: Sendable {
             switch report.status {
             case .completed where !running.isLive:
                 update { $0.state = .completed }
-                logger.info("input completed", metadata: ["labelled": "\(report.progress.labeled)"])
+                logger.info("input completed", metadata: ["labelled": "\(running.tag.counters.labeled.load(ordering: .relaxed))"])
                 return
             case .interrupted where stopRequest.level > .none:
                 break

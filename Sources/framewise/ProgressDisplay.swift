@@ -1,4 +1,5 @@
 import Foundation
+import LabelStore
 import Pipeline
 
 /// Shows a run's progress on standard error: a line redrawn in place on a terminal, a periodic status line

@@ -1,5 +1,6 @@
 import Foundation
 import GoogLeNet
+import LabelStore
 import Pipeline
 
 /// The summary `framewise run` prints at the end: each input's outcome and counts, its top labels, the

@@ -57,7 +57,7 @@ final class ServeHarness {
         environment["NOTIFY_SOCKET"] = notifications.notifySocket
         environment["WATCHDOG_USEC"] = String(watchdogSeconds * 1_000_000)
         process.environment = environment
-        if !FileManager.default.fileExists(atPath: logFile) { FileManager.default.createFile(atPath: logFile, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logFile) { _ = FileManager.default.createFile(atPath: logFile, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         log.seekToEndOfFile()
         process.standardOutput = log

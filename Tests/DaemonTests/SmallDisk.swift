@@ -34,7 +34,7 @@ final class SmallDisk {
     func fill(leaving free: Int64) throws {
         let available = try Self.available(at: path)
         guard available > free else { return }
-        FileManager.default.createFile(atPath: path + "/filler", contents: Data(count: Int(available - free)))
+        try Data(count: Int(available - free)).write(to: URL(fileURLWithPath: path + "/filler"))
     }
 
     /// Bytes free on the file system of `path` for unprivileged users (`f_bavail`, as the daemon's guard reads it).

@@ -9,6 +9,7 @@ import Testing
 @Suite(.serialized) struct HeadTests {
     static let region = "gate=0.67,0.22,0.28,0.5"
 
+    @discardableResult
     private func framewise(_ arguments: [String], _ database: String, mustSucceed: Bool = true) throws -> CommandResult {
         try runFramewise(arguments + ["--db", database], environment: ["FRAMEWISE_MODEL_DIR": TestData.modelDirectory.path],
                          mustSucceed: mustSucceed)

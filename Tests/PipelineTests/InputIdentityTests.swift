@@ -5,6 +5,7 @@ import Testing
 /// What a run does with odd mixes of inputs: a bad input beside good ones, the same file under several names,
 /// new content at a known path, files over HTTP, numbers out of range. Real clips, the real model, real files.
 @Suite(.serialized) struct InputIdentityTests {
+    @discardableResult
     private func run(_ arguments: [String], database: String, mustSucceed: Bool = true,
                      environment: [String: String] = [:]) throws -> CommandResult
     {
