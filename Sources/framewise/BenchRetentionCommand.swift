@@ -18,7 +18,7 @@ struct BenchRetentionCommand: AsyncParsableCommand {
             to now, from --cameras cameras (5 labels each, a 6 kB thumbnail every 60th, an appearance every 40th), through the real writer. \
             Then the cameras write --rate frames/s in all, first for --seconds without pruning, then while the \
             daemon's pruner deletes what is older than --retention (for at most --prune-seconds); a reader on a \
-            connection of its own queries all along. Then checks that exactly the older frames went.
+            connection of its own queries all along. With --finish, a backlog left when --prune-seconds ran out is             then deleted unpaced with the cameras stopped, as `framewise prune` does on a database no daemon writes,             and every free page given back. Then checks that exactly the older frames went.
             """)
 
     @Option(help: "Frames to fill the database with (over all cameras).")
@@ -35,6 +35,8 @@ struct BenchRetentionCommand: AsyncParsableCommand {
     var seconds = 60.0
     @Option(help: "The longest the pruning may take (default: --seconds × 10).")
     var pruneSeconds: Double?
+    @Flag(help: "Delete what is left of the backlog after --prune-seconds unpaced, the cameras stopped (as `framewise prune`).")
+    var finish = false
     @Option(help: "Frames per prune transaction (to begin with).")
     var chunk = PrunePacing().chunkSize
     @Option(help: "Pause after each chunk, as a multiple of the chunk's time (to begin with).")
@@ -84,6 +86,13 @@ struct BenchRetentionCommand: AsyncParsableCommand {
                 finished = !limit.isStopped
                 pruneTook = (ContinuousClock.now - started) / .seconds(1)
             }
+            var finishing: (summary: PruneSummary, seconds: Double)?
+            if finish && !finished {
+                let started = ContinuousClock.now
+                let sources = try uris.map { try store.register(source: SourceDescriptor(uri: $0, kind: .rtsp)).id }
+                let summary = try store.prune(PruneRequest(cut: cut, sources: sources))
+                finishing = (summary, (ContinuousClock.now - started) / .seconds(1))
+            }
             let after = try FrameCensus(reader, cut: cut)
             let sizeAfter = try store.size()
             print(baseline.line("without pruning"))
@@ -93,10 +102,15 @@ struct BenchRetentionCommand: AsyncParsableCommand {
                          pruning.p99 / max(baseline.p99, 1e-9), pruner.framesPruned, pruneTook,
                          Double(pruner.framesPruned) / max(pruneTook, 1e-9), fixedPacing ? "fixed" : "adaptive",
                          chunk, pauseFactor, end.chunkSize, end.pauseFactor))
+            if let (summary, took) = finishing {
+                print(String(format: "finished unpaced, the cameras stopped: %d frames in %.1f s (%.0f frames/s), %@ given back at the end",
+                             summary.frames, took, Double(summary.frames) / max(took, 1e-9), ByteSize.readable(summary.bytesReleased)))
+            }
             print("size: \(ByteSize.readable(sizeBefore.bytes)) -> \(ByteSize.readable(sizeAfter.bytes)) on disk"
                   + (sizeAfter.liveBytes.map { ", \(ByteSize.readable($0)) of rows" } ?? "")
                   + String(format: " (%.1f%% smaller)", 100 * (1 - Double(sizeAfter.bytes) / Double(max(sizeBefore.bytes, 1)))))
-            print(before.verdict(after: after, written: pruning.written) + (finished ? "" : "; the prune was stopped at --prune-seconds"))
+            let stopped = finished ? "" : finishing == nil ? "; the prune was stopped at --prune-seconds" : "; finished unpaced"
+            print(before.verdict(after: after, written: pruning.written) + stopped)
         }
     }
 
