@@ -90,7 +90,11 @@ struct BenchRetentionCommand: AsyncParsableCommand {
             if finish && !finished {
                 let started = ContinuousClock.now
                 let sources = try uris.map { try store.register(source: SourceDescriptor(uri: $0, kind: .rtsp)).id }
-                let summary = try store.prune(PruneRequest(cut: cut, sources: sources))
+                // On a connection of its own, as `framewise prune`: SQLite checkpoints at its commits (the bench's
+                // connection left that to the keeper's loop, which stopped with the cameras).
+                let finisher = try location.openForWriting()
+                defer { try? finisher.close() }
+                let summary = try finisher.prune(PruneRequest(cut: cut, sources: sources))
                 finishing = (summary, (ContinuousClock.now - started) / .seconds(1))
             }
             let after = try FrameCensus(reader, cut: cut)
