@@ -93,6 +93,11 @@ package struct DecoderOptions: Sendable {
     package var thumbnailWidth: Int?
     /// Decoding work left out (none by default).
     package var shortcuts: DecodingShortcuts = .none
+    /// Leave undecoded the frames no sampled frame needs: in a stream without reordering (H.264, HEVC,
+    /// intra-only codecs), those after a group of pictures' last sampled frame up to the next fresh start (an
+    /// IDR picture). Not a shortcut: every frame that is sampled is exactly what decoding everything gives.
+    /// Off only to compare.
+    package var skipsUnneededFrames = true
     /// What the network sees of each sampled frame (`SampledFrame.views`, in this order): the centre crop by default.
     package var views: [FrameView] = [.center]
 

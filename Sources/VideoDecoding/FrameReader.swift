@@ -77,7 +77,7 @@ package final class FrameReader {
             }
             let decoded: DecodedFrame?
             do {
-                decoded = try session.nextFrame()
+                decoded = try session.nextFrame(isWanted: wouldSample)
             } catch {
                 guard canReconnect(after: error) else { throw error }
                 disconnect(reason: error.detail)
@@ -126,6 +126,14 @@ package final class FrameReader {
             }
         }
         return nil
+    }
+
+    /// Whether the frame of a packet not yet decoded, at `position` in the session with raw `timestamp`, would
+    /// be sampled (or end the reading), judged as `next()` will judge it once decoded. A timestamp that would be
+    /// repaired counts as wanted: then only decoding tells.
+    private func wouldSample(position: Int64, timestamp: Int64) -> Bool {
+        guard let pts = timestamps.unrepairedPts(forTimestamp: timestamp) else { return true }
+        return sampler.wouldKeep(frameIndex: max(indexOffset + position, lastFrameIndex + 1), pts: pts)
     }
 
     /// Reconnecting is for network inputs, when a policy allows it, and never after a cancellation or an

@@ -18,6 +18,12 @@ struct FrameSampler {
         self.window = window
     }
 
+    /// Whether `decide` would keep the frame or stop, without recording it.
+    func wouldKeep(frameIndex: Int64, pts: Double) -> Bool {
+        var probe = self
+        return probe.decide(frameIndex: frameIndex, pts: pts) != .skip
+    }
+
     mutating func decide(frameIndex: Int64, pts: Double) -> Decision {
         if let end = window.end, pts >= end { return .stop }
         if pts < window.start { return .skip }
@@ -58,6 +64,15 @@ struct TimestampRepair {
         self.nominalFrameDuration = nominalFrameDuration
         self.offset = offset
         self.lastPts = previousPts
+    }
+
+    /// What `pts(forTimestamp:)` would give `timestamp` now if it needs no repair (it is later than the last
+    /// pts, and the timeline's origin is known); `nil` otherwise.
+    func unrepairedPts(forTimestamp timestamp: Int64) -> Double? {
+        guard let origin else { return nil }
+        let pts = Double(timestamp - origin) * timeBase + offset
+        if let lastPts, pts <= lastPts { return nil }
+        return pts
     }
 
     mutating func pts(forTimestamp timestamp: Int64?) -> Double {

@@ -32,6 +32,12 @@ final class MediaSession {
     /// (skip-nonref: they still take their positions).
     private var framesInDecoder: [(pts: Int64, arrivedAt: Date?)] = []
     private let tracksFramesInDecoder: Bool
+    /// Packets held back until a sampled frame needs them (`DecoderOptions.skipsUnneededFrames`); `nil` when
+    /// every packet is decoded.
+    private let hold: PacketHold?
+    /// Whether frames the decoder never returns (skipped non-reference ones, packets dropped from the hold)
+    /// are counted in the positions of the frames after them.
+    private let countsFramesNeverDecoded: Bool
     /// Damaged packets: rejected by the demuxer or the decoder, or decoded into a concealed (corrupt) frame.
     private(set) var corruptPackets = 0
 
@@ -120,7 +126,11 @@ final class MediaSession {
             let size = context.pointee.pb.map { avio_size($0) } ?? -1
             hasEnd = duration != nil || (demuxer != "hls" && size > 0)
         }
-        tracksFramesInDecoder = skipsNonReference || !hasEnd
+        let parameters = stream.pointee.codecpar.pointee
+        hold = options.skipsUnneededFrames && !keyframesOnly && !skipsNonReference && parameters.video_delay == 0
+            ? FreshStarts(parameters).map(PacketHold.init) : nil
+        countsFramesNeverDecoded = skipsNonReference || hold != nil
+        tracksFramesInDecoder = countsFramesNeverDecoded || !hasEnd
         isUnseekableMP4 = demuxer.hasPrefix("mov,") && input.isNetwork
             && (context.pointee.pb?.pointee.seekable ?? 0) & AVIO_SEEKABLE_NORMAL == 0
 
@@ -154,14 +164,21 @@ final class MediaSession {
     /// The next decoded frame, its 0-based presentation-order position and, for a live input, when its packet
     /// left the demuxer; `nil` at the end of the stream. The frame belongs to the session and stays valid until
     /// the next call. Throws when no frame arrives within the stall timeout, or when the input fails.
-    func nextFrame() throws(DecodingError) -> DecodedFrame? {
+    ///
+    /// `isWanted(position, timestamp)` says whether the frame of a packet not yet decoded would be sampled;
+    /// with a `PacketHold`, frames after the last wanted one before a fresh start are never decoded.
+    func nextFrame(isWanted: (Int64, Int64) -> Bool = { _, _ in true }) throws(DecodingError) -> DecodedFrame? {
         guard let codec = codecContext, let frame else { return nil }
         deadline.arm(seconds: stallTimeout, reason: "no frame for \(stallTimeout) s")
         while true {
             av_frame_unref(frame)
             let status = avcodec_receive_frame(codec, frame)
             if status == 0 {
-                if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 { corruptPackets += 1 }
+                if frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0 {
+                    corruptPackets += 1
+                    // Damage after packets were dropped: decode everything from here on.
+                    if let hold, hold.hasDropped, hold.isHolding { hold.stopHolding() }
+                }
                 let (position, arrivedAt) = position(of: frame)
                 return DecodedFrame(frame: frame, position: position, arrivedAt: arrivedAt)
             }
@@ -171,7 +188,7 @@ final class MediaSession {
                 continue
             }
             if isDraining { return nil }
-            try sendNextPacket(to: codec)
+            try sendNextPacket(to: codec, isWanted: isWanted)
         }
     }
 
@@ -188,6 +205,7 @@ final class MediaSession {
         guard av_seek_frame(formatContext, streamIndex, target, AVSEEK_FLAG_BACKWARD) >= 0 else { return false }
         avcodec_flush_buffers(codecContext)
         framesInDecoder.removeAll()
+        hold?.reset()
         isPositionPending = true
         return true
     }
@@ -218,16 +236,17 @@ final class MediaSession {
         if tracksFramesInDecoder, frame.pointee.pts != framewise_nopts_value() {
             let pts = frame.pointee.pts
             arrivedAt = framesInDecoder.first { $0.pts == pts }?.arrivedAt
-            if skipsNonReference { framesDecoded += Int64(framesInDecoder.count { $0.pts < pts }) }
+            if countsFramesNeverDecoded { framesDecoded += Int64(framesInDecoder.count { $0.pts < pts }) }
             framesInDecoder.removeAll { $0.pts <= pts }
         }
         guard keyframesOnly else { return (framesDecoded, arrivedAt) }
         return (keyframePositions.removeValue(forKey: frame.pointee.pts) ?? framesDecoded, arrivedAt)
     }
 
-    /// Demuxes until one packet of the video stream has been accepted by the decoder, or starts draining at
-    /// the end of the input. Damaged packets are counted and skipped.
-    private func sendNextPacket(to codec: UnsafeMutablePointer<AVCodecContext>) throws(DecodingError) {
+    /// Sends the hold's next released packet, or demuxes until one packet of the video stream has been given
+    /// to the decoder (or held), or starts draining at the end of the input. Damaged packets are counted and skipped.
+    private func sendNextPacket(to codec: UnsafeMutablePointer<AVCodecContext>, isWanted: (Int64, Int64) -> Bool) throws(DecodingError) {
+        if let hold, hold.sendNextReleased({ send($0, arrivedAt: $1, to: codec) }) { return }
         guard let formatContext, let packet else { return }
         var consecutiveFailures = 0
         while true {
@@ -258,15 +277,33 @@ final class MediaSession {
                 guard packet.pointee.flags & AV_PKT_FLAG_KEY != 0 else { continue }
                 keyframePositions[packet.pointee.pts] = decodePosition
             }
-            let sent = avcodec_send_packet(codec, packet)
-            if sent >= 0 {
-                if tracksFramesInDecoder, packet.pointee.pts != framewise_nopts_value() {
-                    framesInDecoder.append((packet.pointee.pts, arrivedAt))
+            if let hold {
+                var dropped: [Int64] = []
+                let admission = hold.admit(packet, position: decodePosition, arrivedAt: arrivedAt, dropped: &dropped, isWanted: isWanted)
+                framesInDecoder += dropped.map { ($0, nil) }
+                switch admission {
+                case .held: continue
+                case .decodeReleased:
+                    _ = hold.sendNextReleased { send($0, arrivedAt: $1, to: codec) }
+                    return
+                case .decode: break
                 }
-                return
             }
-            countLostFrame()
+            if send(packet, arrivedAt: arrivedAt, to: codec) { return }
         }
+    }
+
+    /// Gives `packet` to the decoder; one it rejects is counted as lost (and false returned).
+    @discardableResult
+    private func send(_ packet: UnsafeMutablePointer<AVPacket>, arrivedAt: Date?, to codec: UnsafeMutablePointer<AVCodecContext>) -> Bool {
+        guard avcodec_send_packet(codec, packet) >= 0 else {
+            countLostFrame()
+            return false
+        }
+        if tracksFramesInDecoder, packet.pointee.pts != framewise_nopts_value() {
+            framesInDecoder.append((packet.pointee.pts, arrivedAt))
+        }
+        return true
     }
 
     /// An MP4/MOV read over a network connection that cannot seek: it reads only if its index comes first.

@@ -9,7 +9,10 @@ struct BenchDecodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
         abstract: "Decode and convert every frame of a clip; print frames, CPU seconds and frames per second.",
-        discussion: "With --fps X every frame is decoded and X per second are converted, as for a camera sampled at X."
+        discussion: """
+            With --fps X, X frames per second are converted, as for a camera sampled at X; the frames after a group \
+            of pictures' last sampled one are not decoded unless --decode-all is given.
+            """
     )
 
     @Argument(help: "The clip (file path or URL).")
@@ -24,6 +27,9 @@ struct BenchDecodeCommand: AsyncParsableCommand {
     @Option(help: "Decoding work to leave out: full (default), skip-loop-filter, skip-nonref (with --fps) or both joined by +.")
     var decoding = "full"
 
+    @Flag(help: "Decode the frames no sampled frame needs too (those after a group of pictures' last sampled one), to compare.")
+    var decodeAll = false
+
     @Flag(help: "Print one JSON object instead of text.")
     var json = false
 
@@ -36,6 +42,7 @@ struct BenchDecodeCommand: AsyncParsableCommand {
         var options = DecoderOptions(sampling: try fps.map { .framesPerSecond(try checked($0, "--fps", OptionLimits.fps)) }
                                          ?? .everyFrame, decoderThreads: threads)
         options.shortcuts = try decodingShortcuts(decoding, "--decoding")
+        options.skipsUnneededFrames = !decodeAll
         if let conflict = options.conflict { throw ValidationFailure(conflict) }
         let reader = try FrameReader(input: location, options: options, spec: .googLeNet)
         let cpuBefore = Self.cpuSeconds(), wallBefore = Date()
