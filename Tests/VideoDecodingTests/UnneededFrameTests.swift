@@ -130,7 +130,8 @@ import VideoDecoding
         #expect(slices == Array(slices[0]..<slices[0] + 8), "pts \(frames.map(\.pts))")
         #expect(frames.allSatisfy { $0.capturedAt != nil })
         let span = frames.last!.frameIndex + 1
-        // 3 or more whole seconds, each with 11 or 12 frames after its second sampled one (at 0.52 s).
-        #expect(reader.counters.decodedFrames <= span - 30, "decoded \(reader.counters.decodedFrames) of \(span)")
+        // 3 whole seconds before the last sampled frame, each with 11 frames after its second sampled one (at
+        // 0.52 s): 33 never decoded (20 allows for a live source's jitter moving a slice's first frame).
+        #expect(reader.counters.decodedFrames <= span - 20, "decoded \(reader.counters.decodedFrames) of \(span)")
     }
 }
