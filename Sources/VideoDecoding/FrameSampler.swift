@@ -70,9 +70,14 @@ struct TimestampRepair {
     /// pts, and the timeline's origin is known); `nil` otherwise.
     func unrepairedPts(forTimestamp timestamp: Int64) -> Double? {
         guard let origin else { return nil }
-        let pts = Double(timestamp - origin) * timeBase + offset
+        let pts = self.pts(timestamp, from: origin)
         if let lastPts, pts <= lastPts { return nil }
         return pts
+    }
+
+    /// `timestamp` on this connection's timeline, before any repair.
+    private func pts(_ timestamp: Int64, from origin: Int64) -> Double {
+        Double(timestamp - origin) * timeBase + offset
     }
 
     mutating func pts(forTimestamp timestamp: Int64?) -> Double {
@@ -80,7 +85,7 @@ struct TimestampRepair {
         if let timestamp {
             let origin = self.origin ?? timestamp
             self.origin = origin
-            candidate = Double(timestamp - origin) * timeBase + offset
+            candidate = pts(timestamp, from: origin)
         }
         let pts: Double
         switch (candidate, lastPts) {

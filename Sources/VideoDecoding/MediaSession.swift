@@ -246,10 +246,10 @@ final class MediaSession {
     /// Sends the hold's next released packet, or demuxes until one packet of the video stream has been given
     /// to the decoder (or held), or starts draining at the end of the input. Damaged packets are counted and skipped.
     private func sendNextPacket(to codec: UnsafeMutablePointer<AVCodecContext>, isWanted: (Int64, Int64) -> Bool) throws(DecodingError) {
-        if let hold, hold.sendNextReleased({ send($0, arrivedAt: $1, to: codec) }) { return }
         guard let formatContext, let packet else { return }
         var consecutiveFailures = 0
         while true {
+            if let hold, hold.sendNextReleased({ send($0, arrivedAt: $1, to: codec) }) { return }
             let status = av_read_frame(formatContext, packet)
             let arrivedAt = hasEnd ? nil : Date()
             if status == framewise_averror_eof() {
@@ -279,15 +279,9 @@ final class MediaSession {
             }
             if let hold {
                 var dropped: [Int64] = []
-                let admission = hold.admit(packet, position: decodePosition, arrivedAt: arrivedAt, dropped: &dropped, isWanted: isWanted)
+                let decodesNow = hold.admit(packet, position: decodePosition, arrivedAt: arrivedAt, dropped: &dropped, isWanted: isWanted)
                 framesInDecoder += dropped.map { ($0, nil) }
-                switch admission {
-                case .held: continue
-                case .decodeReleased:
-                    _ = hold.sendNextReleased { send($0, arrivedAt: $1, to: codec) }
-                    return
-                case .decode: break
-                }
+                guard decodesNow else { continue }
             }
             if send(packet, arrivedAt: arrivedAt, to: codec) { return }
         }

@@ -92,16 +92,6 @@ final class PacketHold {
     /// More than this is decoded rather than held (a sparse sampling of a stream with long groups of pictures).
     static let maximumHeldBytes = 64 << 20
 
-    /// What to do with a demuxed packet.
-    enum Admission {
-        /// The hold keeps a copy: do not decode it now.
-        case held
-        /// Decode it now.
-        case decode
-        /// Decode the released packets first (`sendNextReleased`): it is the last of them.
-        case decodeReleased
-    }
-
     init(freshStarts: FreshStarts) {
         self.freshStarts = freshStarts
     }
@@ -110,14 +100,15 @@ final class PacketHold {
         reset()
     }
 
-    /// Decides what happens to `packet` (at `position` in decode order). `isWanted(position, timestamp)` says
+    /// Whether `packet` (at `position` in decode order) is to be decoded now; false when the hold took a copy,
+    /// held or released behind packets that go first (`sendNextReleased`). `isWanted(position, timestamp)` says
     /// whether the sampler would keep the packet's frame; held packets dropped at a fresh start have their
     /// timestamps added to `dropped`, so their frames keep their places in the numbering.
     func admit(
         _ packet: UnsafeMutablePointer<AVPacket>, position: Int64, arrivedAt: Date?, dropped: inout [Int64],
         isWanted: (Int64, Int64) -> Bool
-    ) -> Admission {
-        guard isHolding else { return .decode }
+    ) -> Bool {
+        guard isHolding else { return true }
         let timestamp = packet.pointee.pts
         // Without a timestamp (an RTSP stream's first packets) whether it is wanted cannot be judged: decoded.
         guard timestamp != framewise_nopts_value() else { return release(with: packet, arrivedAt: arrivedAt) }
@@ -137,7 +128,7 @@ final class PacketHold {
         guard let copy = av_packet_clone(packet) else { return release(with: packet, arrivedAt: arrivedAt) }
         held.append((copy, arrivedAt))
         heldBytes += Int(packet.pointee.size)
-        return .held
+        return false
     }
 
     /// Hands the oldest released packet to `send` (which must not keep it) and returns true; false when none is left.
@@ -151,9 +142,7 @@ final class PacketHold {
     /// Decodes what is held and holds nothing more.
     func stopHolding() {
         isHolding = false
-        released += held
-        held.removeAll()
-        heldBytes = 0
+        releaseHeld()
     }
 
     /// Forgets every packet, held or released (after a seek: the decoder starts again elsewhere).
@@ -164,14 +153,18 @@ final class PacketHold {
         lastTimestamp = nil
     }
 
-    private func release(with packet: UnsafeMutablePointer<AVPacket>, arrivedAt: Date?) -> Admission {
-        guard !held.isEmpty || !released.isEmpty else { return .decode }
+    /// Releases what is held and `packet` after it; true (decode `packet` now) when nothing was held or released.
+    private func release(with packet: UnsafeMutablePointer<AVPacket>, arrivedAt: Date?) -> Bool {
+        guard !held.isEmpty || !released.isEmpty else { return true }
+        releaseHeld()
+        if let copy = av_packet_clone(packet) { released.append((copy, arrivedAt)) }
+        return false
+    }
+
+    private func releaseHeld() {
         released += held
         held.removeAll()
         heldBytes = 0
-        guard let copy = av_packet_clone(packet) else { return .decodeReleased }
-        released.append((copy, arrivedAt))
-        return .decodeReleased
     }
 
     private static func free(_ packet: UnsafeMutablePointer<AVPacket>) {
