@@ -75,6 +75,11 @@ struct FreshStarts {
 /// undecoded. So the frames after a group of pictures' last sampled one are never decoded, and every frame
 /// that is decoded is exactly what decoding everything gives (its references are all decoded).
 ///
+/// A packet is held only while its frame may turn out unneeded: once the fresh starts come at a steady
+/// interval, one that a sampled frame due before the next (predicted) fresh start will need is decoded at once,
+/// so a sampled frame waits for its own decoding only, not for that of every frame held since the last one (a
+/// prediction that fails costs decoding, never a frame: what is held is still released or dropped as above).
+///
 /// Holding stops for the rest of the session (what is held is then decoded) when a packet's timestamp is not
 /// later than the one before it: reordered or broken timing, where "later" cannot be judged. A packet without a
 /// timestamp is decoded, with what is held before it.
@@ -85,6 +90,8 @@ final class PacketHold {
     /// Packets to decode before any new one, in decode order (the front is sent first).
     private var released: ArraySlice<(packet: UnsafeMutablePointer<AVPacket>, arrivedAt: Date?)> = []
     private var lastTimestamp: Int64?
+    /// The timestamps of the last two fresh starts, the later one last: the next is predicted one interval on.
+    private var freshStartTimestamps: [Int64] = []
     private(set) var isHolding = true
     /// Whether packets were ever dropped: a damaged frame after that ends the holding.
     private(set) var hasDropped = false
@@ -116,19 +123,38 @@ final class PacketHold {
             stopHolding()
             return release(with: packet, arrivedAt: arrivedAt)
         }
+        let step = lastTimestamp.map { timestamp - $0 }
         lastTimestamp = timestamp
         if freshStarts.startsAfresh(packet) {
             dropped += held.map { $0.packet.pointee.pts }
             hasDropped = hasDropped || !held.isEmpty
             freeHeld()
+            freshStartTimestamps = Array((freshStartTimestamps + [timestamp]).suffix(2))
         }
-        if isWanted(position, timestamp) || heldBytes + Int(packet.pointee.size) > Self.maximumHeldBytes {
+        if isWanted(position, timestamp) || heldBytes + Int(packet.pointee.size) > Self.maximumHeldBytes
+            || isWantedBeforeNextFreshStart(position: position, timestamp: timestamp, step: step, isWanted: isWanted)
+        {
             return release(with: packet, arrivedAt: arrivedAt)
         }
         guard let copy = av_packet_clone(packet) else { return release(with: packet, arrivedAt: arrivedAt) }
         held.append((copy, arrivedAt))
         heldBytes += Int(packet.pointee.size)
         return false
+    }
+
+    /// Whether the sampler would keep a frame after this packet's and before the next fresh start, predicted at
+    /// the first whole number of intervals (of the last two) after the last one that is still to come; the last
+    /// frame before it is probed, `step` (the packets' timestamp spacing) earlier. `false` until two fresh
+    /// starts were seen.
+    private func isWantedBeforeNextFreshStart(
+        position: Int64, timestamp: Int64, step: Int64?, isWanted: (Int64, Int64) -> Bool
+    ) -> Bool {
+        guard let step, step > 0, freshStartTimestamps.count == 2 else { return false }
+        let (previous, last) = (freshStartTimestamps[0], freshStartTimestamps[1])
+        let interval = last - previous
+        let lastFrameBefore = last + interval * ((timestamp - last) / interval + 1) - step
+        guard lastFrameBefore > timestamp else { return false }
+        return isWanted(position + (lastFrameBefore - timestamp) / step, lastFrameBefore)
     }
 
     /// Hands the oldest released packet to `send` (which must not keep it) and returns true; false when none is left.
@@ -151,6 +177,7 @@ final class PacketHold {
         released.forEach { Self.free($0.packet) }
         released = []
         lastTimestamp = nil
+        freshStartTimestamps = []
     }
 
     /// Releases what is held and `packet` after it; true (decode `packet` now) when nothing was held or released.

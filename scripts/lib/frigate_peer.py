@@ -190,10 +190,11 @@ def main():
     writer.join()
 
     starts = {camera.index: camera.start_time() for camera in cameras if camera.arrivals}
-    fresh = {}
+    fresh, ages = {}, []
     for camera, number, when in stored:
         if began <= when < ended:
             age = when - (starts[camera] + number / FRAMES_PER_SECOND)
+            ages.append(age)
             counts = fresh.setdefault(camera, [0, 0])
             counts[0] += 1
             counts[1] += age <= 1.0
@@ -204,6 +205,7 @@ def main():
         "stored": sum(counts[0] for counts in fresh.values()),
         "fresh_share": {str(index): counts[1] / counts[0] for index, counts in fresh.items()},
         "cameras_storing": len(fresh),
+        "mean_age": sum(ages) / max(len(ages), 1),
         # Decoding: the ffmpeg processes (demuxing, decoding, fps, crop, scale). Inference: this process but for its
         # readers, writer and main thread (preprocessing, OpenVINO's threads); the rest: those.
         "cpu_seconds": {"decoding": decoding, "inference": inference, "rest": rest},
