@@ -90,8 +90,10 @@ final class PacketHold {
     /// Packets to decode before any new one, in decode order (the front is sent first).
     private var released: ArraySlice<(packet: UnsafeMutablePointer<AVPacket>, arrivedAt: Date?)> = []
     private var lastTimestamp: Int64?
-    /// The timestamps of the last two fresh starts, the later one last: the next is predicted one interval on.
-    private var freshStartTimestamps: [Int64] = []
+    /// The last fresh start's timestamp, and the interval from the one before it: the next is predicted whole
+    /// intervals on.
+    private var lastFreshStart: Int64?
+    private var freshStartInterval: Int64?
     private(set) var isHolding = true
     /// Whether packets were ever dropped: a damaged frame after that ends the holding.
     private(set) var hasDropped = false
@@ -129,7 +131,8 @@ final class PacketHold {
             dropped += held.map { $0.packet.pointee.pts }
             hasDropped = hasDropped || !held.isEmpty
             freeHeld()
-            freshStartTimestamps = Array((freshStartTimestamps + [timestamp]).suffix(2))
+            freshStartInterval = lastFreshStart.map { timestamp - $0 }
+            lastFreshStart = timestamp
         }
         if isWanted(position, timestamp) || heldBytes + Int(packet.pointee.size) > Self.maximumHeldBytes
             || isWantedBeforeNextFreshStart(position: position, timestamp: timestamp, step: step, isWanted: isWanted)
@@ -149,9 +152,7 @@ final class PacketHold {
     private func isWantedBeforeNextFreshStart(
         position: Int64, timestamp: Int64, step: Int64?, isWanted: (Int64, Int64) -> Bool
     ) -> Bool {
-        guard let step, step > 0, freshStartTimestamps.count == 2 else { return false }
-        let (previous, last) = (freshStartTimestamps[0], freshStartTimestamps[1])
-        let interval = last - previous
+        guard let step, step > 0, let last = lastFreshStart, let interval = freshStartInterval else { return false }
         let lastFrameBefore = last + interval * ((timestamp - last) / interval + 1) - step
         guard lastFrameBefore > timestamp else { return false }
         return isWanted(position + (lastFrameBefore - timestamp) / step, lastFrameBefore)
@@ -177,7 +178,8 @@ final class PacketHold {
         released.forEach { Self.free($0.packet) }
         released = []
         lastTimestamp = nil
-        freshStartTimestamps = []
+        lastFreshStart = nil
+        freshStartInterval = nil
     }
 
     /// Releases what is held and `packet` after it; true (decode `packet` now) when nothing was held or released.
