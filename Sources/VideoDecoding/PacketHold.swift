@@ -34,39 +34,43 @@ struct FreshStarts {
         }
     }
 
+    /// Whether `packet` starts afresh. Every slice of a picture has the same NAL unit type (H.264 7.4.1.2.4,
+    /// HEVC 7.4.2.2), so the packet's first slice decides, and the slice data after it is not scanned.
     func startsAfresh(_ packet: UnsafePointer<AVPacket>) -> Bool {
         let data = UnsafeBufferPointer(start: packet.pointee.data, count: Int(packet.pointee.size))
         switch rule {
         case .everyPacket:
             return true
         case .h264(let lengthSize):
-            return Self.containsUnit(in: data, lengthSize: lengthSize) { $0 & 0x1F == 5 }
+            let slice = Self.firstUnitHeader(in: data, lengthSize: lengthSize) { (1...5).contains($0 & 0x1F) }
+            return slice.map { $0 & 0x1F == 5 } ?? false
         case .hevc(let lengthSize):
-            return Self.containsUnit(in: data, lengthSize: lengthSize) { (16...23).contains(($0 >> 1) & 0x3F) }
+            let slice = Self.firstUnitHeader(in: data, lengthSize: lengthSize) { ($0 >> 1) & 0x3F < 32 }
+            return slice.map { (16...23).contains(($0 >> 1) & 0x3F) } ?? false
         }
     }
 
-    /// Whether a NAL unit in `data` has a first header byte that satisfies `isWanted`.
-    private static func containsUnit(in data: UnsafeBufferPointer<UInt8>, lengthSize: Int?, where isWanted: (UInt8) -> Bool) -> Bool {
+    /// The first header byte of the first NAL unit in `data` that satisfies `isWanted`, if any.
+    private static func firstUnitHeader(in data: UnsafeBufferPointer<UInt8>, lengthSize: Int?, where isWanted: (UInt8) -> Bool) -> UInt8? {
         if let lengthSize {
             var offset = 0
             while offset + lengthSize < data.count {
                 let length = data[offset..<offset + lengthSize].reduce(0) { $0 << 8 | Int($1) }
-                if isWanted(data[offset + lengthSize]) { return true }
+                if isWanted(data[offset + lengthSize]) { return data[offset + lengthSize] }
                 offset += lengthSize + length
             }
-            return false
+            return nil
         }
         var index = 0
         while index + 3 < data.count {
             if data[index] == 0, data[index + 1] == 0, data[index + 2] == 1 {
-                if isWanted(data[index + 3]) { return true }
+                if isWanted(data[index + 3]) { return data[index + 3] }
                 index += 3
             } else {
                 index += 1
             }
         }
-        return false
+        return nil
     }
 }
 

@@ -24,15 +24,15 @@ import Testing
         var lastSlice: Int64 = -1
         var fates: [Int64: Fate] = [:]
         for index in 0..<count {
-            var packet: UnsafeMutablePointer<AVPacket>? = try #require(av_packet_alloc())
-            defer { av_packet_free(&packet) }
+            let packet: UnsafeMutablePointer<AVPacket> = av_packet_alloc()
+            defer { var owned: UnsafeMutablePointer<AVPacket>? = packet; av_packet_free(&owned) }
             let nalHeader: UInt8 = isFreshStart(index) ? 0x65 : 0x41  // IDR slice, non-IDR slice
             let bytes: [UInt8] = [0, 0, 0, 1, nalHeader, 0x88, 0x84, 0x00]
             #expect(av_new_packet(packet, Int32(bytes.count)) == 0)
-            packet!.pointee.data.update(from: bytes, count: bytes.count)
-            packet!.pointee.pts = index * Self.ticksPerFrame
+            packet.pointee.data.update(from: bytes, count: bytes.count)
+            packet.pointee.pts = index * Self.ticksPerFrame
             var dropped: [Int64] = []
-            let decodesNow = hold.admit(packet!, position: index, arrivedAt: nil, dropped: &dropped) { _, timestamp in
+            let decodesNow = hold.admit(packet, position: index, arrivedAt: nil, dropped: &dropped) { _, timestamp in
                 slice(timestamp) > lastSlice
             }
             for timestamp in dropped { fates[timestamp / Self.ticksPerFrame] = .dropped }
