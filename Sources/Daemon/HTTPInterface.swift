@@ -105,7 +105,7 @@ struct HTTPInterface: Sendable {
                 pipeline: input.pipeline, input: input.location.description, state: status.state.rawValue,
                 labelled: status.progress.labeled, dropped: status.progress.dropped,
                 lastFrameAt: status.progress.lastLabelledAt, latestFrameAge: status.progress.latestFrameAge,
-                lastError: status.lastError, lastErrorAt: status.lastErrorAt,
+                lastError: status.lastError, lastErrorAt: status.lastErrorAt, nextAttemptAt: status.nextAttemptAt,
                 latestThumbnail: try? reader.latestThumbnail(ofSourceURI: input.location.description))
         }
         return renderer.html(try ReportLoader().load(request, from: reader))
@@ -176,6 +176,8 @@ struct StreamSummary: Encodable {
     let latestFrameAgeSeconds: Double?
     let lastError: String?
     let lastErrorAt: Date?
+    /// When the next attempt to open the input is due, while it waits after a failure.
+    let nextAttemptAt: Date?
 
     init(_ input: SupervisedInput) {
         let status = input.status
@@ -189,5 +191,6 @@ struct StreamSummary: Encodable {
         latestFrameAgeSeconds = progress.latestFrameAge
         lastError = status.lastError
         lastErrorAt = status.lastErrorAt
+        nextAttemptAt = status.nextAttemptAt
     }
 }

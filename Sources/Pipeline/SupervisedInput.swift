@@ -37,6 +37,8 @@ package final class SupervisedInput: Sendable {
         package var lastError: String?
         /// When `lastError` happened; an error stays after the input recovers, so this tells whether it is current.
         package var lastErrorAt: Date?
+        /// When the next attempt to open the input is due, while it waits after a failure (`nil` otherwise).
+        package var nextAttemptAt: Date?
         /// Sessions opened so far (each one after the first is a reconnect).
         package var sessions = 0
 
@@ -195,9 +197,11 @@ package final class SupervisedInput: Sendable {
         update { status in
             status.state = state
             status.record(error: error)
+            status.nextAttemptAt = Date(timeIntervalSinceNow: delay)
         }
         waitingAfterPermanentFailure.store(permanent, ordering: .relaxed)
         _ = wake.wait(timeout: .now() + delay)
+        update { $0.nextAttemptAt = nil }
         waitingAfterPermanentFailure.store(false, ordering: .relaxed)
     }
 

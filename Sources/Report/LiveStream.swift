@@ -16,10 +16,13 @@ package struct LiveStream: Sendable {
     package var lastError: String?
     /// When `lastError` happened (it stays after the input recovers).
     package var lastErrorAt: Date?
+    /// When the next attempt to open the input is due, while it waits after a failure.
+    package var nextAttemptAt: Date?
     package var latestThumbnail: StoredThumbnail?
 
     package init(pipeline: String, input: String, state: String, labelled: Int, dropped: Int, lastFrameAt: Date?,
-                latestFrameAge: Double?, lastError: String?, lastErrorAt: Date?, latestThumbnail: StoredThumbnail?)
+                latestFrameAge: Double?, lastError: String?, lastErrorAt: Date?, nextAttemptAt: Date?,
+                latestThumbnail: StoredThumbnail?)
     {
         self.pipeline = pipeline
         self.input = input
@@ -30,6 +33,7 @@ package struct LiveStream: Sendable {
         self.latestFrameAge = latestFrameAge
         self.lastError = lastError
         self.lastErrorAt = lastErrorAt
+        self.nextAttemptAt = nextAttemptAt
         self.latestThumbnail = latestThumbnail
     }
 }

@@ -63,9 +63,12 @@ package struct ReportRenderer {
             } ?? ""
             let errorTime = stream.lastErrorAt.map { " (at \(TimeText.clock($0.timeIntervalSince1970)))" } ?? ""
             let error = stream.lastError.map { "<br><small>\(escaped($0))\(errorTime)</small>" } ?? ""
+            let nextAttempt = stream.nextAttemptAt.map {
+                "<br><small>next attempt at \(TimeText.clock($0.timeIntervalSince1970))</small>"
+            } ?? ""
             let age = stream.latestFrameAge.map { String(format: "<br><small>age %.2f s</small>", $0) } ?? ""
             html += "<tr class=\"state-\(escaped(stream.state))\"><td>\(picture)</td><td>\(escaped(stream.pipeline))</td>"
-                + "<td class=\"uri\">\(escaped(stream.input))</td><td>\(escaped(stream.state))\(error)</td>"
+                + "<td class=\"uri\">\(escaped(stream.input))</td><td>\(escaped(stream.state))\(nextAttempt)\(error)</td>"
                 + "<td>\(stream.labelled)</td><td>\(stream.dropped)</td>"
                 + "<td>\(stream.lastFrameAt.map { TimeText.clock($0.timeIntervalSince1970) } ?? "–")\(age)</td></tr>"
         }

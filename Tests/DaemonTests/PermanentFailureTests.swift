@@ -25,6 +25,11 @@ import Testing
         #expect(failed, "log:\n\(serve.log)")
         let stream = try serve.streams()[key]
         #expect((stream?["last_error"] as? String)?.contains("authentication failed") == true)
+        // Readers are told when it comes: the permanent failure's delay after the failure.
+        let date = { (field: String) in (stream?[field] as? String).flatMap { try? Date($0, strategy: .iso8601) } }
+        let wait = date("next_attempt_at").flatMap { next in date("last_error_at").map { next.timeIntervalSince($0) } }
+        #expect(wait.map { abs($0 - 600) < 5 } == true, "\(String(describing: stream))")
+        #expect(try serve.get("/").body.contains("next attempt at"))
 
         // With the transient backoff (0.5 s, then 1 s) this would be ~8 more attempts.
         Thread.sleep(forTimeInterval: 8)
