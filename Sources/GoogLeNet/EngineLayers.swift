@@ -86,6 +86,11 @@ private func filterScales(_ values: [Float], outputChannels: Int, limit: Float =
     }
 }
 
+/// The largest |s8 weight| for a layer whose u8 inputs may all be large (conv1's pixels, the classifier's
+/// features): all of s8 with AVX-512 VNNI; 7 bits without it, where pairs of u8 × s8 products are added in 16
+/// bits first and 2 × 255 × 127 would saturate (2 × 255 × 63 < 32,767; see `CPUSupport.addsInt8ProductsIn32Bits`).
+private var saturationFreeWeightLimit: Float { CPUSupport.addsInt8ProductsIn32Bits ? 127 : 63 }
+
 /// A convolution destination region cannot be written by an optimised kernel (oneDNN would use its slow
 /// reference one), so the caller should give the convolution a buffer of its own.
 struct RegionNeedsReferenceKernel: Error {}
@@ -184,8 +189,7 @@ final class PixelConvolutionLayer: EngineLayer {
     init(_ spec: Convolution, pixels: Activation, weights: PreparedWeights, context: DNNLContext) throws {
         name = spec.name
         let filters = weights.weights.values("\(spec.name)_w_0")
-        let scales = filterScales(filters, outputChannels: spec.outputChannels,
-                                  limit: CPUSupport.addsInt8ProductsIn32Bits ? 127 : 63)
+        let scales = filterScales(filters, outputChannels: spec.outputChannels, limit: saturationFreeWeightLimit)
         let attributes = try PrimitiveAttributes(relu: true, outputScales: scales.map { 1 / $0 }, scaleMask: 1 << 1)
         let pixelShape = pixels.memory.desc.shape
         let picture = FeatureShape(channels: pixelShape[1], height: pixelShape[2] - 2 * spec.padding,
@@ -372,7 +376,9 @@ private func concatenation(_ parts: [Memory], into destination: Memory, context:
     return try BoundPrimitive(descriptor, arguments: sources + [(DNNL_ARG_DST, destination)])
 }
 
-/// The classifier: a fully connected layer over the pooled features (no ReLU), writing f32.
+/// The classifier: a fully connected layer over the pooled features (no ReLU), writing f32. fp32 and bf16 read
+/// the features as they are; int8 reads them as u8 and holds s8 weights with a scale per class (1 MB instead of
+/// 4, read for every frame), and scales the accumulator back to real values on the way out.
 final class InnerProductLayer: EngineLayer {
     let name: String
     let output: Activation
@@ -384,17 +390,30 @@ final class InnerProductLayer: EngineLayer {
         // The weights are [outputs, inputs]; viewed as [outputs, C, H, W] they match the 4-D input directly.
         let weightShape = [spec.outputs] + inputShape.dropFirst()
         var sourceDesc = input.memory.desc
-        var weightDesc = try dnnl_memory_desc_t.make(weightShape, sourceDesc.dataType, dnnl_format_tag_any)
+        let quantized = sourceDesc.dataType == dnnl_u8
+        var quantization: (weightScales: [Float], biasScales: [Float])?
+        var attributes: PrimitiveAttributes?
+        if quantized {
+            let weightScales = filterScales(weights.weights.values("\(spec.name)_w_0"), outputChannels: spec.outputs,
+                                            limit: saturationFreeWeightLimit)
+            let accumulatorScales = weightScales.map { $0 * input.scale }
+            quantization = (weightScales, accumulatorScales)
+            attributes = try PrimitiveAttributes(outputScales: accumulatorScales.map { 1 / $0 }, scaleMask: 1 << 1)
+        }
+        var weightDesc = try dnnl_memory_desc_t.make(weightShape, quantized ? dnnl_s8 : sourceDesc.dataType,
+                                                     dnnl_format_tag_any)
         var biasDesc = try dnnl_memory_desc_t.float32([spec.outputs], dnnl_x)
         var destinationDesc = try dnnl_memory_desc_t.float32([inputShape[0], spec.outputs], dnnl_nc)
         var operation = dnnl_inner_product_desc_t()
         try check(dnnl_inner_product_forward_desc_init(&operation, dnnl_forward_inference, &sourceDesc, &weightDesc,
                                                        &biasDesc, &destinationDesc), "inner product \(spec.name)")
-        let descriptor = try PrimitiveDescriptor(operation, context: context, what: "inner product \(spec.name)")
+        let descriptor = try PrimitiveDescriptor(operation, attributes: attributes, context: context,
+                                                 what: "inner product \(spec.name)")
         let memory = try Memory(destinationDesc, context: context)
         output = Activation(memory: memory, producer: spec.name, scale: 1)
         primitives = [(.innerProduct, try bindWithWeights(descriptor, layer: spec.name, weightShape: weightShape,
-                                                          input: input.memory, output: memory, weights: weights,
+                                                          input: input.memory, output: memory,
+                                                          quantization: quantization, weights: weights,
                                                           context: context))]
     }
 }
@@ -419,7 +438,8 @@ final class SoftmaxLayer: EngineLayer {
 
 /// A reorder that hands a layer its input in the element type it computes in: f32 → u8 at the calibrated scale
 /// of the layer that wrote it, u8 → f32 (undoing the scale), f32 ↔ bf16. u8 is laid out nhwc (what oneDNN's int8
-/// kernels read), floats from u8 in the engine's blocked layout, bf16 ↔ f32 keep the layout.
+/// kernels read), and so are floats from u8 (oneDNN's LRN across channels runs faster on nhwc than on the
+/// blocked layouts: docs/measurements.md), bf16 ↔ f32 keep the layout.
 final class ConversionLayer: EngineLayer {
     let name: String
     let output: Activation
@@ -428,13 +448,12 @@ final class ConversionLayer: EngineLayer {
     init(_ input: Activation, to type: dnnl_data_type_t, weights: PreparedWeights, context: DNNLContext) throws {
         name = input.producer
         let shape = input.memory.desc.shape
-        let block = weights.numerics.activationBlock
         let (desc, scale): (dnnl_memory_desc_t, Float)
         if type == dnnl_u8 {
             desc = try .make(shape, type, dnnl_nhwc)
             scale = try weights.quantizationScale(of: input.producer)
         } else if input.memory.desc.dataType == dnnl_u8 {
-            desc = try .make(shape, type, shape.count == 4 ? (block == 16 ? dnnl_nChw16c : dnnl_nChw8c) : dnnl_nc)
+            desc = try .make(shape, type, shape.count == 4 ? dnnl_nhwc : dnnl_nc)
             scale = 1
         } else {
             var same = input.memory.desc

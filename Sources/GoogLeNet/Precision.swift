@@ -86,16 +86,16 @@ package enum EngineNumerics: Sendable {
 
 extension EngineNumerics {
     /// The element type `layer` computes in, or nil when it takes its input as it comes (max pooling). int8 keeps
-    /// the LRNs, the average pool, the classifier and the softmax in fp32 (see ARCHITECTURE.md for the numbers),
-    /// and its first convolution reads the picture's own pixels as u8 (`PaddedPixels`); bf16 runs everything but
-    /// the softmax in bf16.
+    /// the LRNs, the average pool (the features) and the softmax in fp32 (see ARCHITECTURE.md for the numbers),
+    /// its first convolution reads the picture's own pixels as u8 (`PaddedPixels`) and the classifier the
+    /// features quantized at their own range; bf16 runs everything but the softmax in bf16.
     func inputType(of layer: Layer) -> dnnl_data_type_t? {
         switch (self, layer) {
         case (.fp32, _): nil
         case (.bf16, .softmax): dnnl_f32
         case (.bf16, _): dnnl_bf16
         case (.int8, .maxPool): nil
-        case (.int8, .convolution), (.int8, .inception): dnnl_u8
+        case (.int8, .convolution), (.int8, .inception), (.int8, .fullyConnected): dnnl_u8
         case (.int8, _): dnnl_f32
         }
     }

@@ -6,7 +6,7 @@ import VideoDecoding
 
 /// Pool5 features (`classifyWithFeatures`): ONNX Runtime's pool5 for a real photo at fp32, and at every precision
 /// the features are the very values the classifier read (its weights applied to them, then softmax, give the
-/// returned probabilities).
+/// returned probabilities; int8's classifier reads them in u8 steps of pool5's calibrated range).
 @Suite struct FeatureTests {
     /// The engines of the precisions this CPU runs.
     static func engines() throws -> [GoogLeNetEngine] {
@@ -46,9 +46,12 @@ import VideoDecoding
             let answers = try engine.classifyWithFeatures(batch: photos)
             #expect(try answers.map(\.probabilities) == engine.classify(batch: photos), "\(engine.precision)")
             for answer in answers {
+                let recomputed = switch engine.precision {
+                case .fp32: softmax(logits(classifier, bias, answer.features))
                 // bf16 runs the classifier on bf16 weights: round them as oneDNN does; f32 accumulation either way.
-                let rounded = engine.precision == .bf16 ? classifier.map(bfloat16) : classifier
-                let recomputed = softmax(logits(rounded, bias, answer.features))
+                case .bf16: softmax(logits(classifier.map(bfloat16), bias, answer.features))
+                case .int8: softmax(try int8Logits(classifier, bias, answer.features))
+                }
                 let worst = zip(recomputed, answer.probabilities).map { abs($0 - $1) }.max() ?? .infinity
                 #expect(worst <= 2e-5, "\(engine.precision): max |softmax(W f + b) - p| = \(worst)")
             }
@@ -68,6 +71,21 @@ import VideoDecoding
         bias.indices.map { row in
             zip(weights[row * features.count ..< (row + 1) * features.count], features)
                 .reduce(Double(bias[row])) { $0 + Double($1.0) * Double($1.1) }
+        }
+    }
+
+    /// The classifier as int8 runs it: the features rounded to u8 at pool5's calibrated scale, each class's
+    /// weights rounded to s8 at the scale that maps its largest |w| to 127 (63 without AVX-512 VNNI), integer
+    /// products summed, then scaled back to real values and the bias added.
+    private func int8Logits(_ weights: [Float], _ bias: [Float], _ features: [Float]) throws -> [Double] {
+        let featureScale = try SharedCalibration.calibration().quantizationScale(of: "pool5/7x7_s1")
+        let quantized = features.map { Double(min(max(($0 * featureScale).rounded(.toNearestOrEven), 0), 255)) }
+        let limit: Float = CPUSupport.addsInt8ProductsIn32Bits ? 127 : 63
+        return bias.indices.map { row in
+            let filter = weights[row * features.count ..< (row + 1) * features.count]
+            let weightScale = limit / filter.reduce(0) { max($0, abs($1)) }
+            let sum = zip(filter, quantized).reduce(0.0) { $0 + Double(($1.0 * weightScale).rounded(.toNearestOrEven)) * $1.1 }
+            return sum / Double(weightScale * featureScale) + Double(bias[row])
         }
     }
 
