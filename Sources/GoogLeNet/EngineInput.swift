@@ -13,10 +13,13 @@ protocol EngineInput {
 struct PlanarPicture: EngineInput {
     let activation: Activation
 
+    /// The producer name of `activation`: the first convolution reads it in its own layout (see `buildLayer`).
+    static let producer = "data"
+
     init(context: DNNLContext) throws {
         let shape = GoogLeNetArchitecture.input
         let memory = try Memory(.float32([1, shape.channels, shape.height, shape.width], dnnl_nchw), context: context)
-        activation = Activation(memory: memory, producer: "data", scale: 1)
+        activation = Activation(memory: memory, producer: Self.producer, scale: 1)
     }
 
     func load(_ picture: UnsafePointer<Float>) {

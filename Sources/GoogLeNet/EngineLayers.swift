@@ -436,31 +436,16 @@ final class SoftmaxLayer: EngineLayer {
     }
 }
 
-/// A reorder that hands a layer its input in the element type it computes in: f32 → u8 at the calibrated scale
-/// of the layer that wrote it, u8 → f32 (undoing the scale), f32 ↔ bf16. u8 is laid out nhwc (what oneDNN's int8
-/// kernels read), and so are floats from u8 (oneDNN's LRN across channels runs faster on nhwc than on the
-/// blocked layouts: docs/measurements.md), bf16 ↔ f32 keep the layout.
+/// A reorder that hands a layer its input in the element type and layout it reads (see `wantedInput`): f32 → u8
+/// at the calibrated scale of the layer that wrote it, u8 → f32 (undoing the scale), f32 ↔ bf16, blocked ↔ nhwc.
 final class ConversionLayer: EngineLayer {
     let name: String
     let output: Activation
     let primitives: [(kind: LayerKind, primitive: BoundPrimitive)]
 
-    init(_ input: Activation, to type: dnnl_data_type_t, weights: PreparedWeights, context: DNNLContext) throws {
+    init(_ input: Activation, to desc: dnnl_memory_desc_t, weights: PreparedWeights, context: DNNLContext) throws {
         name = input.producer
-        let shape = input.memory.desc.shape
-        let (desc, scale): (dnnl_memory_desc_t, Float)
-        if type == dnnl_u8 {
-            desc = try .make(shape, type, dnnl_nhwc)
-            scale = try weights.quantizationScale(of: input.producer)
-        } else if input.memory.desc.dataType == dnnl_u8 {
-            desc = try .make(shape, type, shape.count == 4 ? dnnl_nhwc : dnnl_nc)
-            scale = 1
-        } else {
-            var same = input.memory.desc
-            same.data_type = type
-            desc = same
-            scale = 1
-        }
+        let scale = desc.dataType == dnnl_u8 ? try weights.quantizationScale(of: input.producer) : 1
         let memory = try Memory(desc, context: context)
         output = Activation(memory: memory, producer: input.producer, scale: scale)
         let factor = scale / input.scale
@@ -469,10 +454,25 @@ final class ConversionLayer: EngineLayer {
     }
 }
 
-/// Builds one inference layer of the architecture on `input`, converting the input first when the layer computes
-/// in another element type (see `EngineNumerics.inputType(of:)`). Training-only layers are never passed here.
+/// The memory `layer` needs its input in when `input` is not already that (see `EngineNumerics.inputType(of:)` and
+/// `inputLayout(of:type:)`), or nil. A change of element type alone keeps the layout; the first convolution reads
+/// the picture in the layout it comes in (oneDNN's first-layer kernels take NCHW, and the pixels are int8's own).
+private func wantedInput(for layer: Layer, input: Activation, numerics: EngineNumerics) throws -> dnnl_memory_desc_t? {
+    let current = input.memory.desc
+    let type = numerics.inputType(of: layer) ?? current.dataType
+    let isPicture = input.producer == PlanarPicture.producer || input.producer == PaddedPixels.producer
+    var wanted = current
+    wanted.data_type = type
+    if !isPicture, let layout = numerics.inputLayout(of: layer, type: type) {
+        wanted = try .make(current.shape, type, layout)
+    }
+    return wanted.isEqual(to: current) ? nil : wanted
+}
+
+/// Builds one inference layer of the architecture on `input`, converting the input first when the layer reads
+/// another element type or layout (see `wantedInput`). Training-only layers are never passed here.
 func buildLayer(_ layer: Layer, input: Activation, weights: PreparedWeights, context: DNNLContext) throws -> any EngineLayer {
-    if let wanted = weights.numerics.inputType(of: layer), wanted != input.memory.desc.dataType {
+    if let wanted = try wantedInput(for: layer, input: input, numerics: weights.numerics) {
         let conversion = try ConversionLayer(input, to: wanted, weights: weights, context: context)
         return ConvertedLayer(conversion: conversion,
                               layer: try buildLayer(layer, input: conversion.output, weights: weights, context: context))

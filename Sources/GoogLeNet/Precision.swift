@@ -100,6 +100,20 @@ extension EngineNumerics {
         }
     }
 
+    /// The layout `layer` reads its input in, given the element type it computes in, or nil when it takes the
+    /// input's layout as it comes (pools, the classifier and the softmax in floats). u8 is nhwc (the only layout
+    /// of oneDNN 2.6's int8 kernels on AVX2); the LRNs read nhwc at every precision (oneDNN's LRN across channels
+    /// is ~1.6× faster there than on nChw16c, and ~6× than on AVX2's nChw8c: docs/measurements.md); float
+    /// convolutions and Inception modules read the blocked layout (the in-place concatenation needs it).
+    func inputLayout(of layer: Layer, type: dnnl_data_type_t) -> dnnl_format_tag_t? {
+        if type == dnnl_u8 { return dnnl_nhwc }
+        switch layer {
+        case .localResponseNormalization: return dnnl_nhwc
+        case .convolution, .inception: return activationBlock == 16 ? dnnl_nChw16c : dnnl_nChw8c
+        default: return nil
+        }
+    }
+
     /// Channels per block of the engine's blocked float layouts: 16 with AVX-512, 8 with AVX2.
     var activationBlock: Int { CPUSupport.hasAVX512 ? 16 : 8 }
 }
