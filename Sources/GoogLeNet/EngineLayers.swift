@@ -86,6 +86,15 @@ private func filterScales(_ values: [Float], outputChannels: Int, limit: Float =
     }
 }
 
+/// An int8 layer's scales: its weights' (per output channel, from `filterScales`) and its accumulator's, the
+/// weights' × the input's — oneDNN adds the bias to the accumulator before the output scale, so the bias is stored
+/// at the accumulator's scale.
+private func int8Scales(of layer: String, outputChannels: Int, inputScale: Float, limit: Float = 127,
+                        weights: PreparedWeights) -> (weightScales: [Float], biasScales: [Float]) {
+    let weightScales = filterScales(weights.weights.values("\(layer)_w_0"), outputChannels: outputChannels, limit: limit)
+    return (weightScales, weightScales.map { $0 * inputScale })
+}
+
 /// The largest |s8 weight| for a layer whose u8 inputs may all be large (conv1's pixels, the classifier's
 /// features): all of s8 with AVX-512 VNNI; 7 bits without it, where pairs of u8 × s8 products are added in 16
 /// bits first and 2 × 255 × 127 would saturate (2 × 255 × 63 < 32,767; see `CPUSupport.addsInt8ProductsIn32Bits`).
@@ -112,8 +121,7 @@ final class ConvolutionLayer: EngineLayer {
         let dataType = input.memory.desc.dataType
         let quantized = dataType == dnnl_u8
 
-        // int8: weights ×filterScales; the accumulator (input × weights) is scaled to the destination's scale;
-        // oneDNN adds the bias to the accumulator before scaling, so the bias is stored at the accumulator's scale.
+        // int8: weights ×filterScales; the accumulator (input × weights) is scaled to the destination's scale.
         let outputScale: Float
         var quantization: (weightScales: [Float], biasScales: [Float])?
         var attributes: PrimitiveAttributes
@@ -122,10 +130,10 @@ final class ConvolutionLayer: EngineLayer {
             case .ownBuffer: try weights.quantizationScale(of: spec.name)
             case .region(_, let scale): scale
             }
-            let weightScales = filterScales(weights.weights.values("\(spec.name)_w_0"), outputChannels: spec.outputChannels)
-            let accumulatorScales = weightScales.map { $0 * input.scale }
-            quantization = (weightScales, accumulatorScales)
-            attributes = try PrimitiveAttributes(relu: true, outputScales: accumulatorScales.map { outputScale / $0 },
+            let scales = int8Scales(of: spec.name, outputChannels: spec.outputChannels, inputScale: input.scale,
+                                    weights: weights)
+            quantization = scales
+            attributes = try PrimitiveAttributes(relu: true, outputScales: scales.biasScales.map { outputScale / $0 },
                                                  scaleMask: 1 << 1)
         } else {
             outputScale = 1
@@ -394,11 +402,10 @@ final class InnerProductLayer: EngineLayer {
         var quantization: (weightScales: [Float], biasScales: [Float])?
         var attributes: PrimitiveAttributes?
         if quantized {
-            let weightScales = filterScales(weights.weights.values("\(spec.name)_w_0"), outputChannels: spec.outputs,
-                                            limit: saturationFreeWeightLimit)
-            let accumulatorScales = weightScales.map { $0 * input.scale }
-            quantization = (weightScales, accumulatorScales)
-            attributes = try PrimitiveAttributes(outputScales: accumulatorScales.map { 1 / $0 }, scaleMask: 1 << 1)
+            let scales = int8Scales(of: spec.name, outputChannels: spec.outputs, inputScale: input.scale,
+                                    limit: saturationFreeWeightLimit, weights: weights)
+            quantization = scales
+            attributes = try PrimitiveAttributes(outputScales: scales.biasScales.map { 1 / $0 }, scaleMask: 1 << 1)
         }
         var weightDesc = try dnnl_memory_desc_t.make(weightShape, quantized ? dnnl_s8 : sourceDesc.dataType,
                                                      dnnl_format_tag_any)
