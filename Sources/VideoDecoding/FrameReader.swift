@@ -12,7 +12,8 @@ package import Logging
 /// allows, with frame indices and pts continuing past the outage and a `DecoderEvent` for it; their frames get
 /// a wall-clock `capturedAt`. Inputs with an end (local files, and network files: a known duration or size, a
 /// complete HLS playlist) finish at their end; a network file that fails in the middle is reopened (at most
-/// `ReconnectPolicy.fileAttempts` times) and goes on after the last frame it delivered, with the same numbering.
+/// `ReconnectPolicy.fileAttempts` attempts, and given up once that many reopenings in a row brought no new frame)
+/// and goes on after the last frame it delivered, with the same numbering.
 package final class FrameReader {
     package let input: InputLocation
     package let options: DecoderOptions
@@ -35,8 +36,14 @@ package final class FrameReader {
     /// Added to the session's frame positions: 0, or the index after the last frame before a reconnect.
     private var indexOffset: Int64 = 0
     private var lastFrameIndex: Int64 = -1
+    /// The pts of frame `lastFrameIndex` (kept across a network file's reopenings, which re-read its start).
+    private var lastFramePts: Double?
     private var lastKeyFrameIndex: Int64?
     private var corruptPacketsOfClosedSessions: Int64 = 0
+    /// A network file's reopenings in a row that failed again before delivering a new frame, and the last frame
+    /// delivered when it was last reopened: a download that always breaks at the same place is given up.
+    private var reopeningsWithoutProgress = 0
+    private var lastFrameIndexAtReopening: Int64?
     private var isFinished = false
 
     /// Opens `input` (throws `DecodingError` at once if it cannot be opened) and positions it at the window's start.
@@ -104,6 +111,7 @@ package final class FrameReader {
             if decoded.frame.pointee.key_frame != 0 { lastKeyFrameIndex = frameIndex }
             let timestamp = decoded.frame.pointee.best_effort_timestamp
             let pts = timestamps.pts(forTimestamp: timestamp == framewise_nopts_value() ? nil : timestamp)
+            lastFramePts = pts
             switch sampler.decide(frameIndex: frameIndex, pts: pts) {
             case .skip:
                 continue
@@ -161,7 +169,7 @@ package final class FrameReader {
     private func disconnect(reason: String) {
         closeSession()
         disconnectedAt = Date()
-        let lastPts = timestamps.lastPts ?? 0
+        let lastPts = lastFramePts ?? 0
         logger.warning("input disconnected, reconnecting", metadata: [
             "input": "\(input)", "reason": "\(reason)", "lastFrameIndex": "\(lastFrameIndex)",
         ])
@@ -173,6 +181,15 @@ package final class FrameReader {
     private func reconnect() throws(DecodingError) {
         guard let policy = options.reconnect else { return }
         let maximumAttempts = isLive ? policy.maximumAttempts : min(policy.maximumAttempts ?? .max, ReconnectPolicy.fileAttempts)
+        if !isLive {
+            reopeningsWithoutProgress = lastFrameIndex == lastFrameIndexAtReopening ? reopeningsWithoutProgress + 1 : 0
+            lastFrameIndexAtReopening = lastFrameIndex
+            if reopeningsWithoutProgress >= ReconnectPolicy.fileAttempts {
+                let place = lastFrameIndex < 0 ? "before its first frame" : "after frame \(lastFrameIndex)"
+                throw DecodingError(.reconnectGaveUp, input: input.description,
+                    detail: "the download broke \(reopeningsWithoutProgress + 1) times in a row \(place)")
+            }
+        }
         var generator = SystemRandomNumberGenerator()
         var attempt = 0
         while true {
@@ -192,7 +209,8 @@ package final class FrameReader {
                     self.session = session
                     logger.notice("input reopened", metadata: ["input": "\(input)", "attempts": "\(attempt)"])
                     onEvent?(.reconnected(attempts: attempt, outageSeconds: Date().timeIntervalSince(disconnectedAt),
-                                          resumeFrameIndex: lastFrameIndex + 1, resumePts: timestamps.lastPts ?? 0))
+                                          resumeFrameIndex: lastFrameIndex + 1,
+                                          resumePts: lastFramePts.map { $0 + session.nominalFrameDuration } ?? 0))
                     return
                 }
                 let outage = Date().timeIntervalSince(disconnectedAt)

@@ -33,7 +33,7 @@ package enum DecoderEvent: Sendable, Equatable {
     /// Reconnect attempt `attempt` failed; the next one follows in `retryInSeconds`.
     case reconnectFailed(attempt: Int, reason: String, retryInSeconds: Double)
     /// The stream is back after `outageSeconds` of wall-clock time; frames resume at `resumeFrameIndex` and
-    /// `resumePts` (the gap in both is the outage).
+    /// `resumePts` (for a live stream the gap in both is the outage; a network file goes on where it broke).
     case reconnected(attempts: Int, outageSeconds: Double, resumeFrameIndex: Int64, resumePts: Double)
 }
 

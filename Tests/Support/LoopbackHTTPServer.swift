@@ -5,17 +5,18 @@ import Glibc
 
 /// A plain HTTP server on 127.0.0.1 and a free port, serving one directory without range support
 /// (`Fixtures/http_file_server.py`); stopped by `stop()`. With `cutFirstResponseAfter` the first download of
-/// each file breaks after that many bytes, like a connection that drops in the middle.
+/// each file breaks after that many bytes, like a connection that drops in the middle; with `cutEveryResponse`
+/// every download of it breaks there.
 package final class LoopbackHTTPServer {
     private let server: ChildProcess
     package let port: Int
 
-    package init(serving root: String, cutFirstResponseAfter cut: Int? = nil) throws {
+    package init(serving root: String, cutFirstResponseAfter cut: Int? = nil, cutEveryResponse: Bool = false) throws {
         port = try unusedPort()
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/http_file_server.py")
         server = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"),
                                   ["python3", script.path, "--port", "\(port)", "--directory", root]
-                                      + (cut.map { ["--cut-after", "\($0)"] } ?? []))
+                                      + (cut.map { ["--cut-after", "\($0)"] } ?? []) + (cutEveryResponse ? ["--cut-every"] : []))
         guard server.poll(every: 0.05, for: 10, until: { Self.acceptsConnections(port: port) }) else {
             stop()
             throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "http_file_server.py did not start"])

@@ -92,6 +92,50 @@ import Testing
         #expect(reader.counters.reconnects == 1)
     }
 
+    /// A download that breaks at the same place every time is given up once `ReconnectPolicy.fileAttempts`
+    /// reopenings in a row brought no new frame: the frames before the break once each, then one error line.
+    @Test(.timeLimit(.minutes(1))) func aDownloadThatAlwaysBreaksAtTheSamePlaceIsGivenUp() throws {
+        let directory = try TemporaryDirectory()
+        try makeTwoSecondClip(directory, "clip.ts")
+        let size = try #require(try FileManager.default.attributesOfItem(atPath: directory.path("clip.ts"))[.size] as? Int)
+        let server = try LoopbackHTTPServer(serving: directory.url.path, cutFirstResponseAfter: size * 40 / 100,
+                                            cutEveryResponse: true)
+        defer { server.stop() }
+        var options = networkOptions
+        options.reconnect = ReconnectPolicy(initialDelay: 0.05, maximumDelay: 0.1)
+        let url = server.url("clip.ts").absoluteString
+        let events = EventLog()
+        let reader = try FrameReader(input: InputLocation(url), options: options, spec: .googLeNet, onEvent: events.record)
+        var frames: [SampledFrame] = []
+        #expect {
+            while let frame = try reader.next() { frames.append(frame) }
+        } throws: { error in
+            guard let error = error as? DecodingError else { return false }
+            return error.kind == .reconnectGaveUp && error.description.hasPrefix(url)
+                && error.description.contains("broke \(ReconnectPolicy.fileAttempts + 1) times in a row after frame \(frames.count - 1)")
+                && !error.description.contains("\n")
+        }
+        #expect(!frames.isEmpty && frames.count < 50)
+        #expect(frames.map(\.frameIndex) == Array(0..<Int64(frames.count)))
+        #expect(reader.counters.reconnects == ReconnectPolicy.fileAttempts)
+        // Every outage is reported at the same place: after the last frame delivered, resuming with the next one.
+        let last = try #require(frames.last)
+        var outages = 0, reopenings = 0
+        for event in events.all {
+            switch event {
+            case .disconnected(_, let lastFrameIndex, let lastPts):
+                outages += 1
+                #expect(lastFrameIndex == last.frameIndex && abs(lastPts - last.pts) < 0.001)
+            case .reconnected(_, _, let resumeFrameIndex, let resumePts):
+                reopenings += 1
+                #expect(resumeFrameIndex == last.frameIndex + 1 && abs(resumePts - (last.pts + 0.04)) < 0.001)
+            case .reconnectFailed:
+                Issue.record("the server never refuses a connection: \(event)")
+            }
+        }
+        #expect(outages == ReconnectPolicy.fileAttempts + 1 && reopenings == ReconnectPolicy.fileAttempts)
+    }
+
     /// A playlist still being written (no #EXT-X-ENDLIST) is a live stream.
     @Test func hlsWithoutEndListIsLive() throws {
         let directory = try TemporaryDirectory()
