@@ -40,10 +40,13 @@ package final class FrameReader {
     private var lastFramePts: Double?
     private var lastKeyFrameIndex: Int64?
     private var corruptPacketsOfClosedSessions: Int64 = 0
-    /// A network file's reopenings in a row that failed again before delivering a new frame, and the last frame
-    /// delivered when it was last reopened: a download that always breaks at the same place is given up.
+    /// When the current outage began: at the first disconnection after the last frame delivered (a reopened
+    /// input that fails again before its first frame continues the outage, so a live stream's pts gap is all of it).
+    private var disconnectedAt = Date()
+    private var lastFrameIndexAtDisconnection: Int64?
+    /// Reopenings in a row that failed again before delivering a new frame: a network file that always breaks
+    /// at the same place is given up.
     private var reopeningsWithoutProgress = 0
-    private var lastFrameIndexAtReopening: Int64?
     private var isFinished = false
 
     /// Opens `input` (throws `DecodingError` at once if it cannot be opened) and positions it at the window's start.
@@ -164,11 +167,15 @@ package final class FrameReader {
         session = nil
     }
 
-    private var disconnectedAt = Date()
-
     private func disconnect(reason: String) {
         closeSession()
-        disconnectedAt = Date()
+        if lastFrameIndex != lastFrameIndexAtDisconnection {
+            disconnectedAt = Date()
+            reopeningsWithoutProgress = 0
+        } else {
+            reopeningsWithoutProgress += 1
+        }
+        lastFrameIndexAtDisconnection = lastFrameIndex
         let lastPts = lastFramePts ?? 0
         logger.warning("input disconnected, reconnecting", metadata: [
             "input": "\(input)", "reason": "\(reason)", "lastFrameIndex": "\(lastFrameIndex)",
@@ -181,14 +188,10 @@ package final class FrameReader {
     private func reconnect() throws(DecodingError) {
         guard let policy = options.reconnect else { return }
         let maximumAttempts = isLive ? policy.maximumAttempts : min(policy.maximumAttempts ?? .max, ReconnectPolicy.fileAttempts)
-        if !isLive {
-            reopeningsWithoutProgress = lastFrameIndex == lastFrameIndexAtReopening ? reopeningsWithoutProgress + 1 : 0
-            lastFrameIndexAtReopening = lastFrameIndex
-            if reopeningsWithoutProgress >= ReconnectPolicy.fileAttempts {
-                let place = lastFrameIndex < 0 ? "before its first frame" : "after frame \(lastFrameIndex)"
-                throw DecodingError(.reconnectGaveUp, input: input.description,
-                    detail: "the download broke \(reopeningsWithoutProgress + 1) times in a row \(place)")
-            }
+        if !isLive, reopeningsWithoutProgress >= ReconnectPolicy.fileAttempts {
+            let place = lastFrameIndex < 0 ? "before its first frame" : "after frame \(lastFrameIndex)"
+            throw DecodingError(.reconnectGaveUp, input: input.description,
+                detail: "the download broke \(reopeningsWithoutProgress + 1) times in a row \(place)")
         }
         var generator = SystemRandomNumberGenerator()
         var attempt = 0

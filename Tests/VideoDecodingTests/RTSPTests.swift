@@ -106,6 +106,46 @@ final class EventLog: Sendable {
         }
     }
 
+    /// A camera whose media stops while it still answers RTSP: every reconnection opens and then stalls, until the
+    /// media comes back. It is one outage, from the first stall on: the reconnection that brings frames again
+    /// reports all of it, and the pts jump over all of it.
+    @Test func reconnectionsThatStallContinueTheOutage() throws {
+        let server = try RTSPServer()
+        let valve = try RTSPMediaValve(forwardingTo: server.port)
+        let events = EventLog()
+        var options = fastOptions
+        options.stallTimeout = 1
+        options.reconnect = ReconnectPolicy(initialDelay: 0.1, maximumDelay: 0.2, maximumAttempts: 50)
+        let reader = try FrameReader(input: InputLocation(valve.url), options: options, spec: .googLeNet, onEvent: events.record)
+        var frames: [SampledFrame] = []
+        while frames.count < 10, let frame = try reader.next() { frames.append(frame) }
+        let shutAt = Date()
+        valve.shut()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 6) { valve.open() }
+        var reconnections: [(outage: Double, index: Int64, pts: Double)] {
+            events.all.compactMap { event in
+                if case .reconnected(_, let outage, let index, let pts) = event { (outage, index, pts) } else { nil }
+            }
+        }
+        // Frames already on their way arrive first; read until 10 frames after the last reconnection.
+        while frames.count < 400, reconnections.last.map({ frames.last!.frameIndex < $0.index + 10 }) ?? true,
+              let frame = try reader.next() {
+            frames.append(frame)
+        }
+        let stalledAfter = events.all.compactMap { event -> Int64? in
+            if case .disconnected(_, let last, _) = event { last } else { nil }
+        }
+        // Shut for 6 s, a stall noticed after 1 s: reconnections in between opened and stalled too.
+        #expect(stalledAfter.count >= 2 && Set(stalledAfter).count == 1 && reconnections.count == stalledAfter.count)
+        let back = try #require(reconnections.last)
+        let lastBefore = try #require(frames.first { $0.frameIndex == stalledAfter.first })
+        let firstAfter = try #require(frames.first { $0.frameIndex > lastBefore.frameIndex })
+        #expect(back.outage > 3 && back.outage < Date().timeIntervalSince(shutAt))
+        // (A connection joining mid-GOP counts the frames it cannot decode before its first key frame.)
+        #expect(back.index == lastBefore.frameIndex + 1 && firstAfter.frameIndex >= back.index)
+        #expect(firstAfter.pts >= lastBefore.pts + back.outage)
+    }
+
     /// A server that accepts and never answers: the open fails within its deadline.
     @Test func silentServerTimesOut() throws {
         let listener = try SilentListener()
