@@ -14,21 +14,7 @@ package final class RTSPMediaValve: Sendable {
         let port = try unusedPort()
         url = "rtsp://127.0.0.1:\(port)/\(path)"
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/rtsp_media_valve.py")
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [script.path, String(port), String(targetPort)]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        guard line.hasPrefix("ready") else {
-            process.terminate()
-            process.waitUntilExit()
-            throw CommandFailure(command: "rtsp_media_valve.py \(port) \(targetPort)",
-                                 result: CommandResult(status: process.terminationStatus, stdout: line, stderr: ""))
-        }
+        process = try startFixture([script.path, String(port), String(targetPort)])
     }
 
     /// Drops the media of every connection, open or new, from now on (RTSP requests still get their answers).

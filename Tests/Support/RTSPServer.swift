@@ -69,21 +69,7 @@ package final class RTSPServer: Sendable {
 
     /// Starts the server again after `kill()`, and returns once it listens.
     package func start() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        guard line.hasPrefix("ready") else {
-            process.terminate()
-            process.waitUntilExit()
-            throw CommandFailure(command: "rtsp_server.py " + arguments.dropFirst().joined(separator: " "),
-                                 result: CommandResult(status: process.terminationStatus, stdout: line, stderr: ""))
-        }
+        let process = try startFixture(arguments)
         self.process.withLock { $0 = process }
     }
 
@@ -103,4 +89,26 @@ package final class RTSPServer: Sendable {
     }
 
     deinit { kill() }
+}
+
+/// Starts a Python fixture script (`arguments`: its path, then its own) with the system's python3 (the one
+/// with GStreamer's bindings) and returns once it has printed "ready".
+func startFixture(_ arguments: [String]) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+    guard line.hasPrefix("ready") else {
+        process.terminate()
+        process.waitUntilExit()
+        let script = URL(fileURLWithPath: arguments.first ?? "").lastPathComponent
+        throw CommandFailure(command: ([script] + arguments.dropFirst()).joined(separator: " "),
+                             result: CommandResult(status: process.terminationStatus, stdout: line, stderr: ""))
+    }
+    return process
 }

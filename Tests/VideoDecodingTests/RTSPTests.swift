@@ -72,12 +72,9 @@ final class EventLog: Sendable {
     @Test func serverRestartMidStream() throws {
         let server = try RTSPServer()
         let events = EventLog()
-        var options = fastOptions
-        options.stallTimeout = 1
-        options.reconnect = ReconnectPolicy(initialDelay: 0.2, maximumDelay: 0.5, maximumAttempts: 20)
-        let reader = try FrameReader(input: InputLocation(server.url), options: options, spec: .googLeNet, onEvent: events.record)
-        var frames: [SampledFrame] = []
-        while frames.count < 10, let frame = try reader.next() { frames.append(frame) }
+        let reader = try reconnectingReader(server.url, events: events,
+                                            ReconnectPolicy(initialDelay: 0.2, maximumDelay: 0.5, maximumAttempts: 20))
+        var frames = try firstFrames(10, of: reader)
         server.kill()
         // Back after 1.5 s, while the reader is retrying.
         DispatchQueue.global().asyncAfter(deadline: .now() + 1.5) { try? server.start() }
@@ -113,12 +110,9 @@ final class EventLog: Sendable {
         let server = try RTSPServer()
         let valve = try RTSPMediaValve(forwardingTo: server.port)
         let events = EventLog()
-        var options = fastOptions
-        options.stallTimeout = 1
-        options.reconnect = ReconnectPolicy(initialDelay: 0.1, maximumDelay: 0.2, maximumAttempts: 50)
-        let reader = try FrameReader(input: InputLocation(valve.url), options: options, spec: .googLeNet, onEvent: events.record)
-        var frames: [SampledFrame] = []
-        while frames.count < 10, let frame = try reader.next() { frames.append(frame) }
+        let reader = try reconnectingReader(valve.url, events: events,
+                                            ReconnectPolicy(initialDelay: 0.1, maximumDelay: 0.2, maximumAttempts: 50))
+        var frames = try firstFrames(10, of: reader)
         let shutAt = Date()
         valve.shut()
         DispatchQueue.global().asyncAfter(deadline: .now() + 6) { valve.open() }
@@ -144,6 +138,20 @@ final class EventLog: Sendable {
         // (A connection joining mid-GOP counts the frames it cannot decode before its first key frame.)
         #expect(back.index == lastBefore.frameIndex + 1 && firstAfter.frameIndex >= back.index)
         #expect(firstAfter.pts >= lastBefore.pts + back.outage)
+    }
+
+    /// A reader of `url` that notices a stall after 1 s and reconnects per `policy`, its events into `events`.
+    private func reconnectingReader(_ url: String, events: EventLog, _ policy: ReconnectPolicy) throws -> FrameReader {
+        var options = fastOptions
+        options.stallTimeout = 1
+        options.reconnect = policy
+        return try FrameReader(input: InputLocation(url), options: options, spec: .googLeNet, onEvent: events.record)
+    }
+
+    private func firstFrames(_ count: Int, of reader: FrameReader) throws -> [SampledFrame] {
+        var frames: [SampledFrame] = []
+        while frames.count < count, let frame = try reader.next() { frames.append(frame) }
+        return frames
     }
 
     /// A server that accepts and never answers: the open fails within its deadline.

@@ -12,6 +12,15 @@ import threading
 shut = threading.Event()
 
 
+def shut_down(*connections):
+    """Ends both directions of each connection (the other copier then ends too)."""
+    for connection in connections:
+        try:
+            connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
 def copy_requests(source, destination):
     """Client to server: everything, as it comes."""
     try:
@@ -20,11 +29,7 @@ def copy_requests(source, destination):
     except OSError:
         pass
     finally:
-        for end in (source, destination):
-            try:
-                end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        shut_down(source, destination)
 
 
 def copy_responses(source, destination):
@@ -56,11 +61,7 @@ def copy_responses(source, destination):
     except OSError:
         pass
     finally:
-        for end in (source, destination):
-            try:
-                end.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+        shut_down(source, destination)
 
 
 def main():
