@@ -17,6 +17,8 @@ final class MediaSession {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private let streamIndex: Int32
     private var isDraining = false
+    /// Whether the deadline is the stall timeout of a read (after the open's).
+    private var isReading = false
     /// Set by `seek`: the next video packet's index entry gives the frame position.
     private var isPositionPending = false
 
@@ -169,7 +171,12 @@ final class MediaSession {
     /// with a `PacketHold`, frames after the last wanted one before a fresh start are never decoded.
     func nextFrame(isWanted: (Int64, Int64) -> Bool = { _, _ in true }) throws(DecodingError) -> DecodedFrame? {
         guard let codec = codecContext, let frame else { return nil }
-        deadline.arm(seconds: stallTimeout, reason: "no frame for \(stallTimeout) s")
+        // A frame FFmpeg handed over only once the last read's stall timeout had run out (RTP's reordering queue
+        // is let go by a timeout) is no sign of life: the stall goes on from where it began.
+        if !(isReading && deadline.shouldInterrupt) {
+            deadline.arm(seconds: stallTimeout, reason: "no frame for \(stallTimeout) s")
+            isReading = true
+        }
         while true {
             av_frame_unref(frame)
             let status = avcodec_receive_frame(codec, frame)

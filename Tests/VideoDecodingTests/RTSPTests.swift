@@ -140,6 +140,27 @@ final class EventLog: Sendable {
         #expect(firstAfter.pts >= lastBefore.pts + back.outage)
     }
 
+    /// A camera whose media stops while RTSP still answers is noticed after the stall timeout, not later.
+    @Test func aStalledCameraIsNoticedAfterTheStallTimeout() throws {
+        let server = try RTSPServer()
+        let valve = try RTSPMediaValve(forwardingTo: server.port)
+        var options = fastOptions
+        options.stallTimeout = 5
+        let reader = try FrameReader(input: InputLocation(valve.url), options: options, spec: .googLeNet)
+        _ = try firstFrames(10, of: reader)
+        valve.shut()
+        let shutAt = Date()
+        var lastFrameAt = Date()
+        #expect {
+            while try reader.next() != nil { lastFrameAt = Date() }
+        } throws: { error in
+            (error as? DecodingError)?.description.contains("no frame for 5.0 s") == true
+        }
+        // The last frames come out of RTP's reordering queue only when a read gives up: the stall still began
+        // when the media stopped (it was noticed at twice the timeout, the queue's frames restarting the clock).
+        #expect(lastFrameAt.timeIntervalSince(shutAt) < 6 && Date().timeIntervalSince(shutAt) < 7)
+    }
+
     /// A reader of `url` that notices a stall after 1 s and reconnects per `policy`, its events into `events`.
     private func reconnectingReader(_ url: String, events: EventLog, _ policy: ReconnectPolicy) throws -> FrameReader {
         var options = fastOptions
