@@ -4,10 +4,12 @@ camera whose encoder hangs: RTSP requests and responses always pass; RTP/RTCP in
 ('$', channel, 2-byte length, payload) is dropped while the valve is shut. SIGUSR1 shuts it, SIGUSR2 opens it,
 for every connection, open or new. Clients must use RTSP over TCP.
 Usage: rtsp_media_valve.py LISTEN_PORT TARGET_PORT; prints "ready" when it listens."""
+import os
 import signal
 import socket
 import sys
 import threading
+import time
 
 shut = threading.Event()
 
@@ -64,8 +66,17 @@ def copy_responses(source, destination):
         shut_down(source, destination)
 
 
+def exit_with_parent():
+    """Ends this process once the test process that started it is gone (it may exit without stopping us)."""
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
 def main():
     listen_port, target_port = int(sys.argv[1]), int(sys.argv[2])
+    threading.Thread(target=exit_with_parent, daemon=True).start()
     signal.signal(signal.SIGUSR1, lambda *_: shut.set())
     signal.signal(signal.SIGUSR2, lambda *_: shut.clear())
     # A test runner's thread may have started this process with the signals blocked.
