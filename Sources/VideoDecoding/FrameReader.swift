@@ -36,7 +36,8 @@ package final class FrameReader {
     /// Added to the session's frame positions: 0, or the index after the last frame before a reconnect.
     private var indexOffset: Int64 = 0
     private var lastFrameIndex: Int64 = -1
-    /// The pts of frame `lastFrameIndex` (kept across a network file's reopenings, which re-read its start).
+    /// The pts of frame `lastFrameIndex`, the one place every outage reads it from (a network file's reopenings
+    /// re-read its start, and a reopened live stream's timeline starts afresh).
     private var lastFramePts: Double?
     private var lastKeyFrameIndex: Int64?
     private var corruptPacketsOfClosedSessions: Int64 = 0
@@ -217,7 +218,7 @@ package final class FrameReader {
                     return
                 }
                 let outage = Date().timeIntervalSince(disconnectedAt)
-                let previousPts = timestamps.lastPts ?? 0
+                let previousPts = lastFramePts ?? 0
                 let resumePts = previousPts + max(outage, session.nominalFrameDuration)
                 indexOffset = lastFrameIndex + 1
                 timestamps = TimestampRepair(session: session, offset: resumePts, previousPts: previousPts, isResumed: true)
